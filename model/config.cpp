@@ -1,0 +1,149 @@
+#include "model/config.h"
+
+#include <nlohmann/json.hpp>
+
+#include <stdexcept>
+
+namespace tandem::model {
+
+using nlohmann::json;
+
+namespace {
+
+bool isPowerOfTwo(int v) { return v > 0 && (v & (v - 1)) == 0; }
+
+void require(bool ok, const std::string& what) {
+    if (!ok) throw std::invalid_argument("config.json: " + what);
+}
+
+// Reads `key` from `section` into `out` when present, with a type check that names the key.
+template <typename T> void read(const json& section, const char* prefix, const char* key, T& out) {
+    auto it = section.find(key);
+    if (it == section.end()) return;
+    try {
+        out = it->get<T>();
+    } catch (const json::exception&) {
+        throw std::invalid_argument(std::string("config.json: ") + prefix + "." + key + " has the wrong type");
+    }
+}
+
+} // namespace
+
+TimeBase ModelConfig::timeBase() const {
+    TimeBase tb;
+    tb.fps = video.fps;
+    tb.sample_rate = audio.sample_rate;
+    tb.temporal_compression = video.temporal_compression;
+    tb.audio_hop = audio.hop;
+    return tb;
+}
+
+void ModelConfig::validate() const {
+    require(video.width > 0 && video.height > 0, "video.width and video.height must be positive");
+    require(video.fps > 0 && video.fps <= 240, "video.fps must be in (0, 240]");
+    require(isPowerOfTwo(video.spatial_compression), "video.spatial_compression must be a power of two");
+    require(isPowerOfTwo(video.temporal_compression), "video.temporal_compression must be a power of two");
+    require(video.width % (video.spatial_compression * video.patch_size) == 0 &&
+                video.height % (video.spatial_compression * video.patch_size) == 0,
+            "video size must be a multiple of spatial_compression × patch_size");
+    require(video.latent_channels > 0 && video.vae_channels > 0, "video channel counts must be positive");
+    require(video.patch_size > 0, "video.patch_size must be positive");
+    require(audio.sample_rate >= 8000 && audio.sample_rate <= 96000, "audio.sample_rate must be in [8000, 96000]");
+    require(audio.hop >= 4 && isPowerOfTwo(audio.hop), "audio.hop must be a power of two ≥ 4");
+    require(audio.latent_channels > 0 && audio.vae_channels > 0, "audio channel counts must be positive");
+    require(text.vocab_size >= 259, "text.vocab_size must be at least 259");
+    require(text.max_tokens > 0 && text.layers >= 0, "text.max_tokens and text.layers must be positive");
+    require(text.heads > 0 && text.width % text.heads == 0, "text.width must be divisible by text.heads");
+    require(dit.heads > 0 && dit.width % dit.heads == 0, "dit.width must be divisible by dit.heads");
+    const int headDim = dit.width / dit.heads;
+    require(headDim % 8 == 0, "dit head size (width / heads) must be a multiple of 8 for 3-D RoPE");
+    require(dit.layers > 0 && dit.mlp_ratio > 0, "dit.layers and dit.mlp_ratio must be positive");
+    require(dit.rope_time_rate > 0 && dit.rope_theta > 1, "dit.rope_time_rate and dit.rope_theta out of range");
+    require(dit.freq_dim > 0 && dit.freq_dim % 2 == 0, "dit.freq_dim must be even");
+}
+
+ModelConfig ModelConfig::fromJson(const std::string& text) {
+    json root;
+    try {
+        root = json::parse(text);
+    } catch (const json::parse_error& e) {
+        throw std::invalid_argument(std::string("config.json is not valid JSON: ") + e.what());
+    }
+    require(root.is_object(), "top level must be an object");
+    ModelConfig c;
+    read(root, "", "name", c.name);
+    auto section = [&](const char* name) -> const json& {
+        static const json empty = json::object();
+        auto it = root.find(name);
+        if (it == root.end()) return empty;
+        require(it->is_object(), std::string(name) + " must be an object");
+        return *it;
+    };
+    const json& v = section("video");
+    read(v, "video", "width", c.video.width);
+    read(v, "video", "height", c.video.height);
+    read(v, "video", "fps", c.video.fps);
+    read(v, "video", "latent_channels", c.video.latent_channels);
+    read(v, "video", "spatial_compression", c.video.spatial_compression);
+    read(v, "video", "temporal_compression", c.video.temporal_compression);
+    read(v, "video", "vae_channels", c.video.vae_channels);
+    read(v, "video", "patch_size", c.video.patch_size);
+    const json& a = section("audio");
+    read(a, "audio", "sample_rate", c.audio.sample_rate);
+    read(a, "audio", "hop", c.audio.hop);
+    read(a, "audio", "latent_channels", c.audio.latent_channels);
+    read(a, "audio", "vae_channels", c.audio.vae_channels);
+    const json& t = section("text");
+    read(t, "text", "vocab_size", c.text.vocab_size);
+    read(t, "text", "max_tokens", c.text.max_tokens);
+    read(t, "text", "width", c.text.width);
+    read(t, "text", "layers", c.text.layers);
+    read(t, "text", "heads", c.text.heads);
+    const json& d = section("dit");
+    read(d, "dit", "width", c.dit.width);
+    read(d, "dit", "heads", c.dit.heads);
+    read(d, "dit", "layers", c.dit.layers);
+    read(d, "dit", "mlp_ratio", c.dit.mlp_ratio);
+    read(d, "dit", "rope_theta", c.dit.rope_theta);
+    read(d, "dit", "rope_time_rate", c.dit.rope_time_rate);
+    read(d, "dit", "freq_dim", c.dit.freq_dim);
+    c.validate();
+    return c;
+}
+
+std::string ModelConfig::toJson() const {
+    json j = {
+        {"name", name},
+        {"video",
+         {{"width", video.width},
+          {"height", video.height},
+          {"fps", video.fps},
+          {"latent_channels", video.latent_channels},
+          {"spatial_compression", video.spatial_compression},
+          {"temporal_compression", video.temporal_compression},
+          {"vae_channels", video.vae_channels},
+          {"patch_size", video.patch_size}}},
+        {"audio",
+         {{"sample_rate", audio.sample_rate},
+          {"hop", audio.hop},
+          {"latent_channels", audio.latent_channels},
+          {"vae_channels", audio.vae_channels}}},
+        {"text",
+         {{"vocab_size", text.vocab_size},
+          {"max_tokens", text.max_tokens},
+          {"width", text.width},
+          {"layers", text.layers},
+          {"heads", text.heads}}},
+        {"dit",
+         {{"width", dit.width},
+          {"heads", dit.heads},
+          {"layers", dit.layers},
+          {"mlp_ratio", dit.mlp_ratio},
+          {"rope_theta", dit.rope_theta},
+          {"rope_time_rate", dit.rope_time_rate},
+          {"freq_dim", dit.freq_dim}}},
+    };
+    return j.dump(2);
+}
+
+} // namespace tandem::model

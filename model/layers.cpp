@@ -1,0 +1,45 @@
+#include "model/layers.h"
+
+#include <cmath>
+
+namespace tandem::model {
+
+torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                        const torch::Tensor& keyMask) {
+#if defined(TORCH_VERSION_MAJOR) && TORCH_VERSION_MAJOR >= 2
+    c10::optional<torch::Tensor> mask;
+    if (keyMask.defined()) mask = keyMask.unsqueeze(1).unsqueeze(1);
+    return at::scaled_dot_product_attention(q, k, v, mask);
+#else
+    const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
+    auto scores = torch::matmul(q, k.transpose(-2, -1)) * scale;
+    if (keyMask.defined())
+        scores = scores.masked_fill(keyMask.logical_not().unsqueeze(1).unsqueeze(1), -INFINITY);
+    return torch::matmul(torch::softmax(scores, -1), v);
+#endif
+}
+
+torch::Tensor modulate(const torch::Tensor& x, const torch::Tensor& shift, const torch::Tensor& scale) {
+    auto normed = torch::layer_norm(x, {x.size(-1)}, {}, {}, 1e-6);
+    return normed * (1 + scale.unsqueeze(1)) + shift.unsqueeze(1);
+}
+
+torch::Tensor timestepEmbedding(const torch::Tensor& t, int dim) {
+    const int half = dim / 2;
+    auto freqs = torch::exp(-std::log(10000.0) *
+                            torch::arange(half, torch::TensorOptions().dtype(torch::kFloat32).device(t.device())) /
+                            half);
+    auto args = (t.to(torch::kFloat32) * 1000.0).unsqueeze(1) * freqs.unsqueeze(0);
+    return torch::cat({torch::cos(args), torch::sin(args)}, 1);
+}
+
+MlpImpl::MlpImpl(int width, int hidden) {
+    fc1 = register_module("fc1", torch::nn::Linear(width, hidden));
+    fc2 = register_module("fc2", torch::nn::Linear(hidden, width));
+}
+
+torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
+    return fc2(torch::gelu(fc1(x), "tanh"));
+}
+
+} // namespace tandem::model

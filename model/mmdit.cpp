@@ -1,0 +1,134 @@
+#include "model/mmdit.h"
+
+#include "model/rope.h"
+
+namespace tandem::model {
+
+StreamWeightsImpl::StreamWeightsImpl(int width, int mlpRatio) {
+    modulation = register_module("modulation", torch::nn::Linear(width, 6 * width));
+    qkv = register_module("qkv", torch::nn::Linear(width, 3 * width));
+    proj = register_module("proj", torch::nn::Linear(width, width));
+    mlp = register_module("mlp", Mlp(width, mlpRatio * width));
+}
+
+JointBlockImpl::JointBlockImpl(int width, int heads_, int mlpRatio) : heads(heads_) {
+    video = register_module("video", StreamWeights(width, mlpRatio));
+    audio = register_module("audio", StreamWeights(width, mlpRatio));
+    text = register_module("text", StreamWeights(width, mlpRatio));
+}
+
+std::vector<torch::Tensor> JointBlockImpl::forward(const std::vector<torch::Tensor>& streams,
+                                                   const torch::Tensor& cond, const torch::Tensor& angles,
+                                                   const torch::Tensor& keyMask) {
+    StreamWeights weights[3] = {video, audio, text};
+    const auto B = cond.size(0), W = cond.size(1), headDim = W / heads;
+    std::vector<std::vector<torch::Tensor>> mods(3);
+    std::vector<torch::Tensor> qs, ks, vs;
+    for (int s = 0; s < 3; ++s) {
+        // shift/scale/gate for attention, then for the MLP.
+        mods[s] = weights[s]->modulation(torch::silu(cond)).chunk(6, 1);
+        auto h = modulate(streams[s], mods[s][0], mods[s][1]);
+        const auto N = h.size(1);
+        auto qkv = weights[s]->qkv(h).reshape({B, N, 3, heads, headDim}).permute({2, 0, 3, 1, 4});
+        qs.push_back(qkv[0]);
+        ks.push_back(qkv[1]);
+        vs.push_back(qkv[2]);
+    }
+    auto q = applyRope(torch::cat(qs, 2), angles);
+    auto k = applyRope(torch::cat(ks, 2), angles);
+    auto attended = attention(q, k, torch::cat(vs, 2), keyMask).transpose(1, 2); // [B, N, heads, headDim]
+    std::vector<torch::Tensor> out;
+    int64_t offset = 0;
+    for (int s = 0; s < 3; ++s) {
+        const auto N = streams[s].size(1);
+        auto a = attended.narrow(1, offset, N).reshape({B, N, W});
+        offset += N;
+        auto x = streams[s] + mods[s][2].unsqueeze(1) * weights[s]->proj(a);
+        x = x + mods[s][5].unsqueeze(1) * weights[s]->mlp(modulate(x, mods[s][3], mods[s][4]));
+        out.push_back(x);
+    }
+    return out;
+}
+
+FinalLayerImpl::FinalLayerImpl(int width, int outFeatures) {
+    modulation = register_module("modulation", torch::nn::Linear(width, 2 * width));
+    out = register_module("out", torch::nn::Linear(width, outFeatures));
+}
+
+torch::Tensor FinalLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& cond) {
+    auto m = modulation(torch::silu(cond)).chunk(2, 1);
+    return out(modulate(x, m[0], m[1]));
+}
+
+DualStreamDiTImpl::DualStreamDiTImpl(const ModelConfig& cfg_) : cfg(cfg_) {
+    const int W = cfg.dit.width;
+    const int p = cfg.video.patch_size;
+    const int cv = cfg.video.latent_channels;
+    const int ca = cfg.audio.latent_channels;
+    videoIn = register_module("video_in", torch::nn::Linear((2 * cv + 1) * p * p, W));
+    audioIn = register_module("audio_in", torch::nn::Linear(2 * ca + 1, W));
+    textIn = register_module("text_in", torch::nn::Linear(cfg.text.width, W));
+    textPool = register_module("text_pool", torch::nn::Linear(cfg.text.width, W));
+    timeEmbed = register_module("time_embed", torch::nn::Sequential(torch::nn::Linear(cfg.dit.freq_dim, W),
+                                                                    torch::nn::SiLU(), torch::nn::Linear(W, W)));
+    blocks = register_module("blocks", torch::nn::ModuleList());
+    for (int i = 0; i < cfg.dit.layers; ++i) blocks->push_back(JointBlock(W, cfg.dit.heads, cfg.dit.mlp_ratio));
+    videoOut = register_module("video_out", FinalLayer(W, cv * p * p));
+    audioOut = register_module("audio_out", FinalLayer(W, ca));
+}
+
+torch::Tensor DualStreamDiTImpl::tokenAngles(int64_t T, int64_t h, int64_t w, int64_t L, int64_t Nt) const {
+    const TimeBase tb = cfg.timeBase();
+    const int p = cfg.video.patch_size;
+    const int64_t hp = h / p, wp = w / p;
+    const double rate = cfg.dit.rope_time_rate;
+    std::vector<float> pos;
+    pos.reserve(static_cast<size_t>((T * hp * wp + L + Nt) * 3));
+    for (int64_t t = 0; t < T; ++t)
+        for (int64_t y = 0; y < hp; ++y)
+            for (int64_t x = 0; x < wp; ++x) {
+                pos.push_back(static_cast<float>(tb.secondsOfVideoLatent(t) * rate));
+                pos.push_back(static_cast<float>(y));
+                pos.push_back(static_cast<float>(x));
+            }
+    for (int64_t j = 0; j < L; ++j) {
+        pos.push_back(static_cast<float>(tb.secondsOfAudioLatent(j) * rate));
+        pos.push_back(0.f);
+        pos.push_back(0.f);
+    }
+    pos.insert(pos.end(), static_cast<size_t>(Nt * 3), 0.f);
+    auto positions = torch::from_blob(pos.data(), {static_cast<int64_t>(pos.size() / 3), 3}, torch::kFloat32).clone();
+    return ropeAngles(positions, cfg.dit.width / cfg.dit.heads, cfg.dit.rope_theta);
+}
+
+std::pair<torch::Tensor, torch::Tensor> DualStreamDiTImpl::forward(const DitInputs& in) {
+    const int p = cfg.video.patch_size;
+    const auto B = in.video.size(0), C = in.video.size(1), T = in.video.size(2), h = in.video.size(3),
+               w = in.video.size(4);
+    const auto hp = h / p, wp = w / p;
+    // [B, C, T, h, w] → [B, T·hp·wp, C·p·p]
+    auto videoTokens = in.video.reshape({B, C, T, hp, p, wp, p})
+                           .permute({0, 2, 3, 5, 1, 4, 6})
+                           .reshape({B, T * hp * wp, C * p * p});
+    auto audioTokens = in.audio.transpose(1, 2); // [B, L, 2·Ca + 1]
+    const auto L = audioTokens.size(1);
+
+    auto validF = in.textValid.to(in.text.dtype()).unsqueeze(-1);
+    auto pooled = (in.text * validF).sum(1) / validF.sum(1).clamp_min(1.0);
+    auto cond = timeEmbed->forward(timestepEmbedding(in.t, cfg.dit.freq_dim).to(in.text.dtype())) + textPool(pooled);
+
+    std::vector<torch::Tensor> streams = {videoIn(videoTokens), audioIn(audioTokens), textIn(in.text)};
+    auto avValid = torch::ones({B, T * hp * wp + L}, in.textValid.options());
+    auto keyMask = torch::cat({avValid, in.textValid}, 1);
+    for (const auto& block : *blocks) streams = block->as<JointBlock>()->forward(streams, cond, in.angles, keyMask);
+
+    const int cv = cfg.video.latent_channels;
+    auto video = videoOut(streams[0], cond)
+                     .reshape({B, T, hp, wp, cv, p, p})
+                     .permute({0, 4, 1, 2, 5, 3, 6})
+                     .reshape({B, cv, T, h, w});
+    auto audio = audioOut(streams[1], cond).transpose(1, 2);
+    return {video, audio};
+}
+
+} // namespace tandem::model

@@ -1,0 +1,64 @@
+// Design note: the dual-stream MMDiT. Three token streams — video (patchified latent), audio (latent
+// steps) and text — each with its own weights for timestep adaLN modulation, QKV, output projection and
+// MLP, meeting in one joint attention over all tokens. Video and audio tokens carry RoPE positions whose
+// time axis is in seconds (TimeBase), so the streams attend to each other by instant, not by index.
+// Editing is inpainting: each stream's input is the channel concatenation [noisy, known·(1−mask), mask].
+#pragma once
+
+#include "model/config.h"
+#include "model/layers.h"
+
+namespace tandem::model {
+
+struct StreamWeightsImpl : torch::nn::Module {
+    explicit StreamWeightsImpl(int width, int mlpRatio);
+    torch::nn::Linear modulation{nullptr}, qkv{nullptr}, proj{nullptr};
+    Mlp mlp{nullptr};
+};
+TORCH_MODULE(StreamWeights);
+
+struct JointBlockImpl : torch::nn::Module {
+    JointBlockImpl(int width, int heads, int mlpRatio);
+    // streams: video, audio, text token tensors [B, N_i, width]; cond: [B, width]; angles: RoPE angles for
+    // the concatenated tokens; keyMask: [B, N_total] bool.
+    std::vector<torch::Tensor> forward(const std::vector<torch::Tensor>& streams, const torch::Tensor& cond,
+                                       const torch::Tensor& angles, const torch::Tensor& keyMask);
+    int heads;
+    StreamWeights video{nullptr}, audio{nullptr}, text{nullptr};
+};
+TORCH_MODULE(JointBlock);
+
+struct FinalLayerImpl : torch::nn::Module {
+    FinalLayerImpl(int width, int outFeatures);
+    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cond);
+    torch::nn::Linear modulation{nullptr}, out{nullptr};
+};
+TORCH_MODULE(FinalLayer);
+
+struct DitInputs {
+    torch::Tensor video;     // [B, 2·Cv + 1, T, h, w]
+    torch::Tensor audio;     // [B, 2·Ca + 1, L]
+    torch::Tensor text;      // [B, Nt, text width]
+    torch::Tensor textValid; // [B, Nt] bool
+    torch::Tensor t;         // [B] flow time in [0, 1]
+    torch::Tensor angles;    // [Nv + Na + Nt, head_dim / 2] from tokenAngles()
+};
+
+struct DualStreamDiTImpl : torch::nn::Module {
+    DualStreamDiTImpl(const ModelConfig& cfg);
+    // Returns the velocities {video [B, Cv, T, h, w], audio [B, Ca, L]}.
+    std::pair<torch::Tensor, torch::Tensor> forward(const DitInputs& in);
+
+    // RoPE angles for a shot of T video latent steps on an h × w latent grid, L audio latent steps and Nt
+    // text tokens, in the token order the forward pass uses (video, audio, text).
+    torch::Tensor tokenAngles(int64_t T, int64_t h, int64_t w, int64_t L, int64_t Nt) const;
+
+    ModelConfig cfg;
+    torch::nn::Linear videoIn{nullptr}, audioIn{nullptr}, textIn{nullptr}, textPool{nullptr};
+    torch::nn::Sequential timeEmbed{nullptr};
+    torch::nn::ModuleList blocks;
+    FinalLayer videoOut{nullptr}, audioOut{nullptr};
+};
+TORCH_MODULE(DualStreamDiT);
+
+} // namespace tandem::model

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The README's two commands:
+#   packaging/quickstart.sh demo   set up, build, generate the demo shot to out/demo.mp4, open it in the editor
+#                                  when a display is present
+#   packaging/quickstart.sh test   set up, build, run the whole test suite through ctest
+# Re-running is cheap: set-up skips installed packages and the build is incremental (in build/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+job=${1:-}
+case "$job" in
+  demo|test) ;;
+  *) echo "usage: packaging/quickstart.sh demo|test" >&2; exit 2 ;;
+esac
+
+bash packaging/setup-debian.sh
+
+build=${TANDEM_BUILD_DIR:-build}
+jobs=$(nproc)
+if [ ! -f "$build/CMakeCache.txt" ]; then
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release
+fi
+cmake --build "$build" -j "$jobs"
+
+if [ "$job" = test ]; then
+  ctest --test-dir "$build" --output-on-failure -j "$jobs"
+  exit
+fi
+
+mkdir -p out
+"$build/app/tandem-cli" generate --prompt "a red ball bounces on a wooden floor <S>hello there<E>" \
+  --seconds 4 --seed 1 -o out/demo.mp4
+"$build/app/tandem-cli" probe out/demo.mp4
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  "$build/app/tandem" out/demo.mp4
+else
+  echo "no display: the shot is in out/demo.mp4 (run $build/app/tandem out/demo.mp4 on a desktop to edit it)"
+fi

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs everything Tandem needs to build, run and test on Debian 12 (bookworm).
+# Idempotent and non-interactive: packages already present are left alone.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git
+  # ui/ and timeline/
+  qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev
+  # model/: LibTorch, and OpenBLAS so its matmuls are not 58x slower than they should be
+  libtorch-dev libopenblas0-openmp
+  # render/
+  libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libavfilter-dev
+  portaudio19-dev libopencv-dev opencv-data libebur128-dev
+  # shared
+  catch2 nlohmann-json3-dev
+  # what the tests and screenshots use
+  ffmpeg xvfb xauth jackd2 espeak-ng sox
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+echo "setup: installing ${#missing[@]} packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# jackd2 asks whether to enable real-time priority; answer once, quietly.
+echo "jackd2 jackd/tweak_rt_limits boolean false" | "${sudo_cmd[@]}" debconf-set-selections
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

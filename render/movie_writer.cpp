@@ -1,0 +1,217 @@
+#include "render/movie_writer.h"
+
+#include "render/ffmpeg_util.h"
+#include "render/media_error.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <vector>
+
+namespace tandem::render {
+
+namespace fs = std::filesystem;
+
+struct MovieWriter::Impl {
+    std::string path, tempPath;
+    MovieSettings settings;
+    AVFormatContext* fmt = nullptr;
+    bool headerWritten = false, finished = false;
+
+    CodecContextPtr video, audio;
+    AVStream* videoStream = nullptr;
+    AVStream* audioStream = nullptr;
+    SwsPtr sws;
+    SwrPtr swr;
+    AudioFifoPtr fifo;
+    FramePtr videoFrame, audioFrame;
+    PacketPtr packet;
+    int64_t nextVideoPts = 0, nextAudioPts = 0;
+
+    void fail(const std::string& what, int err) {
+        throw MediaError(path + ": " + what + " (" + ffmpegErrorText(err) + ")");
+    }
+
+    void openVideo() {
+        const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
+        if (!codec) throw MediaError("this FFmpeg build has no libx264 encoder");
+        video.reset(avcodec_alloc_context3(codec));
+        video->width = settings.width;
+        video->height = settings.height;
+        video->pix_fmt = AV_PIX_FMT_YUV420P;
+        const AVRational rate = av_d2q(settings.fps, 100000);
+        video->time_base = av_inv_q(rate);
+        video->framerate = rate;
+        video->gop_size = static_cast<int>(settings.fps * 2);
+        if (fmt->oformat->flags & AVFMT_GLOBALHEADER) video->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+        av_opt_set(video->priv_data, "preset", settings.preset.c_str(), 0);
+        av_opt_set(video->priv_data, "crf", std::to_string(settings.crf).c_str(), 0);
+        if (int err = avcodec_open2(video.get(), codec, nullptr); err < 0) fail("cannot open the H.264 encoder", err);
+        videoStream = avformat_new_stream(fmt, nullptr);
+        videoStream->time_base = video->time_base;
+        avcodec_parameters_from_context(videoStream->codecpar, video.get());
+        videoFrame = allocFrame();
+        videoFrame->format = video->pix_fmt;
+        videoFrame->width = video->width;
+        videoFrame->height = video->height;
+        if (int err = av_frame_get_buffer(videoFrame.get(), 0); err < 0) fail("cannot allocate a video frame", err);
+        sws.reset(sws_getContext(settings.width, settings.height, AV_PIX_FMT_RGB24, settings.width, settings.height,
+                                 AV_PIX_FMT_YUV420P, SWS_BICUBIC | SWS_ACCURATE_RND, nullptr, nullptr, nullptr));
+        if (!sws) throw MediaError("cannot create the colour converter");
+    }
+
+    void openAudio() {
+        const AVCodec* codec = avcodec_find_encoder(AV_CODEC_ID_AAC);
+        if (!codec) throw MediaError("this FFmpeg build has no AAC encoder");
+        audio.reset(avcodec_alloc_context3(codec));
+        audio->sample_fmt = AV_SAMPLE_FMT_FLTP;
+        audio->sample_rate = settings.output_sample_rate;
+        av_channel_layout_default(&audio->ch_layout, settings.channels);
+        audio->bit_rate = 96000 * settings.channels;
+        audio->time_base = AVRational{1, settings.output_sample_rate};
+        if (fmt->oformat->flags & AVFMT_GLOBALHEADER) audio->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+        if (int err = avcodec_open2(audio.get(), codec, nullptr); err < 0) fail("cannot open the AAC encoder", err);
+        audioStream = avformat_new_stream(fmt, nullptr);
+        audioStream->time_base = audio->time_base;
+        avcodec_parameters_from_context(audioStream->codecpar, audio.get());
+
+        AVChannelLayout inLayout;
+        av_channel_layout_default(&inLayout, settings.channels);
+        SwrContext* s = nullptr;
+        int err = swr_alloc_set_opts2(&s, &audio->ch_layout, AV_SAMPLE_FMT_FLTP, audio->sample_rate, &inLayout,
+                                      AV_SAMPLE_FMT_FLT, settings.input_sample_rate, 0, nullptr);
+        swr.reset(s);
+        if (err < 0 || (err = swr_init(s)) < 0) fail("cannot create the audio resampler", err);
+        fifo.reset(av_audio_fifo_alloc(AV_SAMPLE_FMT_FLTP, settings.channels, audio->frame_size * 4));
+        audioFrame = allocFrame();
+    }
+
+    void writePackets(AVCodecContext* ctx, AVStream* stream) {
+        while (true) {
+            int err = avcodec_receive_packet(ctx, packet.get());
+            if (err == AVERROR(EAGAIN) || err == AVERROR_EOF) return;
+            if (err < 0) fail("encoding failed", err);
+            if (packet->duration == 0 && ctx == video.get()) packet->duration = 1;
+            av_packet_rescale_ts(packet.get(), ctx->time_base, stream->time_base);
+            packet->stream_index = stream->index;
+            err = av_interleaved_write_frame(fmt, packet.get());
+            if (err < 0) fail("cannot write to the file (is the disk full?)", err);
+        }
+    }
+
+    void encode(AVCodecContext* ctx, AVStream* stream, AVFrame* frame) {
+        int err = avcodec_send_frame(ctx, frame);
+        if (err < 0) fail("encoding failed", err);
+        writePackets(ctx, stream);
+    }
+
+    // Moves whole encoder frames (or, when flushing, what remains) from the FIFO to the encoder.
+    void drainFifo(bool flush) {
+        const int frameSize = audio->frame_size;
+        while (av_audio_fifo_size(fifo.get()) >= frameSize || (flush && av_audio_fifo_size(fifo.get()) > 0)) {
+            const int n = std::min(frameSize, av_audio_fifo_size(fifo.get()));
+            av_frame_unref(audioFrame.get());
+            audioFrame->nb_samples = n;
+            audioFrame->format = audio->sample_fmt;
+            audioFrame->sample_rate = audio->sample_rate;
+            av_channel_layout_copy(&audioFrame->ch_layout, &audio->ch_layout);
+            if (int err = av_frame_get_buffer(audioFrame.get(), 0); err < 0) fail("cannot allocate audio", err);
+            av_audio_fifo_read(fifo.get(), reinterpret_cast<void**>(audioFrame->data), n);
+            audioFrame->pts = nextAudioPts;
+            nextAudioPts += n;
+            encode(audio.get(), audioStream, audioFrame.get());
+        }
+    }
+
+    void pushResampled(const float* in, int64_t n) {
+        const int maxOut = swr_get_out_samples(swr.get(), static_cast<int>(n));
+        if (maxOut <= 0) return;
+        std::vector<std::vector<float>> planes(settings.channels, std::vector<float>(maxOut));
+        std::vector<uint8_t*> out;
+        for (auto& p : planes) out.push_back(reinterpret_cast<uint8_t*>(p.data()));
+        const uint8_t* inPtr = reinterpret_cast<const uint8_t*>(in);
+        const int got = swr_convert(swr.get(), out.data(), maxOut, in ? &inPtr : nullptr, static_cast<int>(n));
+        if (got < 0) fail("resampling failed", got);
+        av_audio_fifo_write(fifo.get(), reinterpret_cast<void**>(out.data()), got);
+    }
+
+    void cleanup() {
+        if (fmt) {
+            if (fmt->pb) avio_closep(&fmt->pb);
+            avformat_free_context(fmt);
+            fmt = nullptr;
+        }
+    }
+};
+
+MovieWriter::MovieWriter(const std::string& path, const MovieSettings& settings) : impl_(std::make_unique<Impl>()) {
+    Impl& m = *impl_;
+    m.path = path;
+    m.settings = settings;
+    if (settings.width <= 0 || settings.height <= 0 || settings.width % 2 || settings.height % 2)
+        throw MediaError(path + ": video size must be positive and even, got " + std::to_string(settings.width) +
+                         "×" + std::to_string(settings.height));
+    if (!(settings.fps > 0)) throw MediaError(path + ": frame rate must be positive");
+    const fs::path dest(path);
+    m.tempPath = (dest.parent_path() / ("." + dest.filename().string() + ".part")).string();
+    av_log_set_level(AV_LOG_ERROR);
+    if (int err = avformat_alloc_output_context2(&m.fmt, nullptr, "mp4", m.tempPath.c_str()); err < 0)
+        m.fail("cannot create an MP4 container", err);
+    m.packet = allocPacket();
+    try {
+        m.openVideo();
+        if (settings.input_sample_rate > 0) m.openAudio();
+        if (int err = avio_open(&m.fmt->pb, m.tempPath.c_str(), AVIO_FLAG_WRITE); err < 0)
+            m.fail("cannot create the file", err);
+        if (int err = avformat_write_header(m.fmt, nullptr); err < 0) m.fail("cannot write the header", err);
+        m.headerWritten = true;
+    } catch (...) {
+        m.cleanup();
+        std::remove(m.tempPath.c_str());
+        throw;
+    }
+}
+
+MovieWriter::~MovieWriter() {
+    if (!impl_->finished) {
+        impl_->cleanup();
+        std::remove(impl_->tempPath.c_str());
+    }
+}
+
+void MovieWriter::addFrame(const uint8_t* rgb) {
+    Impl& m = *impl_;
+    if (int err = av_frame_make_writable(m.videoFrame.get()); err < 0) m.fail("frame not writable", err);
+    const uint8_t* src[1] = {rgb};
+    const int stride[1] = {m.settings.width * 3};
+    sws_scale(m.sws.get(), src, stride, 0, m.settings.height, m.videoFrame->data, m.videoFrame->linesize);
+    m.videoFrame->pts = m.nextVideoPts++;
+    m.encode(m.video.get(), m.videoStream, m.videoFrame.get());
+}
+
+void MovieWriter::addAudio(const float* interleaved, int64_t n) {
+    Impl& m = *impl_;
+    if (!m.audio) throw MediaError(m.path + ": this movie was opened without audio");
+    m.pushResampled(interleaved, n);
+    m.drainFifo(false);
+}
+
+void MovieWriter::finish() {
+    Impl& m = *impl_;
+    m.encode(m.video.get(), m.videoStream, nullptr);
+    if (m.audio) {
+        m.pushResampled(nullptr, 0); // what the resampler still holds
+        m.drainFifo(true);
+        m.encode(m.audio.get(), m.audioStream, nullptr);
+    }
+    if (int err = av_write_trailer(m.fmt); err < 0) m.fail("cannot finish the file (is the disk full?)", err);
+    m.cleanup();
+    std::error_code ec;
+    fs::rename(m.tempPath, m.path, ec);
+    if (ec) {
+        std::remove(m.tempPath.c_str());
+        throw MediaError(m.path + ": cannot move the finished file into place (" + ec.message() + ")");
+    }
+    m.finished = true;
+}
+
+} // namespace tandem::render

@@ -1,0 +1,40 @@
+// Design note: writes a movie through the FFmpeg libraries — H.264 (libx264) video and AAC audio in MP4.
+// Audio of any rate is resampled to 48 kHz (libswresample), the rate of every Tandem sequence. The file is
+// written beside the destination under a temporary name and renamed into place only by finish(), so a
+// failed or abandoned write never leaves a half file where the user expects a finished one.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace tandem::render {
+
+struct MovieSettings {
+    int width = 0;
+    int height = 0;
+    double fps = 0;
+    int input_sample_rate = 0; // 0 = no audio stream
+    int channels = 1;
+    int output_sample_rate = 48000;
+    int crf = 18;                 // x264 quality (lower = better)
+    std::string preset = "medium"; // x264 speed preset
+};
+
+class MovieWriter {
+public:
+    MovieWriter(const std::string& path, const MovieSettings& settings); // throws MediaError
+    ~MovieWriter();                                                         // abandons an unfinished file
+    MovieWriter(const MovieWriter&) = delete;
+    MovieWriter& operator=(const MovieWriter&) = delete;
+
+    void addFrame(const uint8_t* rgb);                  // width × height × 3 bytes
+    void addAudio(const float* interleaved, int64_t n); // n samples per channel at input_sample_rate
+    void finish();                                       // flushes, closes and renames into place
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace tandem::render

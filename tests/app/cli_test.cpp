@@ -1,0 +1,122 @@
+// Runs the real tandem-cli program, as a user would.
+#include "render/probe.h"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <sys/wait.h>
+
+namespace {
+
+struct Result {
+    int status = -1;
+    std::string output; // stdout and stderr together
+};
+
+Result run(const std::string& args) {
+    Result r;
+    const std::string cmd = std::string(TANDEM_CLI) + " " + args + " 2>&1";
+    FILE* pipe = popen(cmd.c_str(), "r");
+    REQUIRE(pipe);
+    char buf[4096];
+    while (size_t n = fread(buf, 1, sizeof buf, pipe)) r.output.append(buf, n);
+    const int raw = pclose(pipe);
+    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    return r;
+}
+
+std::string tempPath(const std::string& name) {
+    const auto dir = std::filesystem::temp_directory_path() / ("tandem-cli-test-" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir);
+    return (dir / name).string();
+}
+
+} // namespace
+
+TEST_CASE("generate writes an MP4 with H.264 and AAC whose durations agree within a frame") {
+    const std::string out = tempPath("gen.mp4");
+    const Result r = run("generate --prompt 'a red ball bounces' --seconds 1.5 --seed 3 --steps 2 --threads 2 -o " + out);
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    CHECK(r.output.find("weights are random") != std::string::npos); // says plainly that it is noise
+    CHECK(r.output.find("step 2/2") != std::string::npos);
+    const auto info = tandem::render::probe(out);
+    REQUIRE(info.streams.size() == 2);
+    const auto* v = info.firstVideo();
+    const auto* a = info.firstAudio();
+    REQUIRE(v);
+    REQUIRE(a);
+    CHECK(v->codec == "h264");
+    CHECK(a->codec == "aac");
+    CHECK(v->width == 128);
+    CHECK(v->height == 128);
+    CHECK(v->fps == Approx(16.0));
+    CHECK(v->duration == Approx(1.5).margin(1.0 / 16)); // 1.5 s rounds to 24 frames = 6 latent steps
+    CHECK(std::abs(v->duration - a->duration) <= 1.0 / v->fps);
+}
+
+TEST_CASE("the same seed writes the same pictures") {
+    const std::string a = tempPath("a.mp4"), b = tempPath("b.mp4");
+    REQUIRE(run("generate --prompt rain --seconds 0.5 --seed 9 --steps 1 --quiet -o " + a).status == 0);
+    REQUIRE(run("generate --prompt rain --seconds 0.5 --seed 9 --steps 1 --quiet -o " + b).status == 0);
+    auto bytes = [](const std::string& p) {
+        std::FILE* f = std::fopen(p.c_str(), "rb");
+        std::string s;
+        char buf[4096];
+        while (size_t n = std::fread(buf, 1, sizeof buf, f)) s.append(buf, n);
+        std::fclose(f);
+        return s;
+    };
+    CHECK(bytes(a) == bytes(b));
+}
+
+TEST_CASE("help lists the commands") {
+    const Result r = run("--help");
+    CHECK(r.status == 0);
+    CHECK(r.output.find("generate") != std::string::npos);
+    CHECK(r.output.find("probe") != std::string::npos);
+    const Result g = run("generate --help");
+    CHECK(g.status == 0);
+    CHECK(g.output.find("--prompt") != std::string::npos);
+}
+
+TEST_CASE("unknown commands and bad arguments exit non-zero with a one-line reason") {
+    auto oneLine = [](const Result& r) {
+        INFO(r.output);
+        CHECK(r.status == 2);
+        CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+    };
+    Result r = run("frobnicate");
+    oneLine(r);
+    CHECK(r.output.find("unknown command 'frobnicate'") != std::string::npos);
+    r = run("generate -o x.mp4");
+    oneLine(r);
+    CHECK(r.output.find("needs --prompt") != std::string::npos);
+    r = run("generate --prompt x --seconds abc -o x.mp4");
+    oneLine(r);
+    CHECK(r.output.find("--seconds must be a number") != std::string::npos);
+    r = run("generate --prompt x --steps 0 -o x.mp4");
+    oneLine(r);
+    CHECK(r.output.find("--steps must be between") != std::string::npos);
+    r = run("generate --prompt x --frob 1 -o x.mp4");
+    oneLine(r);
+    CHECK(r.output.find("unknown option --frob") != std::string::npos);
+    r = run("generate --prompt x --device tpu -o x.mp4");
+    oneLine(r);
+    r = run("generate --prompt");
+    oneLine(r);
+    CHECK(r.output.find("needs a value") != std::string::npos);
+}
+
+TEST_CASE("probe reports unreadable files and exits 1") {
+    const std::string bad = tempPath("bad.mp4");
+    std::FILE* f = std::fopen(bad.c_str(), "wb");
+    std::fputs("not a movie", f);
+    std::fclose(f);
+    const Result r = run("probe " + bad);
+    CHECK(r.status == 1);
+    CHECK(r.output.find(bad) != std::string::npos);
+}

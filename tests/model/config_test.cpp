@@ -1,0 +1,59 @@
+#include "model/config.h"
+#include "model/tokenizer.h"
+
+#include <catch2/catch.hpp>
+
+using namespace tandem::model;
+
+TEST_CASE("config round-trips through JSON") {
+    ModelConfig c;
+    c.name = "tiny";
+    c.video.width = 64;
+    c.video.height = 32;
+    c.dit.layers = 2;
+    const ModelConfig back = ModelConfig::fromJson(c.toJson());
+    CHECK(back.name == "tiny");
+    CHECK(back.video.width == 64);
+    CHECK(back.video.height == 32);
+    CHECK(back.dit.layers == 2);
+    CHECK(back.audio.hop == c.audio.hop);
+}
+
+TEST_CASE("bad configs are refused with a message naming the field") {
+    auto refuses = [](const std::string& json, const std::string& fragment) {
+        try {
+            ModelConfig::fromJson(json);
+        } catch (const std::invalid_argument& e) {
+            INFO(e.what());
+            CHECK(std::string(e.what()).find(fragment) != std::string::npos);
+            return;
+        }
+        FAIL("accepted " << json);
+    };
+    refuses("{", "not valid JSON");
+    refuses("[1,2]", "top level");
+    refuses(R"({"video": {"width": "wide"}})", "video.width");
+    refuses(R"({"video": {"width": 100}})", "multiple");
+    refuses(R"({"video": {"spatial_compression": 6}})", "power of two");
+    refuses(R"({"dit": {"width": 100, "heads": 3}})", "divisible");
+    refuses(R"({"audio": {"hop": 100}})", "audio.hop");
+    refuses(R"({"video": 5})", "video must be an object");
+}
+
+TEST_CASE("dialogue in <S>…<E> is tokenised as speech") {
+    Tokenizer tok(32);
+    const Tokens t = tok.encode("a cat <S>hi<E> ok");
+    REQUIRE(t.ids.size() == 32);
+    // "a cat " = 6 scene bytes, then <S>, 'h', 'i', <E>, then " ok".
+    CHECK(t.ids[6] == Tokenizer::kSpeechOpen);
+    CHECK(t.segments[5] == 0);
+    CHECK(t.segments[7] == 1);
+    CHECK(t.segments[8] == 1);
+    CHECK(t.ids[7] == Tokenizer::kFirstByte + 'h');
+    CHECK(t.ids[9] == Tokenizer::kSpeechClose);
+    CHECK(t.segments[10] == 0);
+    CHECK(t.valid[12] == 1);
+    CHECK(t.valid[13] == 0);
+    CHECK_FALSE(t.truncated);
+    CHECK(Tokenizer(4).encode("too long").truncated);
+}

@@ -1,0 +1,23 @@
+// Test fixtures: small movies made on the fly with render/, so no binary media lives in the repository.
+#pragma once
+
+#include <string>
+
+namespace tandem::test {
+
+// A movie whose frame i is filled with grey level (i * 16) % 256 … and whose audio is a 440 Hz tone.
+// Each frame's pixels encode its index, so decoders can be checked frame by frame.
+struct TestMovie {
+    int width = 64, height = 48, frames = 32;
+    double fps = 16;
+    int sampleRate = 16000; // 0 = no audio
+};
+void writeTestMovie(const std::string& path, const TestMovie& spec);
+
+// Grey level that frame `index` of a test movie carries.
+int testMovieLevel(int index);
+
+// A fresh, empty folder for a test's files.
+std::string freshTempDir(const std::string& name);
+
+} // namespace tandem::test

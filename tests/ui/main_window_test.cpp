@@ -1,0 +1,100 @@
+// The editor window, constructed for real under Qt's offscreen platform.
+#define CATCH_CONFIG_RUNNER
+#include "support/test_media.h"
+#include "ui/main_window.h"
+#include "ui/playback.h"
+#include "ui/timeline_view.h"
+#include "ui/viewer.h"
+
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QPushButton>
+#include <QTest>
+
+#include <catch2/catch.hpp>
+
+using namespace tandem;
+
+namespace {
+
+std::string movie(int frames = 32) {
+    const std::string path = test::freshTempDir("ui") + "/shot.mp4";
+    test::writeTestMovie(path, {64, 48, frames, 16.0, 16000});
+    return path;
+}
+
+ui::MainWindowOptions silent() {
+    ui::MainWindowOptions o;
+    o.useAudioDevice = false;
+    return o;
+}
+
+} // namespace
+
+TEST_CASE("the window shows an opened clip on the timeline and in the viewer") {
+    ui::MainWindow w(silent());
+    w.show();
+    REQUIRE(QTest::qWaitForWindowExposed(&w));
+    QString error;
+    REQUIRE(w.openMedia(QString::fromStdString(movie()), &error));
+    const auto& seq = w.project().sequence();
+    REQUIRE(seq.tracks.size() == 2);
+    REQUIRE(seq.tracks[0].clips.size() == 1);
+    REQUIRE(seq.tracks[1].clips.size() == 1);
+    CHECK(seq.tracks[0].clips[0].length == 64); // 2 s at the sequence's 32 fps
+    CHECK(seq.tracks[0].clips[0].linkedClipId == seq.tracks[1].clips[0].id);
+    CHECK(w.project().consistencyError().isEmpty());
+
+    // The viewer shows frame 0: the test movie's first grey level.
+    const QImage shown = w.viewer().image();
+    REQUIRE_FALSE(shown.isNull());
+    CHECK(std::abs(qGray(shown.pixel(32, 24)) - test::testMovieLevel(0)) <= 3);
+
+    // The timeline paints the clip where clipRect says.
+    const QRect r = w.timelineView().clipRect(0, seq.tracks[0].clips[0]);
+    CHECK(r.width() == int(64 * w.timelineView().pixelsPerFrame()));
+    const QImage painted = w.timelineView().grab().toImage();
+    CHECK(painted.pixelColor(r.center()) != painted.pixelColor(QPoint(r.right() + 40, r.center().y())));
+}
+
+TEST_CASE("clicking the timeline seeks, and playback advances on the audio clock") {
+    ui::MainWindow w(silent());
+    w.show();
+    REQUIRE(w.openMedia(QString::fromStdString(movie())));
+    auto& tl = w.timelineView();
+    const QRect r = tl.clipRect(0, w.project().sequence().tracks[0].clips[0]);
+    // Sequence frame 32 (1 s) is source frame 16 of the 16 fps test movie.
+    QTest::mouseClick(&tl, Qt::LeftButton, {}, QPoint(r.left() + int(32 * tl.pixelsPerFrame()) + 1, 10));
+    CHECK(w.playback().currentFrame() == 32);
+    CHECK(tl.playhead() == 32);
+    CHECK(std::abs(qGray(w.viewer().image().pixel(32, 24)) - test::testMovieLevel(16)) <= 3);
+
+    w.playback().seekToFrame(0);
+    QTest::mouseClick(w.findChild<QPushButton*>(QStringLiteral("playButton")), Qt::LeftButton);
+    CHECK(w.playback().playing());
+    QTest::qWait(400);
+    const qint64 frame = w.playback().currentFrame();
+    CHECK(frame >= 6);  // ≈ 12 frames after 0.4 s at 32 fps; generous for a loaded machine
+    CHECK(frame <= 40);
+    QTest::keyClick(&w, Qt::Key_Space);
+    CHECK_FALSE(w.playback().playing());
+}
+
+TEST_CASE("unreadable media is refused and the project stays empty") {
+    ui::MainWindow w(silent());
+    const std::string bad = test::freshTempDir("uibad") + "/bad.mp4";
+    std::FILE* f = std::fopen(bad.c_str(), "wb");
+    std::fputs("garbage", f);
+    std::fclose(f);
+    QString error;
+    CHECK_FALSE(w.openMedia(QString::fromStdString(bad), &error));
+    CHECK(error.contains(QStringLiteral("bad.mp4")));
+    CHECK(w.project().assets().isEmpty());
+    CHECK(w.project().sequence().tracks[0].clips.isEmpty());
+}
+
+int main(int argc, char** argv) {
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    return Catch::Session().run(argc, argv);
+}
