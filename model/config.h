@@ -16,7 +16,7 @@ struct VideoConfig {
     int latent_channels = 8;
     int spatial_compression = 8;  // power of two
     int temporal_compression = 4; // power of two
-    int vae_channels = 32;
+    int vae_channels = 64; // at the latent resolution; halved per 2× towards full resolution
     int patch_size = 2; // spatial patch of the latent grid that becomes one token
 };
 

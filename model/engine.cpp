@@ -59,7 +59,10 @@ struct Engine::Impl {
         auto idT = torch::tensor(ids).reshape({B, N}).to(device);
         auto segT = torch::tensor(segments).reshape({B, N}).to(device);
         auto validT = torch::tensor(std::vector<int64_t>(valid.begin(), valid.end())).reshape({B, N}).to(torch::kBool).to(device);
-        return {textEncoder->forward(idT, segT, validT), validT};
+        auto features = textEncoder->forward(idT, segT, validT);
+        // Padding after the longest prompt carries nothing; dropping it saves attention work every step.
+        const int64_t used = std::max<int64_t>(1, validT.sum(1).max().item<int64_t>());
+        return {features.narrow(1, 0, used), validT.narrow(1, 0, used)};
     }
 };
 
@@ -112,7 +115,7 @@ Shot Engine::generate(const GenerateRequest& request, const ProgressFn& progress
     if (guided) prompts.push_back(request.negative_prompt);
     const TextBatch text = m.encodeText(prompts);
     const int64_t B = static_cast<int64_t>(prompts.size());
-    auto angles = m.dit->tokenAngles(T, h, w, L, cfg.text.max_tokens).to(m.device);
+    auto angles = m.dit->tokenAngles(T, h, w, L, text.features.size(1)).to(m.device);
 
     // Noise is drawn on the CPU from the request's seed, so a seed means the same noise on every device.
     auto gen = at::make_generator<at::CPUGeneratorImpl>(request.seed);

@@ -120,6 +120,7 @@ std::pair<torch::Tensor, torch::Tensor> DualStreamDiTImpl::forward(const DitInpu
     std::vector<torch::Tensor> streams = {videoIn(videoTokens), audioIn(audioTokens), textIn(in.text)};
     auto avValid = torch::ones({B, T * hp * wp + L}, in.textValid.options());
     auto keyMask = torch::cat({avValid, in.textValid}, 1);
+    if (keyMask.all().item<bool>()) keyMask = torch::Tensor(); // nothing to mask: skip the masking work
     for (const auto& block : *blocks) streams = block->as<JointBlock>()->forward(streams, cond, in.angles, keyMask);
 
     const int cv = cfg.video.latent_channels;

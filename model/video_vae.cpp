@@ -14,6 +14,11 @@ int log2Of(int v) {
 
 int groupsFor(int channels) { return channels % 8 == 0 ? 8 : 1; }
 
+// Channel width at stage `stage` of `count` (0 = full resolution): `widest` at the latent resolution, halved
+// for each 2× step towards full resolution, never below 8. Full-resolution 3-D convolutions dominate the
+// cost, so the network is narrow where it is large.
+int channelsAtStage(int widest, int count, int stage) { return std::max(8, widest >> (count - stage)); }
+
 } // namespace
 
 CausalConv3dImpl::CausalConv3dImpl(int in, int out, int kernel_, int timeStride_, int spaceStride)
@@ -53,16 +58,19 @@ torch::Tensor ResBlock3dImpl::forward(const torch::Tensor& x) {
 }
 
 VideoEncoderImpl::VideoEncoderImpl(const VideoConfig& cfg) {
-    const int ch = cfg.vae_channels;
-    convIn = register_module("conv_in", CausalConv3d(3, ch, 3));
-    stages = register_module("stages", torch::nn::ModuleList());
+    const int stageCount = std::max(log2Of(cfg.spatial_compression), log2Of(cfg.temporal_compression));
     const int spatialStages = log2Of(cfg.spatial_compression);
     const int temporalStages = log2Of(cfg.temporal_compression);
-    for (int i = 0; i < std::max(spatialStages, temporalStages); ++i) {
+    int ch = channelsAtStage(cfg.vae_channels, stageCount, 0);
+    convIn = register_module("conv_in", CausalConv3d(3, ch, 3));
+    stages = register_module("stages", torch::nn::ModuleList());
+    for (int i = 0; i < stageCount; ++i) {
+        const int next = channelsAtStage(cfg.vae_channels, stageCount, i + 1);
         auto stage = torch::nn::Sequential();
         stage->push_back(ResBlock3d(ch));
-        stage->push_back(CausalConv3d(ch, ch, 3, i < temporalStages ? 2 : 1, i < spatialStages ? 2 : 1));
+        stage->push_back(CausalConv3d(ch, next, 3, i < temporalStages ? 2 : 1, i < spatialStages ? 2 : 1));
         stages->push_back(stage);
+        ch = next;
     }
     normOut = register_module("norm_out", FrameGroupNorm(ch));
     convOut = register_module("conv_out", CausalConv3d(ch, cfg.latent_channels, 3));
@@ -75,17 +83,21 @@ torch::Tensor VideoEncoderImpl::forward(const torch::Tensor& pixels) {
 }
 
 VideoDecoderImpl::VideoDecoderImpl(const VideoConfig& cfg) {
-    const int ch = cfg.vae_channels;
-    convIn = register_module("conv_in", CausalConv3d(cfg.latent_channels, ch, 3));
-    stages = register_module("stages", torch::nn::ModuleList());
+    const int stageCount = std::max(log2Of(cfg.spatial_compression), log2Of(cfg.temporal_compression));
     const int spatialStages = log2Of(cfg.spatial_compression);
     const int temporalStages = log2Of(cfg.temporal_compression);
-    for (int i = 0; i < std::max(spatialStages, temporalStages); ++i) {
+    int ch = cfg.vae_channels;
+    convIn = register_module("conv_in", CausalConv3d(cfg.latent_channels, ch, 3));
+    stages = register_module("stages", torch::nn::ModuleList());
+    for (int i = 0; i < stageCount; ++i) {
+        // Stage i upsamples; its resolution is that of encoder stage (stageCount − 1 − i).
+        const int next = channelsAtStage(cfg.vae_channels, stageCount, stageCount - 1 - i);
         upsamples.emplace_back(i < spatialStages, i < temporalStages);
         auto stage = torch::nn::Sequential();
-        stage->push_back(CausalConv3d(ch, ch, 3));
-        stage->push_back(ResBlock3d(ch));
+        stage->push_back(CausalConv3d(ch, next, 3));
+        stage->push_back(ResBlock3d(next));
         stages->push_back(stage);
+        ch = next;
     }
     normOut = register_module("norm_out", FrameGroupNorm(ch));
     convOut = register_module("conv_out", CausalConv3d(ch, 3, 3));
