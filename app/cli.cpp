@@ -38,6 +38,8 @@ options:
   --negative TEXT         negative prompt (used when a guidance scale is not 1)
   --video-guidance G      classifier-free guidance for the picture (default 1 = off)
   --audio-guidance G      classifier-free guidance for the sound (default 1 = off)
+  --model DIR             model folder (config.json + model.safetensors); without it the weights are
+                          random and the output is noise
   --device D              auto | cpu | cuda (default auto)
   --threads N             CPU threads (default: all cores)
   --quiet                 no progress lines
@@ -51,7 +53,7 @@ Prints the streams of a media file (codec, size, frame rate, sample rate, durati
 int runGenerate(const std::vector<std::string>& words) {
     Args args(words, "generate",
               {"prompt", "output", "seconds", "seed", "steps", "shift", "negative", "video-guidance",
-               "audio-guidance", "device", "threads"},
+               "audio-guidance", "device", "threads", "model"},
               {"quiet"}, {{"-o", "--output"}});
     if (!args.positional().empty()) throw UsageError("generate takes no positional arguments ('" + args.positional()[0] + "')");
     model::GenerateRequest req;
@@ -71,7 +73,9 @@ int runGenerate(const std::vector<std::string>& words) {
     opts.threads = static_cast<int>(args.integer("threads", 0, 0, 1024));
     const bool quiet = args.has("quiet");
 
-    auto engine = model::Engine::createUntrained(model::ModelConfig{}, opts);
+    const std::string modelDir = args.text("model");
+    auto engine = modelDir.empty() ? model::Engine::createUntrained(model::ModelConfig{}, opts)
+                                   : model::Engine::load(modelDir, opts);
     if (!engine->hasTrainedWeights())
         std::cerr << "warning: no trained model is loaded — the weights are random, so the picture and the sound "
                      "will be meaningless noise.\n";

@@ -1,16 +1,15 @@
 #include "model/engine.h"
 
-#include "model/audio_vae.h"
-#include "model/mmdit.h"
+#include "model/checkpoint.h"
 #include "model/sampler.h"
-#include "model/text_encoder.h"
+#include "model/tandem_model.h"
 #include "model/tokenizer.h"
-#include "model/video_vae.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 #include <chrono>
+#include <filesystem>
 #include <cstring>
 #include <stdexcept>
 #include <thread>
@@ -40,11 +39,9 @@ struct Engine::Impl {
     ModelConfig config;
     torch::Device device = torch::kCPU;
     bool trained = false;
+    std::string source = "untrained";
     Tokenizer tokenizer{96};
-    TextEncoder textEncoder{nullptr};
-    VideoVae videoVae{nullptr};
-    AudioVae audioVae{nullptr};
-    DualStreamDiT dit{nullptr};
+    TandemModel net{nullptr};
 
     TextBatch encodeText(const std::vector<std::string>& prompts) {
         std::vector<int64_t> ids, segments;
@@ -59,7 +56,7 @@ struct Engine::Impl {
         auto idT = torch::tensor(ids).reshape({B, N}).to(device);
         auto segT = torch::tensor(segments).reshape({B, N}).to(device);
         auto validT = torch::tensor(std::vector<int64_t>(valid.begin(), valid.end())).reshape({B, N}).to(torch::kBool).to(device);
-        auto features = textEncoder->forward(idT, segT, validT);
+        auto features = net->textEncoder->forward(idT, segT, validT);
         // Padding after the longest prompt carries nothing; dropping it saves attention work every step.
         const int64_t used = std::max<int64_t>(1, validT.sum(1).max().item<int64_t>());
         return {features.narrow(1, 0, used), validT.narrow(1, 0, used)};
@@ -69,27 +66,45 @@ struct Engine::Impl {
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Engine::~Engine() = default;
 
-std::unique_ptr<Engine> Engine::createUntrained(const ModelConfig& config, const EngineOptions& options,
-                                                uint64_t weightSeed) {
+namespace {
+
+std::unique_ptr<Engine::Impl> makeImpl(const ModelConfig& config, const EngineOptions& options, uint64_t weightSeed) {
     config.validate();
     const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
     at::set_num_threads(std::max(1, threads));
-    auto impl = std::make_unique<Impl>();
+    auto impl = std::make_unique<Engine::Impl>();
     impl->config = config;
     impl->device = resolveDevice(options.device);
     impl->tokenizer = Tokenizer(config.text.max_tokens);
     torch::manual_seed(weightSeed);
-    impl->textEncoder = TextEncoder(config.text);
-    impl->videoVae = VideoVae(config.video);
-    impl->audioVae = AudioVae(config.audio);
-    impl->dit = DualStreamDiT(config);
-    for (torch::nn::Module* m : std::initializer_list<torch::nn::Module*>{
-             impl->textEncoder.get(), impl->videoVae.get(), impl->audioVae.get(), impl->dit.get()}) {
-        m->to(impl->device);
-        m->eval();
-    }
+    impl->net = TandemModel(config);
+    impl->net->eval();
+    return impl;
+}
+
+} // namespace
+
+std::unique_ptr<Engine> Engine::createUntrained(const ModelConfig& config, const EngineOptions& options,
+                                                uint64_t weightSeed) {
+    auto impl = makeImpl(config, options, weightSeed);
+    impl->net->to(impl->device);
     return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
+
+std::unique_ptr<Engine> Engine::load(const std::string& dir, const EngineOptions& options) {
+    namespace fs = std::filesystem;
+    if (!fs::is_directory(dir)) throw CheckpointError(dir + ": not a model folder");
+    const ModelConfig config = readConfigFile((fs::path(dir) / kConfigFile).string());
+    auto impl = makeImpl(config, options, 0);
+    const SafetensorsFile weights((fs::path(dir) / kWeightsFile).string());
+    loadWeights(*impl->net, weights); // on the CPU, then moved: the mapping is released before generation
+    impl->net->to(impl->device);
+    impl->trained = true;
+    impl->source = dir;
+    return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+void Engine::save(const std::string& dir) const { saveCheckpoint(dir, impl_->config, *impl_->net); }
 
 const ModelConfig& Engine::config() const { return impl_->config; }
 std::string Engine::deviceName() const { return impl_->device.str(); }
@@ -115,7 +130,7 @@ Shot Engine::generate(const GenerateRequest& request, const ProgressFn& progress
     if (guided) prompts.push_back(request.negative_prompt);
     const TextBatch text = m.encodeText(prompts);
     const int64_t B = static_cast<int64_t>(prompts.size());
-    auto angles = m.dit->tokenAngles(T, h, w, L, text.features.size(1)).to(m.device);
+    auto angles = m.net->dit->tokenAngles(T, h, w, L, text.features.size(1)).to(m.device);
 
     // Noise is drawn on the CPU from the request's seed, so a seed means the same noise on every device.
     auto gen = at::make_generator<at::CPUGeneratorImpl>(request.seed);
@@ -128,7 +143,7 @@ Shot Engine::generate(const GenerateRequest& request, const ProgressFn& progress
         auto videoIn = torch::cat({x.video, known.video * (1 - mask.video), mask.video}, 1).expand({B, -1, -1, -1, -1});
         auto audioIn = torch::cat({x.audio, known.audio * (1 - mask.audio), mask.audio}, 1).expand({B, -1, -1});
         DitInputs in{videoIn, audioIn, text.features, text.valid, torch::full({B}, t, noise.video.options()), angles};
-        auto [v, a] = m.dit->forward(in);
+        auto [v, a] = m.net->dit->forward(in);
         if (!guided) return Latents{v, a};
         auto vc = v.narrow(0, 0, 1), vu = v.narrow(0, 1, 1), ac = a.narrow(0, 0, 1), au = a.narrow(0, 1, 1);
         return Latents{vu + request.video_guidance * (vc - vu), au + request.audio_guidance * (ac - au)};
@@ -142,7 +157,7 @@ Shot Engine::generate(const GenerateRequest& request, const ProgressFn& progress
     Latents x = sampleEuler(velocity, noise, known, mask, SamplerSettings{request.steps, request.shift}, onStep);
 
     Shot shot;
-    auto pixels = m.videoVae->decoder->forward(x.video)[0]; // [3, F, H, W] in [-1, 1]
+    auto pixels = m.net->videoVae->decoder->forward(x.video)[0]; // [3, F, H, W] in [-1, 1]
     shot.rgb.resize(static_cast<size_t>(frames * cfg.video.height * cfg.video.width * 3));
     auto bytes = ((pixels.permute({1, 2, 3, 0}) + 1) * 127.5).round().clamp(0, 255).to(torch::kUInt8).contiguous().cpu();
     std::memcpy(shot.rgb.data(), bytes.data_ptr<uint8_t>(), shot.rgb.size());
@@ -151,7 +166,7 @@ Shot Engine::generate(const GenerateRequest& request, const ProgressFn& progress
     shot.fps = cfg.video.fps;
     shot.frames = frames;
 
-    auto wave = m.audioVae->decoder->forward(x.audio).reshape({-1}).narrow(0, 0, samples).to(torch::kFloat32).contiguous().cpu();
+    auto wave = m.net->audioVae->decoder->forward(x.audio).reshape({-1}).narrow(0, 0, samples).to(torch::kFloat32).contiguous().cpu();
     shot.audio.assign(wave.data_ptr<float>(), wave.data_ptr<float>() + samples);
     shot.sample_rate = cfg.audio.sample_rate;
     return shot;

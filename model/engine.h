@@ -55,7 +55,12 @@ public:
     // A model with freshly initialised (untrained) weights drawn from `weightSeed`: its output is noise.
     static std::unique_ptr<Engine> createUntrained(const ModelConfig& config, const EngineOptions& options,
                                                    uint64_t weightSeed = 0);
+    // Loads a checkpoint folder (config.json + model.safetensors). Throws CheckpointError naming the file.
+    static std::unique_ptr<Engine> load(const std::string& dir, const EngineOptions& options);
     ~Engine();
+
+    // Writes the current weights as a checkpoint folder.
+    void save(const std::string& dir) const;
 
     const ModelConfig& config() const;
     std::string deviceName() const;
@@ -63,8 +68,9 @@ public:
 
     Shot generate(const GenerateRequest& request, const ProgressFn& progress = {});
 
-private:
     struct Impl;
+
+private:
     explicit Engine(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };

@@ -152,7 +152,11 @@ MovieWriter::MovieWriter(const std::string& path, const MovieSettings& settings)
                          "×" + std::to_string(settings.height));
     if (!(settings.fps > 0)) throw MediaError(path + ": frame rate must be positive");
     const fs::path dest(path);
-    m.tempPath = (dest.parent_path() / ("." + dest.filename().string() + ".part")).string();
+    // A hidden sibling: same file system (so the rename is atomic), invisible in file managers.
+    std::string hidden = dest.filename().string();
+    hidden.insert(0, 1, '.');
+    hidden.append(".part");
+    m.tempPath = (dest.parent_path() / hidden).string();
     av_log_set_level(AV_LOG_ERROR);
     if (int err = avformat_alloc_output_context2(&m.fmt, nullptr, "mp4", m.tempPath.c_str()); err < 0)
         m.fail("cannot create an MP4 container", err);

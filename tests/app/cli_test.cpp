@@ -120,3 +120,25 @@ TEST_CASE("probe reports unreadable files and exits 1") {
     CHECK(r.status == 1);
     CHECK(r.output.find(bad) != std::string::npos);
 }
+
+TEST_CASE("a missing or hostile model folder is refused with the file named") {
+    Result r = run("generate --prompt x --model /nonexistent/model -o " + tempPath("m.mp4"));
+    CHECK(r.status == 1);
+    CHECK(r.output.find("/nonexistent/model: not a model folder") != std::string::npos);
+
+    const std::string dir = tempPath("hostile-model");
+    std::filesystem::create_directories(dir);
+    std::FILE* cfg = std::fopen((dir + "/config.json").c_str(), "wb");
+    std::fputs("{}", cfg);
+    std::fclose(cfg);
+    std::FILE* w = std::fopen((dir + "/model.safetensors").c_str(), "wb");
+    const unsigned char header[8] = {0xff, 0xff, 0xff, 0x7f, 0, 0, 0, 0}; // claims a 2 GB header
+    std::fwrite(header, 1, 8, w);
+    std::fputs("{}", w);
+    std::fclose(w);
+    r = run("generate --prompt x --model " + dir + " -o " + tempPath("h.mp4"));
+    INFO(r.output);
+    CHECK(r.status == 1);
+    CHECK(r.output.find(dir + "/model.safetensors") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(tempPath("h.mp4")));
+}

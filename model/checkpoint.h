@@ -1,0 +1,29 @@
+// Design note: a checkpoint is a folder — config.json (sizes), model.safetensors (weights). Loading is
+// strict: every parameter of the network must be in the file with the right shape, and every tensor in the
+// file must belong to the network; otherwise the error lists what is missing, unexpected or mis-shaped,
+// naming the file. Weights stored as F16/BF16 are converted to the parameter's dtype on load.
+#pragma once
+
+#include "model/config.h"
+#include "model/safetensors.h"
+
+#include <torch/torch.h>
+
+#include <string>
+
+namespace tandem::model {
+
+inline constexpr const char* kConfigFile = "config.json";
+inline constexpr const char* kWeightsFile = "model.safetensors";
+
+ModelConfig readConfigFile(const std::string& path); // throws CheckpointError naming the file
+
+// Copies every parameter and buffer of `module` from `file`, strictly (see above). Throws CheckpointError.
+void loadWeights(torch::nn::Module& module, const SafetensorsFile& file);
+
+// Writes `config` and the parameters and buffers of `module` as a checkpoint folder (created if needed);
+// `storeAs` is F32, F16 or BF16.
+void saveCheckpoint(const std::string& dir, const ModelConfig& config, torch::nn::Module& module,
+                    DType storeAs = DType::F32);
+
+} // namespace tandem::model
