@@ -2,6 +2,7 @@
 
 #include "model/checkpoint.h"
 #include "model/sampler.h"
+#include "model/tasks.h"
 #include "model/tandem_model.h"
 #include "model/tokenizer.h"
 
@@ -110,20 +111,58 @@ const ModelConfig& Engine::config() const { return impl_->config; }
 std::string Engine::deviceName() const { return impl_->device.str(); }
 bool Engine::hasTrainedWeights() const { return impl_->trained; }
 
-Shot Engine::generate(const GenerateRequest& request, const ProgressFn& progress) {
-    if (!(request.seconds > 0) || request.seconds > 60)
-        throw std::invalid_argument("seconds must be in (0, 60]");
+const char* taskName(Task t) {
+    switch (t) {
+    case Task::Generate: return "generate";
+    case Task::Image: return "image";
+    case Task::Inpaint: return "inpaint";
+    case Task::Retake: return "retake";
+    case Task::Extend: return "extend";
+    case Task::Restyle: return "restyle";
+    case Task::Foley: return "foley";
+    case Task::Dub: return "dub";
+    }
+    return "?";
+}
+
+bool parseTask(const std::string& name, Task& out) {
+    for (Task t : {Task::Generate, Task::Image, Task::Inpaint, Task::Retake, Task::Extend, Task::Restyle, Task::Foley, Task::Dub})
+        if (name == taskName(t)) {
+            out = t;
+            return true;
+        }
+    return false;
+}
+
+namespace {
+
+// Pixels [F·H·W·3] bytes → [1, 3, F, H, W] in [-1, 1].
+torch::Tensor pixelsToTensor(const uint8_t* rgb, int64_t frames, int H, int W) {
+    auto t = torch::from_blob(const_cast<uint8_t*>(rgb), {frames, H, W, 3}, torch::kUInt8);
+    return t.permute({3, 0, 1, 2}).unsqueeze(0).to(torch::kFloat32) / 127.5 - 1;
+}
+
+LatentBlock toBlock(const torch::Tensor& t) {
+    auto c = t.to(torch::kCPU, torch::kFloat32).contiguous();
+    LatentBlock b;
+    b.shape = c.sizes().vec();
+    b.data.assign(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+    return b;
+}
+
+} // namespace
+
+Shot Engine::generate(const ShotRequest& request, const ProgressFn& progress) {
+    if (!(request.seconds > 0) || request.seconds > 60) throw std::invalid_argument("seconds must be in (0, 60]");
     if (request.steps < 1 || request.steps > 1000) throw std::invalid_argument("steps must be in [1, 1000]");
     torch::NoGradGuard noGrad;
     Impl& m = *impl_;
     const ModelConfig& cfg = m.config;
     const TimeBase tb = cfg.timeBase();
-
-    const int64_t T = tb.videoLatentStepsForSeconds(request.seconds);
-    const int64_t frames = tb.framesForVideoLatentSteps(T);
-    const int64_t samples = tb.samplesForFrames(frames);
-    const int64_t L = tb.audioLatentStepsForSamples(samples);
-    const int64_t h = cfg.latentHeight(), w = cfg.latentWidth();
+    const int H = cfg.video.height, W = cfg.video.width, tc = cfg.video.temporal_compression, hop = cfg.audio.hop;
+    TaskPlan plan = planTask(request, cfg);
+    const int64_t T = plan.T, L = plan.L, h = cfg.latentHeight(), w = cfg.latentWidth();
+    const auto floatOpts = torch::TensorOptions().dtype(torch::kFloat32).device(m.device);
 
     const bool guided = request.video_guidance != 1.0 || request.audio_guidance != 1.0;
     std::vector<std::string> prompts = {request.prompt};
@@ -132,43 +171,79 @@ Shot Engine::generate(const GenerateRequest& request, const ProgressFn& progress
     const int64_t B = static_cast<int64_t>(prompts.size());
     auto angles = m.net->dit->tokenAngles(T, h, w, L, text.features.size(1)).to(m.device);
 
+    // Known latents: given (extension from a shot's own latents) or encoded from the placed source.
+    const int64_t windowSamples = L * hop;
+    Latents known{plan.knownVideo.defined() ? plan.knownVideo.to(m.device) : torch::zeros({1, cfg.video.latent_channels, T, h, w}, floatOpts),
+                  torch::zeros({1, cfg.audio.latent_channels, L}, floatOpts)};
+    if (plan.encodeVideo) {
+        auto pixels = pixelsToTensor(plan.placedRgb.data() + plan.windowFirstFrame * H * W * 3, T * tc, H, W).to(m.device);
+        known.video = m.net->videoVae->encoder->forward(pixels);
+    }
+    if (plan.encodeAudio) {
+        auto wave = torch::zeros({1, 1, windowSamples});
+        const int64_t n = std::min<int64_t>(windowSamples, plan.samples - plan.windowFirstSample);
+        wave.narrow(2, 0, n).copy_(torch::from_blob(plan.placedAudio.data() + plan.windowFirstSample, {1, 1, n}, torch::kFloat32));
+        known.audio = m.net->audioVae->encoder->forward(wave.to(m.device));
+    }
+    Latents mask{plan.videoMask.to(m.device), plan.audioMask.to(m.device)};
+
     // Noise is drawn on the CPU from the request's seed, so a seed means the same noise on every device.
     auto gen = at::make_generator<at::CPUGeneratorImpl>(request.seed);
     Latents noise{torch::randn({1, cfg.video.latent_channels, T, h, w}, gen).to(m.device),
                   torch::randn({1, cfg.audio.latent_channels, L}, gen).to(m.device)};
-    Latents known{torch::zeros_like(noise.video), torch::zeros_like(noise.audio)};
-    Latents mask{torch::ones({1, 1, T, h, w}, noise.video.options()), torch::ones({1, 1, L}, noise.audio.options())};
 
     auto velocity = [&](const Latents& x, double t) {
         auto videoIn = torch::cat({x.video, known.video * (1 - mask.video), mask.video}, 1).expand({B, -1, -1, -1, -1});
         auto audioIn = torch::cat({x.audio, known.audio * (1 - mask.audio), mask.audio}, 1).expand({B, -1, -1});
-        DitInputs in{videoIn, audioIn, text.features, text.valid, torch::full({B}, t, noise.video.options()), angles};
+        DitInputs in{videoIn, audioIn, text.features, text.valid, torch::full({B}, t, floatOpts), angles};
         auto [v, a] = m.net->dit->forward(in);
         if (!guided) return Latents{v, a};
         auto vc = v.narrow(0, 0, 1), vu = v.narrow(0, 1, 1), ac = a.narrow(0, 0, 1), au = a.narrow(0, 1, 1);
         return Latents{vu + request.video_guidance * (vc - vu), au + request.audio_guidance * (ac - au)};
     };
-    const auto start = std::chrono::steady_clock::now();
+    const auto started = std::chrono::steady_clock::now();
     auto onStep = [&](int step, int total) {
         if (!progress) return true;
-        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         return progress(StepProgress{step, total, elapsed, elapsed / step * (total - step)});
     };
-    Latents x = sampleEuler(velocity, noise, known, mask, SamplerSettings{request.steps, request.shift}, onStep);
+    SamplerSettings settings{request.steps, request.shift, request.solver == Solver::Heun, plan.startTime};
+    Latents x = sample(velocity, noise, known, mask, settings, onStep, known);
 
+    // Decode the window, then assemble the output: kept pixels and samples come from the source bit for bit.
     Shot shot;
-    auto pixels = m.net->videoVae->decoder->forward(x.video)[0]; // [3, F, H, W] in [-1, 1]
-    shot.rgb.resize(static_cast<size_t>(frames * cfg.video.height * cfg.video.width * 3));
-    auto bytes = ((pixels.permute({1, 2, 3, 0}) + 1) * 127.5).round().clamp(0, 255).to(torch::kUInt8).contiguous().cpu();
-    std::memcpy(shot.rgb.data(), bytes.data_ptr<uint8_t>(), shot.rgb.size());
-    shot.width = cfg.video.width;
-    shot.height = cfg.video.height;
+    shot.width = W;
+    shot.height = H;
     shot.fps = cfg.video.fps;
-    shot.frames = frames;
-
-    auto wave = m.net->audioVae->decoder->forward(x.audio).reshape({-1}).narrow(0, 0, samples).to(torch::kFloat32).contiguous().cpu();
-    shot.audio.assign(wave.data_ptr<float>(), wave.data_ptr<float>() + samples);
+    shot.frames = plan.frames;
     shot.sample_rate = cfg.audio.sample_rate;
+    shot.rgb = std::move(plan.placedRgb);
+    shot.audio = std::move(plan.placedAudio);
+    auto pixels = m.net->videoVae->decoder->forward(x.video)[0]; // [3, T·tc, H, W]
+    auto bytes = ((pixels.permute({1, 2, 3, 0}) + 1) * 127.5).round().clamp(0, 255).to(torch::kUInt8).contiguous().cpu();
+    const uint8_t* decoded = bytes.data_ptr<uint8_t>();
+    const size_t windowPixels = size_t(T * tc) * H * W;
+    const size_t firstPixel = size_t(plan.windowFirstFrame) * H * W;
+    for (size_t i = 0; i < windowPixels; ++i)
+        if (!plan.keepPixel[firstPixel + i]) std::memcpy(&shot.rgb[(firstPixel + i) * 3], decoded + i * 3, 3);
+
+    auto wave = m.net->audioVae->decoder->forward(x.audio).reshape({-1}).to(torch::kFloat32).contiguous().cpu();
+    const float* samples = wave.data_ptr<float>();
+    const int64_t n = std::min<int64_t>(windowSamples, plan.samples - plan.windowFirstSample);
+    for (int64_t i = 0; i < n; ++i)
+        if (!plan.keepSample[plan.windowFirstSample + i]) shot.audio[plan.windowFirstSample + i] = samples[i];
+
+    // Latents of the whole output, so the shot can be extended again without a pixel round trip.
+    torch::Tensor videoLatent = x.video[0];
+    if (request.task == Task::Extend && !request.source.video_latent.empty()) {
+        auto src = torch::from_blob(const_cast<float*>(request.source.video_latent.data.data()), request.source.video_latent.shape,
+                                    torch::kFloat32).to(m.device);
+        const int64_t ctx = T - tb.videoLatentStepsForSeconds(request.seconds);
+        auto fresh = request.backward ? x.video[0].narrow(1, 0, T - ctx) : x.video[0].narrow(1, ctx, T - ctx);
+        videoLatent = request.backward ? torch::cat({fresh, src}, 1) : torch::cat({src, fresh}, 1);
+    }
+    if (videoLatent.size(1) * tc == shot.frames) shot.video_latent = toBlock(videoLatent);
+    if (x.audio.size(2) * hop >= plan.samples && plan.windowFirstSample == 0) shot.audio_latent = toBlock(x.audio[0]);
     return shot;
 }
 

@@ -14,16 +14,19 @@
 
 namespace tandem::model {
 
-struct GenerateRequest {
-    std::string prompt;
-    std::string negative_prompt;
-    double seconds = 4.0;
-    uint64_t seed = 0;
-    int steps = 20;
-    double shift = 3.0;
-    // Classifier-free guidance, separately per modality (1 = off, which saves the unconditional pass).
-    double video_guidance = 1.0;
-    double audio_guidance = 1.0;
+// Every editing task is inpainting: the request names a task, gives the source media at the model's size,
+// rate and frame rate, and the engine derives per-modality masks (1 = generate, 0 = keep) and known latents.
+enum class Task { Generate, Image, Inpaint, Retake, Extend, Restyle, Foley, Dub };
+const char* taskName(Task t);
+bool parseTask(const std::string& name, Task& out);
+
+enum class Solver { Euler, Heun };
+
+// Latents kept with a shot so extension can continue from them without decoding and re-encoding pixels.
+struct LatentBlock {
+    std::vector<int64_t> shape; // video [C, T, h, w]; audio [C, L]
+    std::vector<float> data;
+    bool empty() const { return data.empty(); }
 };
 
 struct Shot {
@@ -34,7 +37,36 @@ struct Shot {
     std::vector<uint8_t> rgb; // frames × height × width × 3, row-major
     int sample_rate = 0;
     std::vector<float> audio; // mono, in [-1, 1]
+    LatentBlock video_latent, audio_latent; // filled by the engine; optional on input
+    double seconds() const { return fps > 0 ? frames / fps : 0; }
 };
+
+struct ShotRequest {
+    Task task = Task::Generate;
+    std::string prompt;
+    std::string negative_prompt;
+    double seconds = 4.0; // generate, image, foley/dub without source: shot length; extend: seconds to add
+    uint64_t seed = 0;
+    int steps = 20;
+    double shift = 3.0;
+    Solver solver = Solver::Euler;
+    // Classifier-free guidance, separately per modality (1 = off, which saves the unconditional pass).
+    double video_guidance = 1.0;
+    double audio_guidance = 1.0;
+
+    Shot source; // the shot being edited (image: frame 0 is the first frame), at the model's geometry
+    // inpaint: frames × height × width bytes, non-zero = repaint; frames outside [first, last] are kept.
+    std::vector<uint8_t> paint_mask;
+    int64_t mask_first_frame = 0, mask_last_frame = -1; // -1 = to the end
+    double window_start = 0, window_end = 0;            // retake, seconds
+    bool regenerate_video = true, regenerate_audio = true; // retake; inpaint uses regenerate_audio
+    bool backward = false;                              // extend before the source instead of after it
+    double context_seconds = 2.0;                       // extend: how much of the source conditions the new part
+    double strength = 0.6;                              // restyle: 0 = keep, 1 = from pure noise
+};
+
+// Back-compat name for plain text-to-shot requests.
+using GenerateRequest = ShotRequest;
 
 struct StepProgress {
     int step = 0;
@@ -66,7 +98,9 @@ public:
     std::string deviceName() const;
     bool hasTrainedWeights() const;
 
-    Shot generate(const GenerateRequest& request, const ProgressFn& progress = {});
+    // Runs any task. Kept pixels and samples are copied from the source bit for bit.
+    // Throws std::invalid_argument for a request that does not fit the task, Cancelled when cancelled.
+    Shot generate(const ShotRequest& request, const ProgressFn& progress = {});
 
     struct Impl;
 

@@ -4,11 +4,11 @@
 
 namespace tandem::model {
 
-std::vector<double> flowSchedule(int steps, double shift) {
+std::vector<double> flowSchedule(int steps, double shift, double start) {
     std::vector<double> ts;
     for (int i = 0; i <= steps; ++i) {
         const double s = 1.0 - static_cast<double>(i) / steps;
-        ts.push_back(shift * s / (1.0 + (shift - 1.0) * s));
+        ts.push_back(start * shift * s / (1.0 + (shift - 1.0) * s));
     }
     return ts;
 }
@@ -27,15 +27,25 @@ void checkFinite(const Latents& x, int step) {
 
 } // namespace
 
-Latents sampleEuler(const VelocityFn& velocity, const Latents& noise, const Latents& known, const Latents& mask,
-                    const SamplerSettings& settings, const StepCallback& onStep) {
+Latents sample(const VelocityFn& velocity, const Latents& noise, const Latents& known, const Latents& mask,
+               const SamplerSettings& settings, const StepCallback& onStep, const Latents& init) {
     if (settings.steps < 1) throw std::invalid_argument("sampler needs at least one step");
-    const auto ts = flowSchedule(settings.steps, settings.shift);
-    Latents x{reimpose(noise.video, known.video, mask.video, noise.video, ts[0]),
-              reimpose(noise.audio, known.audio, mask.audio, noise.audio, ts[0])};
+    if (!(settings.startTime > 0 && settings.startTime <= 1)) throw std::invalid_argument("start time must be in (0, 1]");
+    const auto ts = flowSchedule(settings.steps, settings.shift, settings.startTime);
+    auto start = [&](const torch::Tensor& n, const torch::Tensor& from) {
+        return settings.startTime < 1 && from.defined() ? (1 - ts[0]) * from + ts[0] * n : n;
+    };
+    Latents x{reimpose(start(noise.video, init.video), known.video, mask.video, noise.video, ts[0]),
+              reimpose(start(noise.audio, init.audio), known.audio, mask.audio, noise.audio, ts[0])};
     for (int i = 0; i < settings.steps; ++i) {
         const double dt = ts[i + 1] - ts[i];
         Latents v = velocity(x, ts[i]);
+        if (settings.heun && ts[i + 1] > 0) {
+            // Heun: average the slope here with the slope at the Euler prediction.
+            Latents predicted{x.video + dt * v.video, x.audio + dt * v.audio};
+            Latents v2 = velocity(predicted, ts[i + 1]);
+            v = Latents{(v.video + v2.video) * 0.5, (v.audio + v2.audio) * 0.5};
+        }
         x.video = reimpose(x.video + dt * v.video, known.video, mask.video, noise.video, ts[i + 1]);
         x.audio = reimpose(x.audio + dt * v.audio, known.audio, mask.audio, noise.audio, ts[i + 1]);
         checkFinite(x, i + 1);

@@ -24,10 +24,12 @@ struct Latents {
 struct SamplerSettings {
     int steps = 20;
     double shift = 3.0;
+    bool heun = false;      // second-order Heun (two network calls per step, except the last)
+    double startTime = 1.0; // < 1 starts from (1 − t)·init + t·noise instead of pure noise (restyle)
 };
 
-// Noise levels t_0 = 1 > t_1 > … > t_steps = 0 after the timestep shift.
-std::vector<double> flowSchedule(int steps, double shift);
+// Noise levels t_0 = start > t_1 > … > t_steps = 0 after the timestep shift.
+std::vector<double> flowSchedule(int steps, double shift, double start = 1.0);
 
 // velocity(x, t) → v for both modalities.
 using VelocityFn = std::function<Latents(const Latents& x, double t)>;
@@ -35,7 +37,16 @@ using VelocityFn = std::function<Latents(const Latents& x, double t)>;
 using StepCallback = std::function<bool(int, int)>;
 
 // known/mask: latents to keep and per-element masks (1 = generate, 0 = keep), broadcastable to x.
-Latents sampleEuler(const VelocityFn& velocity, const Latents& noise, const Latents& known, const Latents& mask,
-                    const SamplerSettings& settings, const StepCallback& onStep);
+// init: where a partial-noise start (startTime < 1) begins from; ignored when startTime is 1.
+Latents sample(const VelocityFn& velocity, const Latents& noise, const Latents& known, const Latents& mask,
+               const SamplerSettings& settings, const StepCallback& onStep, const Latents& init = {});
+
+// The first-order sampler (kept for the tests that pin its behaviour).
+inline Latents sampleEuler(const VelocityFn& velocity, const Latents& noise, const Latents& known, const Latents& mask,
+                           const SamplerSettings& settings, const StepCallback& onStep) {
+    SamplerSettings s = settings;
+    s.heun = false;
+    return sample(velocity, noise, known, mask, s, onStep);
+}
 
 } // namespace tandem::model
