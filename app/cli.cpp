@@ -5,12 +5,17 @@
 #include "render/media_error.h"
 #include "render/movie_writer.h"
 #include "render/probe.h"
+#include "render/conform.h"
+#include "model/shot_file.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <functional>
+#include <cmath>
 #include <iostream>
+#include <set>
+#include <sstream>
 
 namespace tandem::app {
 
@@ -23,17 +28,215 @@ struct Command {
     std::function<int(const std::vector<std::string>&)> run;
 };
 
-const char* kGenerateUsage = R"(usage: tandem-cli generate --prompt TEXT -o OUT.mp4 [options]
+const char* kGenerateUsage = R"(usage: tandem-cli generate --prompt TEXT -o OUT.mp4 [--seconds S] [options]
 
-Generates a shot — pictures and sound together — from a text prompt and writes it as an MP4 (H.264 + AAC).
-Dialogue written <S>like this<E> in the prompt is treated as speech.
+Generates a shot — pictures and sound together — from a text prompt.
 
-options:
-  --prompt TEXT           what the shot shows and sounds like (required)
-  -o, --output FILE       the MP4 to write (required)
-  --seconds S             length in seconds (default 4; rounded to whole latent steps)
+generate options:
+  --seconds S             length (default 4; rounded to whole latent steps)
+
+common options:
+  --prompt TEXT           what the shot shows and sounds like; dialogue goes in <S>…<E>
+  -o, --output FILE       the MP4 to write (H.264 + AAC)
+  --shot FILE             also write the lossless shot (frames, sound and latents) as .safetensors;
+                          other commands take it as --input, and extend continues from its latents
   --seed N                random seed (default 0); the same seed gives the same shot on the same device
   --steps K               sampler steps (default 20)
+  --solver S              euler | heun (default euler; heun costs two network calls a step)
+  --shift X               timestep shift (default 3)
+  --negative TEXT         negative prompt (used when a guidance scale is not 1)
+  --video-guidance G      classifier-free guidance for the picture (default 1 = off)
+  --audio-guidance G      classifier-free guidance for the sound (default 1 = off)
+  --model DIR             model folder (config.json + model.safetensors); without it the weights are
+                          random and the output is noise
+  --device D              auto | cpu | cuda (default auto)
+  --threads N             CPU threads (default: all cores)
+  --quiet                 no progress lines
+)";
+
+const char* kImageUsage = R"(usage: tandem-cli image --input IMAGE --prompt TEXT -o OUT.mp4 [--seconds S] [options]
+
+Generates a shot whose first frame is the given picture (scaled to cover the model's frame).
+
+image options:
+  --input FILE            the first frame (PNG, JPEG, or the first frame of a video)
+  --seconds S             length (default 4)
+
+common options:
+  --prompt TEXT           what the shot shows and sounds like; dialogue goes in <S>…<E>
+  -o, --output FILE       the MP4 to write (H.264 + AAC)
+  --shot FILE             also write the lossless shot (frames, sound and latents) as .safetensors;
+                          other commands take it as --input, and extend continues from its latents
+  --seed N                random seed (default 0); the same seed gives the same shot on the same device
+  --steps K               sampler steps (default 20)
+  --solver S              euler | heun (default euler; heun costs two network calls a step)
+  --shift X               timestep shift (default 3)
+  --negative TEXT         negative prompt (used when a guidance scale is not 1)
+  --video-guidance G      classifier-free guidance for the picture (default 1 = off)
+  --audio-guidance G      classifier-free guidance for the sound (default 1 = off)
+  --model DIR             model folder (config.json + model.safetensors); without it the weights are
+                          random and the output is noise
+  --device D              auto | cpu | cuda (default auto)
+  --threads N             CPU threads (default: all cores)
+  --quiet                 no progress lines
+)";
+
+const char* kInpaintUsage = R"(usage: tandem-cli inpaint --input SHOT --mask PNG --prompt TEXT -o OUT.mp4 [options]
+
+Regenerates the painted part of the picture; every pixel outside the mask is kept exactly.
+
+inpaint options:
+  --input FILE            the shot to repair (media or a .safetensors shot)
+  --mask PNG              white = repaint, black = keep (scaled to the model's frame)
+  --frames A-B            frame range the mask applies to (default: all)
+  --regenerate-audio      regenerate the sound too (default: kept exactly)
+
+common options:
+  --prompt TEXT           what the shot shows and sounds like; dialogue goes in <S>…<E>
+  -o, --output FILE       the MP4 to write (H.264 + AAC)
+  --shot FILE             also write the lossless shot (frames, sound and latents) as .safetensors;
+                          other commands take it as --input, and extend continues from its latents
+  --seed N                random seed (default 0); the same seed gives the same shot on the same device
+  --steps K               sampler steps (default 20)
+  --solver S              euler | heun (default euler; heun costs two network calls a step)
+  --shift X               timestep shift (default 3)
+  --negative TEXT         negative prompt (used when a guidance scale is not 1)
+  --video-guidance G      classifier-free guidance for the picture (default 1 = off)
+  --audio-guidance G      classifier-free guidance for the sound (default 1 = off)
+  --model DIR             model folder (config.json + model.safetensors); without it the weights are
+                          random and the output is noise
+  --device D              auto | cpu | cuda (default auto)
+  --threads N             CPU threads (default: all cores)
+  --quiet                 no progress lines
+)";
+
+const char* kRetakeUsage = R"(usage: tandem-cli retake --input SHOT --start T0 --end T1 --prompt TEXT -o OUT.mp4 [options]
+
+Regenerates the window [T0, T1) seconds; everything outside it is kept exactly.
+
+retake options:
+  --input FILE            the shot (media or a .safetensors shot)
+  --start T0, --end T1    the window, in seconds
+  --keep-video            retake the sound only
+  --keep-audio            retake the picture only
+
+common options:
+  --prompt TEXT           what the shot shows and sounds like; dialogue goes in <S>…<E>
+  -o, --output FILE       the MP4 to write (H.264 + AAC)
+  --shot FILE             also write the lossless shot (frames, sound and latents) as .safetensors;
+                          other commands take it as --input, and extend continues from its latents
+  --seed N                random seed (default 0); the same seed gives the same shot on the same device
+  --steps K               sampler steps (default 20)
+  --solver S              euler | heun (default euler; heun costs two network calls a step)
+  --shift X               timestep shift (default 3)
+  --negative TEXT         negative prompt (used when a guidance scale is not 1)
+  --video-guidance G      classifier-free guidance for the picture (default 1 = off)
+  --audio-guidance G      classifier-free guidance for the sound (default 1 = off)
+  --model DIR             model folder (config.json + model.safetensors); without it the weights are
+                          random and the output is noise
+  --device D              auto | cpu | cuda (default auto)
+  --threads N             CPU threads (default: all cores)
+  --quiet                 no progress lines
+)";
+
+const char* kExtendUsage = R"(usage: tandem-cli extend --input SHOT --seconds S --prompt TEXT -o OUT.mp4 [options]
+
+Adds S seconds after (or before) the shot, conditioned on its neighbouring seconds. From a .safetensors
+shot it continues from the stored latents, so repeated extensions do not drift in colour.
+
+extend options:
+  --input FILE            the shot (media or a .safetensors shot)
+  --seconds S             seconds to add (default 4)
+  --backward              add them before the shot
+  --context S             seconds of the shot that condition the new part (default 2)
+
+common options:
+  --prompt TEXT           what the shot shows and sounds like; dialogue goes in <S>…<E>
+  -o, --output FILE       the MP4 to write (H.264 + AAC)
+  --shot FILE             also write the lossless shot (frames, sound and latents) as .safetensors;
+                          other commands take it as --input, and extend continues from its latents
+  --seed N                random seed (default 0); the same seed gives the same shot on the same device
+  --steps K               sampler steps (default 20)
+  --solver S              euler | heun (default euler; heun costs two network calls a step)
+  --shift X               timestep shift (default 3)
+  --negative TEXT         negative prompt (used when a guidance scale is not 1)
+  --video-guidance G      classifier-free guidance for the picture (default 1 = off)
+  --audio-guidance G      classifier-free guidance for the sound (default 1 = off)
+  --model DIR             model folder (config.json + model.safetensors); without it the weights are
+                          random and the output is noise
+  --device D              auto | cpu | cuda (default auto)
+  --threads N             CPU threads (default: all cores)
+  --quiet                 no progress lines
+)";
+
+const char* kRestyleUsage = R"(usage: tandem-cli restyle --input SHOT --prompt TEXT -o OUT.mp4 [--strength s] [options]
+
+Regenerates the picture under a new prompt, starting from the shot at noise level s; the sound is kept.
+
+restyle options:
+  --input FILE            the shot (media or a .safetensors shot)
+  --strength s            0 < s ≤ 1: how far from the original (default 0.6)
+
+common options:
+  --prompt TEXT           what the shot shows and sounds like; dialogue goes in <S>…<E>
+  -o, --output FILE       the MP4 to write (H.264 + AAC)
+  --shot FILE             also write the lossless shot (frames, sound and latents) as .safetensors;
+                          other commands take it as --input, and extend continues from its latents
+  --seed N                random seed (default 0); the same seed gives the same shot on the same device
+  --steps K               sampler steps (default 20)
+  --solver S              euler | heun (default euler; heun costs two network calls a step)
+  --shift X               timestep shift (default 3)
+  --negative TEXT         negative prompt (used when a guidance scale is not 1)
+  --video-guidance G      classifier-free guidance for the picture (default 1 = off)
+  --audio-guidance G      classifier-free guidance for the sound (default 1 = off)
+  --model DIR             model folder (config.json + model.safetensors); without it the weights are
+                          random and the output is noise
+  --device D              auto | cpu | cuda (default auto)
+  --threads N             CPU threads (default: all cores)
+  --quiet                 no progress lines
+)";
+
+const char* kFoleyUsage = R"(usage: tandem-cli foley --input VIDEO --prompt TEXT -o OUT.mp4 [options]
+
+Generates sound for the picture; the picture is kept exactly.
+
+foley options:
+  --input FILE            the clip (media or a .safetensors shot)
+
+common options:
+  --prompt TEXT           what the shot shows and sounds like; dialogue goes in <S>…<E>
+  -o, --output FILE       the MP4 to write (H.264 + AAC)
+  --shot FILE             also write the lossless shot (frames, sound and latents) as .safetensors;
+                          other commands take it as --input, and extend continues from its latents
+  --seed N                random seed (default 0); the same seed gives the same shot on the same device
+  --steps K               sampler steps (default 20)
+  --solver S              euler | heun (default euler; heun costs two network calls a step)
+  --shift X               timestep shift (default 3)
+  --negative TEXT         negative prompt (used when a guidance scale is not 1)
+  --video-guidance G      classifier-free guidance for the picture (default 1 = off)
+  --audio-guidance G      classifier-free guidance for the sound (default 1 = off)
+  --model DIR             model folder (config.json + model.safetensors); without it the weights are
+                          random and the output is noise
+  --device D              auto | cpu | cuda (default auto)
+  --threads N             CPU threads (default: all cores)
+  --quiet                 no progress lines
+)";
+
+const char* kDubUsage = R"(usage: tandem-cli dub --input AUDIO --prompt TEXT -o OUT.mp4 [options]
+
+Generates the picture for a voice line or any sound; the sound is kept exactly.
+
+dub options:
+  --input FILE            the sound (any audio or video file with sound, or a .safetensors shot)
+
+common options:
+  --prompt TEXT           what the shot shows and sounds like; dialogue goes in <S>…<E>
+  -o, --output FILE       the MP4 to write (H.264 + AAC)
+  --shot FILE             also write the lossless shot (frames, sound and latents) as .safetensors;
+                          other commands take it as --input, and extend continues from its latents
+  --seed N                random seed (default 0); the same seed gives the same shot on the same device
+  --steps K               sampler steps (default 20)
+  --solver S              euler | heun (default euler; heun costs two network calls a step)
   --shift X               timestep shift (default 3)
   --negative TEXT         negative prompt (used when a guidance scale is not 1)
   --video-guidance G      classifier-free guidance for the picture (default 1 = off)
@@ -50,44 +253,95 @@ const char* kProbeUsage = R"(usage: tandem-cli probe FILE [--json]
 Prints the streams of a media file (codec, size, frame rate, sample rate, duration), or why it cannot be read.
 )";
 
-int runGenerate(const std::vector<std::string>& words) {
-    Args args(words, "generate",
-              {"prompt", "output", "seconds", "seed", "steps", "shift", "negative", "video-guidance",
-               "audio-guidance", "device", "threads", "model"},
-              {"quiet"}, {{"-o", "--output"}});
-    if (!args.positional().empty()) throw UsageError("generate takes no positional arguments ('" + args.positional()[0] + "')");
-    model::GenerateRequest req;
-    req.prompt = args.required("prompt");
-    const std::string out = args.required("output");
-    req.seconds = args.number("seconds", 4.0, 0.05, 60.0);
-    req.seed = static_cast<uint64_t>(args.integer("seed", 0, 0, (1LL << 62)));
-    req.steps = static_cast<int>(args.integer("steps", 20, 1, 1000));
-    req.shift = args.number("shift", 3.0, 0.1, 100.0);
-    req.negative_prompt = args.text("negative");
-    req.video_guidance = args.number("video-guidance", 1.0, 0.0, 50.0);
-    req.audio_guidance = args.number("audio-guidance", 1.0, 0.0, 50.0);
-    model::EngineOptions opts;
-    opts.device = args.text("device", "auto");
-    if (opts.device != "auto" && opts.device != "cpu" && opts.device != "cuda")
-        throw UsageError("--device must be auto, cpu or cuda, got '" + opts.device + "'");
-    opts.threads = static_cast<int>(args.integer("threads", 0, 0, 1024));
-    const bool quiet = args.has("quiet");
+struct TaskCommand {
+    model::Task task;
+    std::set<std::string> values;
+    std::set<std::string> flags;
+};
 
-    const std::string modelDir = args.text("model");
-    auto engine = modelDir.empty() ? model::Engine::createUntrained(model::ModelConfig{}, opts)
-                                   : model::Engine::load(modelDir, opts);
-    if (!engine->hasTrainedWeights())
-        std::cerr << "warning: no trained model is loaded — the weights are random, so the picture and the sound "
-                     "will be meaningless noise.\n";
-    const auto& cfg = engine->config();
-    if (!quiet)
-        std::cerr << "generating " << req.seconds << " s at " << cfg.video.width << "x" << cfg.video.height << ", "
-                  << cfg.video.fps << " fps on " << engine->deviceName() << "\n";
-    model::Shot shot = engine->generate(req, [&](const model::StepProgress& p) {
-        if (!quiet) std::fprintf(stderr, "step %d/%d  elapsed %.1f s  ETA %.1f s\n", p.step, p.total, p.elapsed_seconds, p.eta_seconds);
-        return true;
-    });
+const std::set<std::string> kCommonValues = {"prompt", "output", "shot", "seed", "steps", "solver", "shift", "negative",
+                                             "video-guidance", "audio-guidance", "model", "device", "threads"};
 
+TaskCommand taskCommand(model::Task task) {
+    TaskCommand c{task, kCommonValues, {"quiet"}};
+    auto add = [&](std::initializer_list<const char*> values, std::initializer_list<const char*> flags = {}) {
+        for (auto v : values) c.values.insert(v);
+        for (auto f : flags) c.flags.insert(f);
+    };
+    switch (task) {
+    case model::Task::Generate: add({"seconds"}); break;
+    case model::Task::Image: add({"input", "seconds"}); break;
+    case model::Task::Inpaint: add({"input", "mask", "frames"}, {"regenerate-audio"}); break;
+    case model::Task::Retake: add({"input", "start", "end"}, {"keep-video", "keep-audio"}); break;
+    case model::Task::Extend: add({"input", "seconds", "context"}, {"backward"}); break;
+    case model::Task::Restyle: add({"input", "strength"}); break;
+    case model::Task::Foley: add({"input"}); break;
+    case model::Task::Dub: add({"input"}); break;
+    }
+    return c;
+}
+
+// Reads the --input of a task: a lossless shot file as it is, or any media conformed to the model.
+model::Shot loadSource(const std::string& path, const model::ModelConfig& cfg, model::Task task) {
+    const model::TimeBase tb = cfg.timeBase();
+    model::Shot s;
+    if (model::looksLikeShotFile(path)) {
+        s = model::readShotFile(path);
+        if (s.frames > 0 && (s.width != cfg.video.width || s.height != cfg.video.height || std::abs(s.fps - cfg.video.fps) > 1e-6))
+            throw UsageError(path + " was made at " + std::to_string(s.width) + "x" + std::to_string(s.height) +
+                             " by another model; give the MP4 instead to conform it");
+        return s;
+    }
+    render::ConformSpec spec{cfg.video.width, cfg.video.height, cfg.video.fps, cfg.audio.sample_rate, 60};
+    render::ConformedMedia media = render::conformMedia(path, spec);
+    s.width = media.width;
+    s.height = media.height;
+    s.fps = media.fps;
+    s.sample_rate = media.sample_rate;
+    if (task == model::Task::Image) {
+        if (!media.hasVideo()) throw UsageError(path + " has no picture");
+        s.frames = 1;
+        s.rgb.assign(media.rgb.begin(), media.rgb.begin() + size_t(s.width) * s.height * 3);
+        return s;
+    }
+    if (task == model::Task::Dub) {
+        if (media.audio.empty()) throw UsageError(path + " has no sound to dub");
+        s.audio = std::move(media.audio);
+        return s;
+    }
+    if (!media.hasVideo()) throw UsageError(path + " has no picture");
+    // Whole latent steps: drop the last few frames if needed (a shot shorter than one step repeats its last frame).
+    const int tc = cfg.video.temporal_compression;
+    const int64_t frames = std::max<int64_t>(tc, media.frames / tc * tc);
+    const size_t frameBytes = size_t(s.width) * s.height * 3;
+    media.rgb.resize(frames * frameBytes);
+    for (int64_t f = media.frames; f < frames; ++f)
+        std::copy_n(media.rgb.begin() + (media.frames - 1) * frameBytes, frameBytes, media.rgb.begin() + f * frameBytes);
+    s.frames = frames;
+    s.rgb = std::move(media.rgb);
+    s.audio = std::move(media.audio);
+    s.audio.resize(size_t(tb.samplesForFrames(frames)), 0.f); // silence where the media has none
+    return s;
+}
+
+// The inpaint mask: a picture, white = repaint, scaled to the model's frame and repeated over the frames.
+std::vector<uint8_t> loadMask(const std::string& path, const model::ModelConfig& cfg, int64_t frames) {
+    render::ConformSpec spec{cfg.video.width, cfg.video.height, cfg.video.fps, cfg.audio.sample_rate, 3600};
+    const render::ConformedMedia m = render::conformMedia(path, spec);
+    if (!m.hasVideo()) throw UsageError(path + " is not a picture");
+    const size_t px = size_t(cfg.video.width) * cfg.video.height;
+    std::vector<uint8_t> one(px);
+    for (size_t i = 0; i < px; ++i) {
+        const int grey = (m.rgb[i * 3] + m.rgb[i * 3 + 1] + m.rgb[i * 3 + 2]) / 3;
+        one[i] = grey > 127 ? 255 : 0;
+    }
+    std::vector<uint8_t> all;
+    all.reserve(px * frames);
+    for (int64_t f = 0; f < frames; ++f) all.insert(all.end(), one.begin(), one.end());
+    return all;
+}
+
+void writeMovie(const model::Shot& shot, const std::string& out) {
     render::MovieSettings ms;
     ms.width = shot.width;
     ms.height = shot.height;
@@ -99,6 +353,78 @@ int runGenerate(const std::vector<std::string>& words) {
     for (int64_t f = 0; f < shot.frames; ++f) writer.addFrame(shot.rgb.data() + f * frameBytes);
     writer.addAudio(shot.audio.data(), static_cast<int64_t>(shot.audio.size()));
     writer.finish();
+}
+
+int runTask(model::Task task, const std::vector<std::string>& words) {
+    const TaskCommand tc = taskCommand(task);
+    const std::string name = model::taskName(task);
+    Args args(words, name, tc.values, tc.flags, {{"-o", "--output"}});
+    if (!args.positional().empty()) throw UsageError(name + " takes no positional arguments ('" + args.positional()[0] + "')");
+    model::ShotRequest req;
+    req.task = task;
+    req.prompt = args.required("prompt");
+    const std::string out = args.required("output");
+    const std::string shotOut = args.text("shot");
+    req.seconds = args.number("seconds", 4.0, 0.05, 60.0);
+    req.seed = static_cast<uint64_t>(args.integer("seed", 0, 0, (1LL << 62)));
+    req.steps = static_cast<int>(args.integer("steps", 20, 1, 1000));
+    req.shift = args.number("shift", 3.0, 0.1, 100.0);
+    const std::string solver = args.text("solver", "euler");
+    if (solver != "euler" && solver != "heun") throw UsageError("--solver must be euler or heun, got '" + solver + "'");
+    req.solver = solver == "heun" ? model::Solver::Heun : model::Solver::Euler;
+    req.negative_prompt = args.text("negative");
+    req.video_guidance = args.number("video-guidance", 1.0, 0.0, 50.0);
+    req.audio_guidance = args.number("audio-guidance", 1.0, 0.0, 50.0);
+    req.strength = args.number("strength", 0.6, 0.01, 1.0);
+    req.context_seconds = args.number("context", 2.0, 0.05, 60.0);
+    req.backward = args.has("backward");
+    req.regenerate_audio = task == model::Task::Inpaint ? args.has("regenerate-audio") : !args.has("keep-audio");
+    req.regenerate_video = !args.has("keep-video");
+    if (task == model::Task::Retake) {
+        req.window_start = args.number("start", -1, 0, 60);
+        req.window_end = args.number("end", -1, 0, 60);
+        if (req.window_start < 0 || req.window_end < 0) throw UsageError("retake needs --start and --end");
+        if (!req.regenerate_video && !req.regenerate_audio)
+            throw UsageError("--keep-video and --keep-audio together leave nothing to retake");
+    }
+    model::EngineOptions opts;
+    opts.device = args.text("device", "auto");
+    if (opts.device != "auto" && opts.device != "cpu" && opts.device != "cuda")
+        throw UsageError("--device must be auto, cpu or cuda, got '" + opts.device + "'");
+    opts.threads = static_cast<int>(args.integer("threads", 0, 0, 1024));
+    const bool quiet = args.has("quiet");
+    const std::string input = task == model::Task::Generate ? std::string() : args.required("input");
+    const std::string maskPath = task == model::Task::Inpaint ? args.required("mask") : std::string();
+    const std::string frames = args.text("frames");
+
+    const std::string modelDir = args.text("model");
+    auto engine = modelDir.empty() ? model::Engine::createUntrained(model::ModelConfig{}, opts)
+                                   : model::Engine::load(modelDir, opts);
+    if (!engine->hasTrainedWeights())
+        std::cerr << "warning: no trained model is loaded — the weights are random, so the picture and the sound "
+                     "will be meaningless noise.\n";
+    const auto& cfg = engine->config();
+    if (!input.empty()) req.source = loadSource(input, cfg, task);
+    if (task == model::Task::Inpaint) {
+        req.paint_mask = loadMask(maskPath, cfg, req.source.frames);
+        if (!frames.empty()) {
+            long long a = 0, b = 0;
+            char dash = 0;
+            std::istringstream in(frames);
+            if (!(in >> a >> dash >> b) || dash != '-' || a < 0 || b < a) throw UsageError("--frames must be A-B with 0 ≤ A ≤ B");
+            req.mask_first_frame = a;
+            req.mask_last_frame = b;
+        }
+    }
+    if (!quiet)
+        std::cerr << name << ": " << cfg.video.width << "x" << cfg.video.height << ", " << cfg.video.fps << " fps, "
+                  << cfg.audio.sample_rate << " Hz on " << engine->deviceName() << "\n";
+    model::Shot shot = engine->generate(req, [&](const model::StepProgress& p) {
+        if (!quiet) std::fprintf(stderr, "step %d/%d  elapsed %.1f s  ETA %.1f s\n", p.step, p.total, p.elapsed_seconds, p.eta_seconds);
+        return true;
+    });
+    writeMovie(shot, out);
+    if (!shotOut.empty()) model::writeShotFile(shotOut, shot);
     std::cout << "wrote " << out << " (" << shot.frames << " frames at " << shot.fps << " fps, "
               << shot.audio.size() << " audio samples at " << shot.sample_rate << " Hz)\n";
     return 0;
@@ -145,7 +471,14 @@ int runProbe(const std::vector<std::string>& words) {
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> list = {
-        {"generate", "text → a shot with picture and sound, written as MP4", kGenerateUsage, runGenerate},
+        {"generate", "text → a shot with picture and sound", kGenerateUsage, [](const std::vector<std::string>& w) { return runTask(model::Task::Generate, w); }},
+        {"image", "a still as the first frame → a shot", kImageUsage, [](const std::vector<std::string>& w) { return runTask(model::Task::Image, w); }},
+        {"inpaint", "repaint a masked region over a frame range", kInpaintUsage, [](const std::vector<std::string>& w) { return runTask(model::Task::Inpaint, w); }},
+        {"retake", "regenerate a time window", kRetakeUsage, [](const std::vector<std::string>& w) { return runTask(model::Task::Retake, w); }},
+        {"extend", "continue a shot forwards or backwards", kExtendUsage, [](const std::vector<std::string>& w) { return runTask(model::Task::Extend, w); }},
+        {"restyle", "re-imagine the picture, keep the sound", kRestyleUsage, [](const std::vector<std::string>& w) { return runTask(model::Task::Restyle, w); }},
+        {"foley", "give a silent clip its sound", kFoleyUsage, [](const std::vector<std::string>& w) { return runTask(model::Task::Foley, w); }},
+        {"dub", "give a voice line a face", kDubUsage, [](const std::vector<std::string>& w) { return runTask(model::Task::Dub, w); }},
         {"probe", "show the streams of a media file", kProbeUsage, runProbe},
     };
     return list;

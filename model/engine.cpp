@@ -111,29 +111,6 @@ const ModelConfig& Engine::config() const { return impl_->config; }
 std::string Engine::deviceName() const { return impl_->device.str(); }
 bool Engine::hasTrainedWeights() const { return impl_->trained; }
 
-const char* taskName(Task t) {
-    switch (t) {
-    case Task::Generate: return "generate";
-    case Task::Image: return "image";
-    case Task::Inpaint: return "inpaint";
-    case Task::Retake: return "retake";
-    case Task::Extend: return "extend";
-    case Task::Restyle: return "restyle";
-    case Task::Foley: return "foley";
-    case Task::Dub: return "dub";
-    }
-    return "?";
-}
-
-bool parseTask(const std::string& name, Task& out) {
-    for (Task t : {Task::Generate, Task::Image, Task::Inpaint, Task::Retake, Task::Extend, Task::Restyle, Task::Foley, Task::Dub})
-        if (name == taskName(t)) {
-            out = t;
-            return true;
-        }
-    return false;
-}
-
 namespace {
 
 // Pixels [F·H·W·3] bytes → [1, 3, F, H, W] in [-1, 1].

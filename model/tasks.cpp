@@ -215,8 +215,10 @@ TaskPlan planTask(const ShotRequest& r, const ModelConfig& cfg) {
     }
     case Task::Dub: {
         checkGeometry(r, cfg, false, true);
-        const int64_t steps = hasVideo(r.source) ? r.source.frames / cfg.video.temporal_compression
-                                                 : tb.videoLatentStepsForSeconds(double(r.source.audio.size()) / cfg.audio.sample_rate);
+        // Enough whole latent steps to hold the entire voice line (never cut it short).
+        const double seconds = double(r.source.audio.size()) / cfg.audio.sample_rate;
+        const int64_t steps = std::max<int64_t>(1, int64_t(std::ceil(seconds * cfg.video.fps / cfg.video.temporal_compression - 1e-9)));
+        if (steps * cfg.video.temporal_compression > int64_t(std::llround(60 * cfg.video.fps))) refuse(r, "the sound is longer than 60 s");
         const int64_t frames = tb.framesForVideoLatentSteps(steps);
         allocate(p, cfg, frames);
         Shot audioOnly;

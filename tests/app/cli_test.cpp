@@ -1,9 +1,13 @@
 // Runs the real tandem-cli program, as a user would.
+#include "model/shot_file.h"
 #include "render/probe.h"
+#include "support/test_media.h"
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -141,4 +145,69 @@ TEST_CASE("a missing or hostile model folder is refused with the file named") {
     CHECK(r.status == 1);
     CHECK(r.output.find(dir + "/model.safetensors") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(tempPath("h.mp4")));
+}
+
+TEST_CASE("every task runs end to end from the command line and keeps what it must") {
+    const std::string g = tempPath("g.safetensors");
+    REQUIRE(run("generate --prompt 'a ball' --seconds 1 --steps 1 --quiet -o " + tempPath("g.mp4") + " --shot " + g).status == 0);
+    const auto source = tandem::model::readShotFile(g);
+    REQUIRE(source.frames == 16);
+
+    const std::string clip = tempPath("clip.mp4");
+    tandem::test::writeTestMovie(clip, {160, 120, 20, 25.0, 44100});
+    const std::string mask = tempPath("mask.png");
+    {
+        // A white square on black, written as a one-frame PNG through FFmpeg's own image encoder.
+        const std::string cmd = "ffmpeg -v error -y -f lavfi -i color=black:size=64x64 -vf "
+                                "drawbox=x=16:y=16:w=32:h=32:color=white:t=fill -frames:v 1 " + mask;
+        REQUIRE(std::system(cmd.c_str()) == 0);
+    }
+    struct Case {
+        std::string args;
+        int64_t frames;
+    };
+    const std::vector<Case> cases = {
+        {"image --input " + mask + " --seconds 0.5", 8},
+        {"inpaint --input " + g + " --mask " + mask + " --frames 2-9", 16},
+        {"retake --input " + g + " --start 0.25 --end 0.5 --keep-audio", 16},
+        {"extend --input " + g + " --seconds 0.5 --context 0.5", 24},
+        {"extend --input " + clip + " --seconds 0.25 --backward", 16}, // 0.8 s of clip → 12 frames + 4 new
+        {"restyle --input " + clip + " --strength 0.4", 12},
+        {"foley --input " + g, 16},
+        {"dub --input " + clip, 16}, // 0.8 s of sound → whole latent steps (1 s)
+    };
+    for (const auto& c : cases) {
+        const std::string shot = tempPath("out.safetensors");
+        const Result r = run(c.args + " --prompt x --steps 1 --quiet -o " + tempPath("out.mp4") + " --shot " + shot);
+        INFO(c.args << "\n" << r.output);
+        REQUIRE(r.status == 0);
+        const auto out = tandem::model::readShotFile(shot);
+        CHECK(out.frames == c.frames);
+        CHECK(double(out.audio.size()) / out.sample_rate == Approx(out.frames / out.fps));
+        if (c.args.rfind("foley", 0) == 0) CHECK(out.rgb == source.rgb);
+        if (c.args.rfind("retake", 0) == 0) {
+            CHECK(out.audio == source.audio); // --keep-audio
+            CHECK(std::equal(out.rgb.begin(), out.rgb.begin() + 4 * 128 * 128 * 3, source.rgb.begin()));
+        }
+        if (c.args.rfind("extend --input " + g, 0) == 0) CHECK(std::equal(source.rgb.begin(), source.rgb.end(), out.rgb.begin()));
+    }
+}
+
+TEST_CASE("task commands refuse what they cannot do") {
+    Result r = run("inpaint --input x.mp4 --prompt x -o y.mp4");
+    CHECK(r.status == 2);
+    CHECK(r.output.find("needs --mask") != std::string::npos);
+    r = run("retake --input x.mp4 --prompt x --keep-video --keep-audio --start 0 --end 1 -o y.mp4");
+    CHECK(r.status == 2);
+    CHECK(r.output.find("nothing to retake") != std::string::npos);
+    r = run("foley --input /nonexistent.mp4 --prompt x -o y.mp4");
+    CHECK(r.status == 1);
+    CHECK(r.output.find("/nonexistent.mp4: no such file") != std::string::npos);
+    r = run("restyle --input x.mp4 --strength 2 --prompt x -o y.mp4");
+    CHECK(r.status == 2);
+    for (const char* task : {"generate", "image", "inpaint", "retake", "extend", "restyle", "foley", "dub"}) {
+        r = run(std::string(task) + " --help");
+        CHECK(r.status == 0);
+        CHECK(r.output.find(std::string("usage: tandem-cli ") + task) == 0);
+    }
 }
