@@ -6,6 +6,7 @@
 #include "render/movie_writer.h"
 #include "render/probe.h"
 #include "render/conform.h"
+#include "model/engine_client.h"
 #include "model/shot_file.h"
 
 #include <nlohmann/json.hpp>
@@ -13,6 +14,9 @@
 #include <cstdio>
 #include <functional>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -51,6 +55,8 @@ common options:
                           random and the output is noise
   --device D              auto | cpu | cuda (default auto)
   --threads N             CPU threads (default: all cores)
+  --engine                run in a separate tandem-engine process (as the editor does) instead of
+                          in this one
   --quiet                 no progress lines
 )";
 
@@ -78,6 +84,8 @@ common options:
                           random and the output is noise
   --device D              auto | cpu | cuda (default auto)
   --threads N             CPU threads (default: all cores)
+  --engine                run in a separate tandem-engine process (as the editor does) instead of
+                          in this one
   --quiet                 no progress lines
 )";
 
@@ -107,6 +115,8 @@ common options:
                           random and the output is noise
   --device D              auto | cpu | cuda (default auto)
   --threads N             CPU threads (default: all cores)
+  --engine                run in a separate tandem-engine process (as the editor does) instead of
+                          in this one
   --quiet                 no progress lines
 )";
 
@@ -136,6 +146,8 @@ common options:
                           random and the output is noise
   --device D              auto | cpu | cuda (default auto)
   --threads N             CPU threads (default: all cores)
+  --engine                run in a separate tandem-engine process (as the editor does) instead of
+                          in this one
   --quiet                 no progress lines
 )";
 
@@ -166,6 +178,8 @@ common options:
                           random and the output is noise
   --device D              auto | cpu | cuda (default auto)
   --threads N             CPU threads (default: all cores)
+  --engine                run in a separate tandem-engine process (as the editor does) instead of
+                          in this one
   --quiet                 no progress lines
 )";
 
@@ -193,6 +207,8 @@ common options:
                           random and the output is noise
   --device D              auto | cpu | cuda (default auto)
   --threads N             CPU threads (default: all cores)
+  --engine                run in a separate tandem-engine process (as the editor does) instead of
+                          in this one
   --quiet                 no progress lines
 )";
 
@@ -219,6 +235,8 @@ common options:
                           random and the output is noise
   --device D              auto | cpu | cuda (default auto)
   --threads N             CPU threads (default: all cores)
+  --engine                run in a separate tandem-engine process (as the editor does) instead of
+                          in this one
   --quiet                 no progress lines
 )";
 
@@ -245,6 +263,8 @@ common options:
                           random and the output is noise
   --device D              auto | cpu | cuda (default auto)
   --threads N             CPU threads (default: all cores)
+  --engine                run in a separate tandem-engine process (as the editor does) instead of
+                          in this one
   --quiet                 no progress lines
 )";
 
@@ -263,7 +283,7 @@ const std::set<std::string> kCommonValues = {"prompt", "output", "shot", "seed",
                                              "video-guidance", "audio-guidance", "model", "device", "threads"};
 
 TaskCommand taskCommand(model::Task task) {
-    TaskCommand c{task, kCommonValues, {"quiet"}};
+    TaskCommand c{task, kCommonValues, {"quiet", "engine"}};
     auto add = [&](std::initializer_list<const char*> values, std::initializer_list<const char*> flags = {}) {
         for (auto v : values) c.values.insert(v);
         for (auto f : flags) c.flags.insert(f);
@@ -355,6 +375,70 @@ void writeMovie(const model::Shot& shot, const std::string& out) {
     writer.finish();
 }
 
+
+model::ModelConfig readModelConfig(const std::string& dir) {
+    const std::string path = (std::filesystem::path(dir) / "config.json").string();
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error(dir + ": not a model folder (no config.json)");
+    std::stringstream text;
+    text << in.rdbuf();
+    try {
+        return model::ModelConfig::fromJson(text.str());
+    } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(path + ": " + e.what());
+    }
+}
+
+// The directory this program lives in: tandem-engine is installed beside it.
+std::string programDir() {
+    std::error_code ec;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? std::string(".") : self.parent_path().string();
+}
+
+// Runs the request through a tandem-engine process: media travel as shot files in a private folder.
+model::Shot runInEngineProcess(const model::ShotRequest& req, const std::string& modelDir, const model::EngineOptions& opts,
+                               bool quiet, const std::function<void(int, int, double, double)>& onProgress) {
+    namespace fs = std::filesystem;
+    const fs::path work = fs::temp_directory_path() / ("tandem-cli-" + std::to_string(::getpid()));
+    fs::create_directories(work);
+    struct Cleanup {
+        fs::path dir;
+        ~Cleanup() {
+            std::error_code ec;
+            fs::remove_all(dir, ec);
+        }
+    } cleanup{work};
+    model::EngineLaunch launch;
+    launch.program = programDir() + "/tandem-engine";
+    launch.socketPath = (work / "engine.sock").string();
+    launch.modelDir = modelDir;
+    launch.device = opts.device;
+    launch.threads = opts.threads;
+    auto client = model::EngineClient::launch(launch);
+    std::string input, mask;
+    if (req.source.frames > 0 || !req.source.audio.empty()) {
+        input = (work / "input.safetensors").string();
+        model::writeShotFile(input, req.source);
+    }
+    if (!req.paint_mask.empty()) {
+        mask = (work / "mask.safetensors").string();
+        model::writeMaskFile(mask, req.paint_mask, req.source.frames, req.source.height, req.source.width);
+    }
+    const std::string output = (work / "output.safetensors").string();
+    const std::string job = client->submit(req, input, mask, output);
+    if (!quiet) std::cerr << "submitted " << job << " to the engine process (pid " << client->pid() << ")\n";
+    while (true) {
+        for (const auto& m : client->poll(200)) {
+            const std::string type = m["type"];
+            if (type == "progress") onProgress(m["step"], m["total"], m["elapsed"], m["eta"]);
+            else if (type == "result") return model::readShotFile(output);
+            else if (type == "error" && m.value("job", job) == job) throw std::runtime_error(m["message"].get<std::string>());
+            else if (type == "cancelled") throw std::runtime_error("the job was cancelled");
+        }
+    }
+}
+
 int runTask(model::Task task, const std::vector<std::string>& words) {
     const TaskCommand tc = taskCommand(task);
     const std::string name = model::taskName(task);
@@ -398,12 +482,7 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
     const std::string frames = args.text("frames");
 
     const std::string modelDir = args.text("model");
-    auto engine = modelDir.empty() ? model::Engine::createUntrained(model::ModelConfig{}, opts)
-                                   : model::Engine::load(modelDir, opts);
-    if (!engine->hasTrainedWeights())
-        std::cerr << "warning: no trained model is loaded — the weights are random, so the picture and the sound "
-                     "will be meaningless noise.\n";
-    const auto& cfg = engine->config();
+    const model::ModelConfig cfg = modelDir.empty() ? model::ModelConfig{} : readModelConfig(modelDir);
     if (!input.empty()) req.source = loadSource(input, cfg, task);
     if (task == model::Task::Inpaint) {
         req.paint_mask = loadMask(maskPath, cfg, req.source.frames);
@@ -416,13 +495,25 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
             req.mask_last_frame = b;
         }
     }
-    if (!quiet)
-        std::cerr << name << ": " << cfg.video.width << "x" << cfg.video.height << ", " << cfg.video.fps << " fps, "
-                  << cfg.audio.sample_rate << " Hz on " << engine->deviceName() << "\n";
-    model::Shot shot = engine->generate(req, [&](const model::StepProgress& p) {
-        if (!quiet) std::fprintf(stderr, "step %d/%d  elapsed %.1f s  ETA %.1f s\n", p.step, p.total, p.elapsed_seconds, p.eta_seconds);
-        return true;
-    });
+    if (modelDir.empty())
+        std::cerr << "warning: no trained model is loaded — the weights are random, so the picture and the sound "
+                     "will be meaningless noise.\n";
+    auto onProgress = [&](int step, int total, double elapsed, double eta) {
+        if (!quiet) std::fprintf(stderr, "step %d/%d  elapsed %.1f s  ETA %.1f s\n", step, total, elapsed, eta);
+    };
+    model::Shot shot;
+    if (args.has("engine")) {
+        shot = runInEngineProcess(req, modelDir, opts, quiet, onProgress);
+    } else {
+        auto engine = modelDir.empty() ? model::Engine::createUntrained(cfg, opts) : model::Engine::load(modelDir, opts);
+        if (!quiet)
+            std::cerr << name << ": " << cfg.video.width << "x" << cfg.video.height << ", " << cfg.video.fps << " fps, "
+                      << cfg.audio.sample_rate << " Hz on " << engine->deviceName() << "\n";
+        shot = engine->generate(req, [&](const model::StepProgress& p) {
+            onProgress(p.step, p.total, p.elapsed_seconds, p.eta_seconds);
+            return true;
+        });
+    }
     writeMovie(shot, out);
     if (!shotOut.empty()) model::writeShotFile(shotOut, shot);
     std::cout << "wrote " << out << " (" << shot.frames << " frames at " << shot.fps << " fps, "

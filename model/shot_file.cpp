@@ -75,4 +75,15 @@ bool looksLikeShotFile(const std::string& path) {
     return bool(in);
 }
 
+void writeMaskFile(const std::string& path, const std::vector<uint8_t>& mask, int64_t frames, int height, int width) {
+    writeSafetensors(path, {{"mask", DType::U8, {frames, height, width}, mask.data(), mask.size()}}, {{"format", "tandem-mask"}});
+}
+
+std::vector<uint8_t> readMaskFile(const std::string& path) {
+    SafetensorsFile f(path);
+    const TensorView& v = f.at("mask");
+    if (v.dtype != DType::U8 || v.shape.size() != 3) throw CheckpointError(path + ": mask must be U8 [F, H, W]");
+    return std::vector<uint8_t>(v.data, v.data + v.bytes);
+}
+
 } // namespace tandem::model

@@ -14,4 +14,8 @@ void writeShotFile(const std::string& path, const Shot& shot); // atomic; throws
 Shot readShotFile(const std::string& path);                    // validates; throws CheckpointError
 bool looksLikeShotFile(const std::string& path);               // by extension and header
 
+// An inpaint mask travels beside its shot: U8 [F, H, W], non-zero = repaint.
+void writeMaskFile(const std::string& path, const std::vector<uint8_t>& mask, int64_t frames, int height, int width);
+std::vector<uint8_t> readMaskFile(const std::string& path);
+
 } // namespace tandem::model

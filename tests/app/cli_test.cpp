@@ -211,3 +211,17 @@ TEST_CASE("task commands refuse what they cannot do") {
         CHECK(r.output.find(std::string("usage: tandem-cli ") + task) == 0);
     }
 }
+
+TEST_CASE("--engine runs the task in a separate engine process with the same result") {
+    const std::string g = tempPath("eg.safetensors");
+    REQUIRE(run("generate --prompt 'a ball' --seconds 0.5 --steps 1 --quiet -o " + tempPath("eg.mp4") + " --shot " + g).status == 0);
+    const std::string inProcess = tempPath("in.safetensors"), viaEngine = tempPath("via.safetensors");
+    REQUIRE(run("foley --input " + g + " --prompt rain --steps 2 --seed 5 --quiet -o " + tempPath("a.mp4") + " --shot " + inProcess).status == 0);
+    const Result r = run("foley --input " + g + " --prompt rain --steps 2 --seed 5 --engine -o " + tempPath("b.mp4") + " --shot " + viaEngine);
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    CHECK(r.output.find("engine process (pid") != std::string::npos);
+    const auto a = tandem::model::readShotFile(inProcess), b = tandem::model::readShotFile(viaEngine);
+    CHECK(a.rgb == b.rgb);
+    CHECK(a.audio == b.audio);
+}
