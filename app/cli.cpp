@@ -55,6 +55,7 @@ common options:
                           random and the output is noise
   --device D              auto | cpu | cuda (default auto)
   --threads N             CPU threads (default: all cores)
+  --offload               CUDA: keep transformer blocks in CPU memory (for GPUs too small for the model)
   --engine                run in a separate tandem-engine process (as the editor does) instead of
                           in this one
   --quiet                 no progress lines
@@ -84,6 +85,7 @@ common options:
                           random and the output is noise
   --device D              auto | cpu | cuda (default auto)
   --threads N             CPU threads (default: all cores)
+  --offload               CUDA: keep transformer blocks in CPU memory (for GPUs too small for the model)
   --engine                run in a separate tandem-engine process (as the editor does) instead of
                           in this one
   --quiet                 no progress lines
@@ -115,6 +117,7 @@ common options:
                           random and the output is noise
   --device D              auto | cpu | cuda (default auto)
   --threads N             CPU threads (default: all cores)
+  --offload               CUDA: keep transformer blocks in CPU memory (for GPUs too small for the model)
   --engine                run in a separate tandem-engine process (as the editor does) instead of
                           in this one
   --quiet                 no progress lines
@@ -146,6 +149,7 @@ common options:
                           random and the output is noise
   --device D              auto | cpu | cuda (default auto)
   --threads N             CPU threads (default: all cores)
+  --offload               CUDA: keep transformer blocks in CPU memory (for GPUs too small for the model)
   --engine                run in a separate tandem-engine process (as the editor does) instead of
                           in this one
   --quiet                 no progress lines
@@ -178,6 +182,7 @@ common options:
                           random and the output is noise
   --device D              auto | cpu | cuda (default auto)
   --threads N             CPU threads (default: all cores)
+  --offload               CUDA: keep transformer blocks in CPU memory (for GPUs too small for the model)
   --engine                run in a separate tandem-engine process (as the editor does) instead of
                           in this one
   --quiet                 no progress lines
@@ -207,6 +212,7 @@ common options:
                           random and the output is noise
   --device D              auto | cpu | cuda (default auto)
   --threads N             CPU threads (default: all cores)
+  --offload               CUDA: keep transformer blocks in CPU memory (for GPUs too small for the model)
   --engine                run in a separate tandem-engine process (as the editor does) instead of
                           in this one
   --quiet                 no progress lines
@@ -235,6 +241,7 @@ common options:
                           random and the output is noise
   --device D              auto | cpu | cuda (default auto)
   --threads N             CPU threads (default: all cores)
+  --offload               CUDA: keep transformer blocks in CPU memory (for GPUs too small for the model)
   --engine                run in a separate tandem-engine process (as the editor does) instead of
                           in this one
   --quiet                 no progress lines
@@ -263,6 +270,7 @@ common options:
                           random and the output is noise
   --device D              auto | cpu | cuda (default auto)
   --threads N             CPU threads (default: all cores)
+  --offload               CUDA: keep transformer blocks in CPU memory (for GPUs too small for the model)
   --engine                run in a separate tandem-engine process (as the editor does) instead of
                           in this one
   --quiet                 no progress lines
@@ -283,7 +291,7 @@ const std::set<std::string> kCommonValues = {"prompt", "output", "shot", "seed",
                                              "video-guidance", "audio-guidance", "model", "device", "threads"};
 
 TaskCommand taskCommand(model::Task task) {
-    TaskCommand c{task, kCommonValues, {"quiet", "engine"}};
+    TaskCommand c{task, kCommonValues, {"quiet", "engine", "offload"}};
     auto add = [&](std::initializer_list<const char*> values, std::initializer_list<const char*> flags = {}) {
         for (auto v : values) c.values.insert(v);
         for (auto f : flags) c.flags.insert(f);
@@ -415,6 +423,7 @@ model::Shot runInEngineProcess(const model::ShotRequest& req, const std::string&
     launch.modelDir = modelDir;
     launch.device = opts.device;
     launch.threads = opts.threads;
+    launch.offload = opts.offload;
     auto client = model::EngineClient::launch(launch);
     std::string input, mask;
     if (req.source.frames > 0 || !req.source.audio.empty()) {
@@ -476,6 +485,7 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
     if (opts.device != "auto" && opts.device != "cpu" && opts.device != "cuda")
         throw UsageError("--device must be auto, cpu or cuda, got '" + opts.device + "'");
     opts.threads = static_cast<int>(args.integer("threads", 0, 0, 1024));
+    opts.offload = args.has("offload");
     const bool quiet = args.has("quiet");
     const std::string input = task == model::Task::Generate ? std::string() : args.required("input");
     const std::string maskPath = task == model::Task::Inpaint ? args.required("mask") : std::string();

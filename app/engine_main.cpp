@@ -9,7 +9,7 @@
 
 namespace {
 
-const char* kUsage = R"(usage: tandem-engine serve --socket PATH [--model DIR | --config FILE] [--device D] [--threads N]
+const char* kUsage = R"(usage: tandem-engine serve --socket PATH [--model DIR | --config FILE] [--device D] [--threads N] [--offload]
 
 Serves generation jobs over a local socket, one at a time. Messages are JSON lines (docs/engine-protocol.md).
   --socket PATH   the Unix socket to listen on (created once the model has loaded, mode 0600)
@@ -17,6 +17,7 @@ Serves generation jobs over a local socket, one at a time. Messages are JSON lin
   --config FILE   an untrained model of this config.json (for tests)
   --device D      auto | cpu | cuda (default auto)
   --threads N     CPU threads (default: all cores)
+  --offload       CUDA: keep transformer blocks in CPU memory, moving each to the GPU for its turn
 )";
 
 } // namespace
@@ -36,6 +37,10 @@ int main(int argc, char** argv) {
         if (a == "--help" || a == "-h") {
             std::cout << kUsage;
             return 0;
+        }
+        if (a == "--offload") {
+            o.engine.offload = true;
+            continue;
         }
         if (i + 1 >= argc) {
             std::cerr << "tandem-engine: " << a << " needs a value\n";

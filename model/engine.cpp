@@ -39,7 +39,18 @@ struct TextBatch {
 struct Engine::Impl {
     ModelConfig config;
     torch::Device device = torch::kCPU;
+    // fp32 on the CPU; bf16 on CUDA (half the memory and the tensor cores' rate, ample range for inference).
+    torch::Dtype dtype = torch::kFloat32;
+    bool offload = false;
     bool trained = false;
+
+    void place() {
+        net->to(device, dtype);
+        if (offload && device.is_cuda()) {
+            net->dit->blocks->to(torch::kCPU);
+            net->dit->offloadTo = device;
+        }
+    }
     std::string source = "untrained";
     Tokenizer tokenizer{96};
     TandemModel net{nullptr};
@@ -76,6 +87,8 @@ std::unique_ptr<Engine::Impl> makeImpl(const ModelConfig& config, const EngineOp
     auto impl = std::make_unique<Engine::Impl>();
     impl->config = config;
     impl->device = resolveDevice(options.device);
+    impl->dtype = impl->device.is_cuda() ? torch::kBFloat16 : torch::kFloat32;
+    impl->offload = options.offload;
     impl->tokenizer = Tokenizer(config.text.max_tokens);
     torch::manual_seed(weightSeed);
     impl->net = TandemModel(config);
@@ -88,7 +101,7 @@ std::unique_ptr<Engine::Impl> makeImpl(const ModelConfig& config, const EngineOp
 std::unique_ptr<Engine> Engine::createUntrained(const ModelConfig& config, const EngineOptions& options,
                                                 uint64_t weightSeed) {
     auto impl = makeImpl(config, options, weightSeed);
-    impl->net->to(impl->device);
+    impl->place();
     return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 
@@ -99,7 +112,7 @@ std::unique_ptr<Engine> Engine::load(const std::string& dir, const EngineOptions
     auto impl = makeImpl(config, options, 0);
     const SafetensorsFile weights((fs::path(dir) / kWeightsFile).string());
     loadWeights(*impl->net, weights); // on the CPU, then moved: the mapping is released before generation
-    impl->net->to(impl->device);
+    impl->place();
     impl->trained = true;
     impl->source = dir;
     return std::unique_ptr<Engine>(new Engine(std::move(impl)));
@@ -154,13 +167,13 @@ Shot Engine::generate(const ShotRequest& request, const ProgressFn& progress) {
                   torch::zeros({1, cfg.audio.latent_channels, L}, floatOpts)};
     if (plan.encodeVideo) {
         auto pixels = pixelsToTensor(plan.placedRgb.data() + plan.windowFirstFrame * H * W * 3, T * tc, H, W).to(m.device);
-        known.video = m.net->videoVae->encoder->forward(pixels);
+        known.video = m.net->videoVae->encoder->forward(pixels.to(m.dtype)).to(torch::kFloat32);
     }
     if (plan.encodeAudio) {
         auto wave = torch::zeros({1, 1, windowSamples});
         const int64_t n = std::min<int64_t>(windowSamples, plan.samples - plan.windowFirstSample);
         wave.narrow(2, 0, n).copy_(torch::from_blob(plan.placedAudio.data() + plan.windowFirstSample, {1, 1, n}, torch::kFloat32));
-        known.audio = m.net->audioVae->encoder->forward(wave.to(m.device));
+        known.audio = m.net->audioVae->encoder->forward(wave.to(m.device, m.dtype)).to(torch::kFloat32);
     }
     Latents mask{plan.videoMask.to(m.device), plan.audioMask.to(m.device)};
 
@@ -172,8 +185,9 @@ Shot Engine::generate(const ShotRequest& request, const ProgressFn& progress) {
     auto velocity = [&](const Latents& x, double t) {
         auto videoIn = torch::cat({x.video, known.video * (1 - mask.video), mask.video}, 1).expand({B, -1, -1, -1, -1});
         auto audioIn = torch::cat({x.audio, known.audio * (1 - mask.audio), mask.audio}, 1).expand({B, -1, -1});
-        DitInputs in{videoIn, audioIn, text.features, text.valid, torch::full({B}, t, floatOpts), angles};
-        auto [v, a] = m.net->dit->forward(in);
+        DitInputs in{videoIn.to(m.dtype), audioIn.to(m.dtype), text.features, text.valid, torch::full({B}, t, floatOpts), angles};
+        auto [vOut, aOut] = m.net->dit->forward(in);
+        auto v = vOut.to(torch::kFloat32), a = aOut.to(torch::kFloat32); // the sampler integrates in fp32
         if (!guided) return Latents{v, a};
         auto vc = v.narrow(0, 0, 1), vu = v.narrow(0, 1, 1), ac = a.narrow(0, 0, 1), au = a.narrow(0, 1, 1);
         return Latents{vu + request.video_guidance * (vc - vu), au + request.audio_guidance * (ac - au)};
@@ -196,7 +210,7 @@ Shot Engine::generate(const ShotRequest& request, const ProgressFn& progress) {
     shot.sample_rate = cfg.audio.sample_rate;
     shot.rgb = std::move(plan.placedRgb);
     shot.audio = std::move(plan.placedAudio);
-    auto pixels = m.net->videoVae->decoder->forward(x.video)[0]; // [3, T·tc, H, W]
+    auto pixels = m.net->videoVae->decoder->forward(x.video.to(m.dtype))[0].to(torch::kFloat32); // [3, T·tc, H, W]
     auto bytes = ((pixels.permute({1, 2, 3, 0}) + 1) * 127.5).round().clamp(0, 255).to(torch::kUInt8).contiguous().cpu();
     const uint8_t* decoded = bytes.data_ptr<uint8_t>();
     const size_t windowPixels = size_t(T * tc) * H * W;
@@ -204,7 +218,7 @@ Shot Engine::generate(const ShotRequest& request, const ProgressFn& progress) {
     for (size_t i = 0; i < windowPixels; ++i)
         if (!plan.keepPixel[firstPixel + i]) std::memcpy(&shot.rgb[(firstPixel + i) * 3], decoded + i * 3, 3);
 
-    auto wave = m.net->audioVae->decoder->forward(x.audio).reshape({-1}).to(torch::kFloat32).contiguous().cpu();
+    auto wave = m.net->audioVae->decoder->forward(x.audio.to(m.dtype)).reshape({-1}).to(torch::kFloat32).contiguous().cpu();
     const float* samples = wave.data_ptr<float>();
     const int64_t n = std::min<int64_t>(windowSamples, plan.samples - plan.windowFirstSample);
     for (int64_t i = 0; i < n; ++i)

@@ -80,6 +80,9 @@ using ProgressFn = std::function<bool(const StepProgress&)>;
 struct EngineOptions {
     std::string device = "auto"; // auto | cpu | cuda
     int threads = 0;             // CPU threads; 0 = all cores
+    // CUDA only: keep the transformer blocks in CPU memory and move each to the GPU just for its turn, so a
+    // model larger than a small GPU's memory still runs (slower).
+    bool offload = false;
 };
 
 class Engine {

@@ -24,6 +24,7 @@ struct EngineLaunch {
     std::string configPath; // --config for an untrained model of that config (tests)
     std::string device = "auto";
     int threads = 0;
+    bool offload = false;
     double readySeconds = 60; // how long loading the model may take
 };
 

@@ -121,7 +121,11 @@ std::pair<torch::Tensor, torch::Tensor> DualStreamDiTImpl::forward(const DitInpu
     auto avValid = torch::ones({B, T * hp * wp + L}, in.textValid.options());
     auto keyMask = torch::cat({avValid, in.textValid}, 1);
     if (keyMask.all().item<bool>()) keyMask = torch::Tensor(); // nothing to mask: skip the masking work
-    for (const auto& block : *blocks) streams = block->as<JointBlock>()->forward(streams, cond, in.angles, keyMask);
+    for (const auto& block : *blocks) {
+        if (offloadTo) block->to(*offloadTo);
+        streams = block->as<JointBlock>()->forward(streams, cond, in.angles, keyMask);
+        if (offloadTo) block->to(torch::kCPU);
+    }
 
     const int cv = cfg.video.latent_channels;
     auto video = videoOut(streams[0], cond)

@@ -54,6 +54,8 @@ struct DualStreamDiTImpl : torch::nn::Module {
     torch::Tensor tokenAngles(int64_t T, int64_t h, int64_t w, int64_t L, int64_t Nt) const;
 
     ModelConfig cfg;
+    // When set, blocks live on the CPU and visit this device one at a time (see EngineOptions::offload).
+    c10::optional<torch::Device> offloadTo;
     torch::nn::Linear videoIn{nullptr}, audioIn{nullptr}, textIn{nullptr}, textPool{nullptr};
     torch::nn::Sequential timeEmbed{nullptr};
     torch::nn::ModuleList blocks;
