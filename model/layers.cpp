@@ -11,11 +11,13 @@ torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const to
     if (keyMask.defined()) mask = keyMask.unsqueeze(1).unsqueeze(1);
     return at::scaled_dot_product_attention(q, k, v, mask);
 #else
+    // Exact attention in few passes over the N×N scores: the scale goes on q (N×d, not N×N), and the mask
+    // and softmax work in place on the one score buffer.
     const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
-    auto scores = torch::matmul(q, k.transpose(-2, -1)) * scale;
-    if (keyMask.defined())
-        scores = scores.masked_fill(keyMask.logical_not().unsqueeze(1).unsqueeze(1), -INFINITY);
-    return torch::matmul(torch::softmax(scores, -1), v);
+    auto scores = torch::matmul(q * scale, k.transpose(-2, -1));
+    if (keyMask.defined()) scores.masked_fill_(keyMask.logical_not().unsqueeze(1).unsqueeze(1), -INFINITY);
+    torch::softmax_out(scores, scores, -1);
+    return torch::matmul(scores, v);
 #endif
 }
 

@@ -1,6 +1,5 @@
 #include "model/mmdit.h"
 
-#include "model/rope.h"
 
 namespace tandem::model {
 
@@ -18,7 +17,7 @@ JointBlockImpl::JointBlockImpl(int width, int heads_, int mlpRatio) : heads(head
 }
 
 std::vector<torch::Tensor> JointBlockImpl::forward(const std::vector<torch::Tensor>& streams,
-                                                   const torch::Tensor& cond, const torch::Tensor& angles,
+                                                   const torch::Tensor& cond, const RopeTables& rope,
                                                    const torch::Tensor& keyMask) {
     StreamWeights weights[3] = {video, audio, text};
     const auto B = cond.size(0), W = cond.size(1), headDim = W / heads;
@@ -34,8 +33,8 @@ std::vector<torch::Tensor> JointBlockImpl::forward(const std::vector<torch::Tens
         ks.push_back(qkv[1]);
         vs.push_back(qkv[2]);
     }
-    auto q = applyRope(torch::cat(qs, 2), angles);
-    auto k = applyRope(torch::cat(ks, 2), angles);
+    auto q = applyRope(torch::cat(qs, 2), rope);
+    auto k = applyRope(torch::cat(ks, 2), rope);
     auto attended = attention(q, k, torch::cat(vs, 2), keyMask).transpose(1, 2); // [B, N, heads, headDim]
     std::vector<torch::Tensor> out;
     int64_t offset = 0;
@@ -121,9 +120,10 @@ std::pair<torch::Tensor, torch::Tensor> DualStreamDiTImpl::forward(const DitInpu
     auto avValid = torch::ones({B, T * hp * wp + L}, in.textValid.options());
     auto keyMask = torch::cat({avValid, in.textValid}, 1);
     if (keyMask.all().item<bool>()) keyMask = torch::Tensor(); // nothing to mask: skip the masking work
+    const RopeTables rope = ropeTables(in.angles, in.text.scalar_type());
     for (const auto& block : *blocks) {
         if (offloadTo) block->to(*offloadTo);
-        streams = block->as<JointBlock>()->forward(streams, cond, in.angles, keyMask);
+        streams = block->as<JointBlock>()->forward(streams, cond, rope, keyMask);
         if (offloadTo) block->to(torch::kCPU);
     }
 

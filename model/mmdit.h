@@ -7,6 +7,7 @@
 
 #include "model/config.h"
 #include "model/layers.h"
+#include "model/rope.h"
 
 namespace tandem::model {
 
@@ -19,10 +20,10 @@ TORCH_MODULE(StreamWeights);
 
 struct JointBlockImpl : torch::nn::Module {
     JointBlockImpl(int width, int heads, int mlpRatio);
-    // streams: video, audio, text token tensors [B, N_i, width]; cond: [B, width]; angles: RoPE angles for
+    // streams: video, audio, text token tensors [B, N_i, width]; cond: [B, width]; rope: RoPE tables for
     // the concatenated tokens; keyMask: [B, N_total] bool.
     std::vector<torch::Tensor> forward(const std::vector<torch::Tensor>& streams, const torch::Tensor& cond,
-                                       const torch::Tensor& angles, const torch::Tensor& keyMask);
+                                       const RopeTables& rope, const torch::Tensor& keyMask);
     int heads;
     StreamWeights video{nullptr}, audio{nullptr}, text{nullptr};
 };

@@ -24,15 +24,19 @@ torch::Tensor ropeAngles(const torch::Tensor& positions, int headDim, double the
 }
 
 torch::Tensor applyRope(const torch::Tensor& x, const torch::Tensor& angles) {
+    return applyRope(x, ropeTables(angles, x.scalar_type()));
+}
+
+RopeTables ropeTables(const torch::Tensor& angles, torch::Dtype dtype) {
+    return {torch::cos(angles).repeat_interleave(2, 1).to(dtype).contiguous(),
+            torch::sin(angles).repeat_interleave(2, 1).to(dtype).contiguous()};
+}
+
+torch::Tensor applyRope(const torch::Tensor& x, const RopeTables& tables) {
     const auto shape = x.sizes().vec();
     auto pairs = x.reshape({shape[0], shape[1], shape[2], shape[3] / 2, 2});
-    auto x0 = pairs.select(-1, 0);
-    auto x1 = pairs.select(-1, 1);
-    auto cos = torch::cos(angles).to(x.dtype());
-    auto sin = torch::sin(angles).to(x.dtype());
-    auto r0 = x0 * cos - x1 * sin;
-    auto r1 = x0 * sin + x1 * cos;
-    return torch::stack({r0, r1}, -1).reshape(shape);
+    auto swapped = torch::stack({pairs.select(-1, 1).neg(), pairs.select(-1, 0)}, -1).reshape(shape);
+    return torch::addcmul(x * tables.cos, swapped, tables.sin);
 }
 
 } // namespace tandem::model

@@ -14,4 +14,12 @@ torch::Tensor ropeAngles(const torch::Tensor& positions, int headDim, double the
 // x: [B, heads, N, head_dim]; angles: [N, head_dim / 2]. Rotates consecutive pairs of channels.
 torch::Tensor applyRope(const torch::Tensor& x, const torch::Tensor& angles);
 
+// The same rotation from tables made once per forward pass (not once per block): cos and sin repeated to
+// full head width [N, head_dim]; x · cos + swapPairs(x) · sin with swapPairs(x₀, x₁) = (−x₁, x₀).
+struct RopeTables {
+    torch::Tensor cos, sin;
+};
+RopeTables ropeTables(const torch::Tensor& angles, torch::Dtype dtype);
+torch::Tensor applyRope(const torch::Tensor& x, const RopeTables& tables);
+
 } // namespace tandem::model
