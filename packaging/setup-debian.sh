@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything Tandem needs to build, run and test on Debian 12 (bookworm).
 # Idempotent and non-interactive: packages already present are left alone.
+# Usage: packaging/setup-debian.sh [--with-bench]
 set -euo pipefail
 
 packages=(
@@ -18,6 +19,11 @@ packages=(
   # what the tests and screenshots use
   ffmpeg xvfb xauth jackd2 espeak-ng sox
 )
+
+# --with-bench adds what bench/ compares against: PyTorch (Debian's, on the same LibTorch 1.13).
+if [ "${1:-}" = "--with-bench" ]; then
+  packages+=(python3-torch)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
