@@ -397,6 +397,19 @@ model::ModelConfig readModelConfig(const std::string& dir) {
     }
 }
 
+model::Tokenizer readTokenizer(const std::string& dir) {
+    const std::string path = (std::filesystem::path(dir) / "tokenizer.json").string();
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error(path + ": missing; a model folder needs its tokenizer");
+    std::stringstream text;
+    text << in.rdbuf();
+    try {
+        return model::Tokenizer::fromJson(text.str());
+    } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(path + ": " + e.what());
+    }
+}
+
 // The directory this program lives in: tandem-engine is installed beside it.
 std::string programDir() {
     std::error_code ec;
@@ -503,6 +516,15 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
             if (!(in >> a >> dash >> b) || dash != '-' || a < 0 || b < a) throw UsageError("--frames must be A-B with 0 ≤ A ≤ B");
             req.mask_first_frame = a;
             req.mask_last_frame = b;
+        }
+    }
+    if (!modelDir.empty()) {
+        const model::Tokenizer tok = readTokenizer(modelDir);
+        const auto unknown = tok.unknownWords(req.prompt);
+        if (!unknown.empty()) {
+            std::cerr << "note: the model was not trained on these words of the prompt:";
+            for (const auto& w : unknown) std::cerr << " " << w;
+            std::cerr << "\n";
         }
     }
     if (modelDir.empty())

@@ -66,6 +66,37 @@ ModelConfig readConfigFile(const std::string& path) {
     }
 }
 
+Tokenizer readTokenizerFile(const std::string& path, const ModelConfig& config) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw CheckpointError(path + ": missing; a model folder needs its tokenizer");
+    std::stringstream text;
+    text << in.rdbuf();
+    try {
+        Tokenizer t = Tokenizer::fromJson(text.str());
+        if (t.maxTokens() != config.text.max_tokens)
+            throw std::invalid_argument("max_tokens " + std::to_string(t.maxTokens()) + " differs from config.json's text.max_tokens " +
+                                        std::to_string(config.text.max_tokens));
+        return t;
+    } catch (const std::invalid_argument& e) {
+        throw CheckpointError(path + ": " + e.what());
+    }
+}
+
+namespace {
+
+void writeTextAtomically(const std::string& path, const std::string& text) {
+    std::error_code ec;
+    {
+        std::ofstream out(path + ".part", std::ios::binary | std::ios::trunc);
+        out << text << "\n";
+        if (!out.flush()) throw CheckpointError(path + ": cannot write");
+    }
+    fs::rename(path + ".part", path, ec);
+    if (ec) throw CheckpointError(path + ": cannot move into place (" + ec.message() + ")");
+}
+
+} // namespace
+
 void loadWeights(torch::nn::Module& module, const SafetensorsFile& file) {
     auto state = namedState(module);
     std::vector<std::string> missing, unexpected, misshapen;
@@ -103,7 +134,8 @@ void loadWeights(torch::nn::Module& module, const SafetensorsFile& file) {
     }
 }
 
-void saveCheckpoint(const std::string& dir, const ModelConfig& config, torch::nn::Module& module, DType storeAs) {
+void saveCheckpoint(const std::string& dir, const ModelConfig& config, torch::nn::Module& module, DType storeAs,
+                    const Tokenizer* tokenizer) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) throw CheckpointError(dir + ": cannot create the folder (" + ec.message() + ")");
@@ -117,14 +149,9 @@ void saveCheckpoint(const std::string& dir, const ModelConfig& config, torch::nn
         out.push_back({name, dtype, t.sizes().vec(), t.data_ptr(), static_cast<size_t>(t.numel() * t.element_size())});
     }
     writeSafetensors((fs::path(dir) / kWeightsFile).string(), out, {{"format", "tandem"}, {"model", config.name}});
-    const std::string configPath = (fs::path(dir) / kConfigFile).string();
-    {
-        std::ofstream cfg(configPath + ".part", std::ios::binary | std::ios::trunc);
-        cfg << config.toJson() << "\n";
-        if (!cfg.flush()) throw CheckpointError(configPath + ": cannot write");
-    }
-    fs::rename(configPath + ".part", configPath, ec);
-    if (ec) throw CheckpointError(configPath + ": cannot move into place (" + ec.message() + ")");
+    writeTextAtomically((fs::path(dir) / kConfigFile).string(), config.toJson());
+    const Tokenizer plain(config.text.max_tokens);
+    writeTextAtomically((fs::path(dir) / kTokenizerFile).string(), (tokenizer ? *tokenizer : plain).toJson());
 }
 
 } // namespace tandem::model

@@ -6,6 +6,7 @@
 
 #include "model/config.h"
 #include "model/safetensors.h"
+#include "model/tokenizer.h"
 
 #include <torch/torch.h>
 
@@ -15,15 +16,18 @@ namespace tandem::model {
 
 inline constexpr const char* kConfigFile = "config.json";
 inline constexpr const char* kWeightsFile = "model.safetensors";
+inline constexpr const char* kTokenizerFile = "tokenizer.json";
 
 ModelConfig readConfigFile(const std::string& path); // throws CheckpointError naming the file
+// Reads tokenizer.json and checks it against the config's text.max_tokens. Throws CheckpointError.
+Tokenizer readTokenizerFile(const std::string& path, const ModelConfig& config);
 
 // Copies every parameter and buffer of `module` from `file`, strictly (see above). Throws CheckpointError.
 void loadWeights(torch::nn::Module& module, const SafetensorsFile& file);
 
-// Writes `config` and the parameters and buffers of `module` as a checkpoint folder (created if needed);
-// `storeAs` is F32, F16 or BF16.
+// Writes `config`, the parameters and buffers of `module` and the tokenizer (a plain byte tokenizer of the
+// config's length when none is given) as a checkpoint folder (created if needed); `storeAs` is F32, F16 or BF16.
 void saveCheckpoint(const std::string& dir, const ModelConfig& config, torch::nn::Module& module,
-                    DType storeAs = DType::F32);
+                    DType storeAs = DType::F32, const Tokenizer* tokenizer = nullptr);
 
 } // namespace tandem::model

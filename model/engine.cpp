@@ -110,6 +110,7 @@ std::unique_ptr<Engine> Engine::load(const std::string& dir, const EngineOptions
     if (!fs::is_directory(dir)) throw CheckpointError(dir + ": not a model folder");
     const ModelConfig config = readConfigFile((fs::path(dir) / kConfigFile).string());
     auto impl = makeImpl(config, options, 0);
+    impl->tokenizer = readTokenizerFile((fs::path(dir) / kTokenizerFile).string(), config);
     const SafetensorsFile weights((fs::path(dir) / kWeightsFile).string());
     loadWeights(*impl->net, weights); // on the CPU, then moved: the mapping is released before generation
     impl->place();
@@ -118,7 +119,11 @@ std::unique_ptr<Engine> Engine::load(const std::string& dir, const EngineOptions
     return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 
-void Engine::save(const std::string& dir) const { saveCheckpoint(dir, impl_->config, *impl_->net); }
+void Engine::save(const std::string& dir) const {
+    saveCheckpoint(dir, impl_->config, *impl_->net, DType::F32, &impl_->tokenizer);
+}
+
+const Tokenizer& Engine::tokenizer() const { return impl_->tokenizer; }
 
 const ModelConfig& Engine::config() const { return impl_->config; }
 std::string Engine::deviceName() const { return impl_->device.str(); }

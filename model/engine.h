@@ -5,6 +5,7 @@
 #pragma once
 
 #include "model/config.h"
+#include "model/tokenizer.h"
 
 #include <cstdint>
 #include <functional>
@@ -100,6 +101,7 @@ public:
     const ModelConfig& config() const;
     std::string deviceName() const;
     bool hasTrainedWeights() const;
+    const Tokenizer& tokenizer() const; // knows which prompt words the model was trained on
 
     // Runs any task. Kept pixels and samples are copied from the source bit for bit.
     // Throws std::invalid_argument for a request that does not fit the task, Cancelled when cancelled.

@@ -1,11 +1,13 @@
 // Design note: the prompt tokenizer. A prompt mixes a scene description with dialogue written <S>…<E>;
 // dialogue is speech content, not scenery, so every token carries a segment id (0 = scene, 1 = speech)
 // that the text encoder embeds separately — the model can then voice the dialogue without "speaking" the
-// whole prompt. This is a byte-level tokenizer (UTF-8 bytes + three specials); a checkpoint may later ship
-// a vocabulary file, but the segment handling stays here.
+// whole prompt. Tokens are UTF-8 bytes plus three specials. A checkpoint ships the tokenizer as
+// tokenizer.json (its kind, length and specials, checked on load) together with the words the model was
+// trained on, so the editor can say which words of a prompt the model does not know.
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,11 +27,23 @@ public:
     static constexpr int64_t kSpeechClose = 2;
     static constexpr int64_t kFirstByte = 3;
 
-    explicit Tokenizer(int maxTokens) : maxTokens_(maxTokens) {}
+    explicit Tokenizer(int maxTokens, std::set<std::string> knownWords = {})
+        : maxTokens_(maxTokens), knownWords_(std::move(knownWords)) {}
     Tokens encode(const std::string& prompt) const;
+    int maxTokens() const { return maxTokens_; }
+
+    // Scene-description words (lower-cased letter runs outside <S>…<E>) that the model was not trained on,
+    // in prompt order, each once. Empty when the tokenizer lists no known words.
+    std::vector<std::string> unknownWords(const std::string& prompt) const;
+    const std::set<std::string>& knownWords() const { return knownWords_; }
+
+    // tokenizer.json. fromJson throws std::invalid_argument naming what does not fit.
+    static Tokenizer fromJson(const std::string& text);
+    std::string toJson() const;
 
 private:
     int maxTokens_;
+    std::set<std::string> knownWords_;
 };
 
 } // namespace tandem::model

@@ -135,6 +135,10 @@ TEST_CASE("a missing or hostile model folder is refused with the file named") {
     std::FILE* cfg = std::fopen((dir + "/config.json").c_str(), "wb");
     std::fputs("{}", cfg);
     std::fclose(cfg);
+    std::FILE* tok = std::fopen((dir + "/tokenizer.json").c_str(), "wb");
+    std::fputs(R"({"format":"tandem-tokenizer","kind":"bytes","max_tokens":96,"byte_offset":3,)"
+               R"("specials":{"<pad>":0,"<S>":1,"<E>":2}})", tok);
+    std::fclose(tok);
     std::FILE* w = std::fopen((dir + "/model.safetensors").c_str(), "wb");
     const unsigned char header[8] = {0xff, 0xff, 0xff, 0x7f, 0, 0, 0, 0}; // claims a 2 GB header
     std::fwrite(header, 1, 8, w);

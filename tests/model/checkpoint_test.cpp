@@ -122,6 +122,7 @@ TEST_CASE("a saved model loads back to identical outputs") {
     original->save(dir);
     CHECK(fs::exists(dir + "/config.json"));
     CHECK(fs::exists(dir + "/model.safetensors"));
+    CHECK(fs::exists(dir + "/tokenizer.json"));
     auto loaded = Engine::load(dir, EngineOptions{"cpu", 1});
     CHECK(loaded->hasTrainedWeights());
     CHECK(loaded->config().name == "tiny");
@@ -177,6 +178,12 @@ TEST_CASE("strict loading lists missing, unexpected and mis-shaped weights") {
     SECTION("a bad config.json is named") {
         std::ofstream(dir + "/config.json") << "{\"dit\": {\"width\": \"x\"}}";
         CHECK_THROWS_WITH(Engine::load(dir, EngineOptions{"cpu", 1}), Catch::Contains("config.json") && Catch::Contains("dit.width"));
+    }
+    SECTION("a missing or mismatched tokenizer is named") {
+        fs::remove(dir + "/tokenizer.json");
+        CHECK_THROWS_WITH(Engine::load(dir, EngineOptions{"cpu", 1}), Catch::Contains("tokenizer.json: missing"));
+        std::ofstream(dir + "/tokenizer.json") << Tokenizer(c.text.max_tokens + 1).toJson();
+        CHECK_THROWS_WITH(Engine::load(dir, EngineOptions{"cpu", 1}), Catch::Contains("differs from config.json"));
     }
     SECTION("a missing folder is named") {
         CHECK_THROWS_WITH(Engine::load(dir + "/nope", EngineOptions{"cpu", 1}), Catch::Contains("not a model folder"));

@@ -57,3 +57,19 @@ TEST_CASE("dialogue in <S>…<E> is tokenised as speech") {
     CHECK_FALSE(t.truncated);
     CHECK(Tokenizer(4).encode("too long").truncated);
 }
+
+TEST_CASE("tokenizer.json round-trips and names the words a model does not know") {
+    Tokenizer t(48, {"ball", "red", "bounces"});
+    const Tokenizer back = Tokenizer::fromJson(t.toJson());
+    CHECK(back.maxTokens() == 48);
+    CHECK(back.knownWords() == t.knownWords());
+    CHECK(back.unknownWords("A red Ball bounces on a trampoline <S>hello zebra<E>") ==
+          std::vector<std::string>{"a", "on", "trampoline"});
+    CHECK(Tokenizer(48).unknownWords("anything at all").empty()); // no vocabulary: no hints
+    CHECK_THROWS_WITH(Tokenizer::fromJson("{}"), Catch::Contains("not a Tandem tokenizer"));
+    CHECK_THROWS_WITH(Tokenizer::fromJson(R"({"format":"tandem-tokenizer","kind":"bpe"})"), Catch::Contains("unsupported tokenizer kind 'bpe'"));
+    CHECK_THROWS_WITH(Tokenizer::fromJson(R"({"format":"tandem-tokenizer","kind":"bytes","max_tokens":8,"byte_offset":3,
+                                            "specials":{"<pad>":0,"<S>":2,"<E>":1}})"),
+                      Catch::Contains("special token ids"));
+    CHECK_THROWS_WITH(Tokenizer::fromJson("nope"), Catch::Contains("not valid JSON"));
+}
