@@ -44,6 +44,8 @@ common options:
   -o, --output FILE       the MP4 to write (H.264 + AAC)
   --shot FILE             also write the lossless shot (frames, sound and latents) as .safetensors;
                           other commands take it as --input, and extend continues from its latents
+  --refs A,B,…            references: pictures, clips or sounds (a character, a style, a voice) that
+                          condition the shot without appearing in it; up to 4 s of each is used
   --seed N                random seed (default 0); the same seed gives the same shot on the same device
   --steps K               sampler steps (default 20)
   --solver S              euler | heun (default euler; heun costs two network calls a step)
@@ -74,6 +76,8 @@ common options:
   -o, --output FILE       the MP4 to write (H.264 + AAC)
   --shot FILE             also write the lossless shot (frames, sound and latents) as .safetensors;
                           other commands take it as --input, and extend continues from its latents
+  --refs A,B,…            references: pictures, clips or sounds (a character, a style, a voice) that
+                          condition the shot without appearing in it; up to 4 s of each is used
   --seed N                random seed (default 0); the same seed gives the same shot on the same device
   --steps K               sampler steps (default 20)
   --solver S              euler | heun (default euler; heun costs two network calls a step)
@@ -106,6 +110,8 @@ common options:
   -o, --output FILE       the MP4 to write (H.264 + AAC)
   --shot FILE             also write the lossless shot (frames, sound and latents) as .safetensors;
                           other commands take it as --input, and extend continues from its latents
+  --refs A,B,…            references: pictures, clips or sounds (a character, a style, a voice) that
+                          condition the shot without appearing in it; up to 4 s of each is used
   --seed N                random seed (default 0); the same seed gives the same shot on the same device
   --steps K               sampler steps (default 20)
   --solver S              euler | heun (default euler; heun costs two network calls a step)
@@ -138,6 +144,8 @@ common options:
   -o, --output FILE       the MP4 to write (H.264 + AAC)
   --shot FILE             also write the lossless shot (frames, sound and latents) as .safetensors;
                           other commands take it as --input, and extend continues from its latents
+  --refs A,B,…            references: pictures, clips or sounds (a character, a style, a voice) that
+                          condition the shot without appearing in it; up to 4 s of each is used
   --seed N                random seed (default 0); the same seed gives the same shot on the same device
   --steps K               sampler steps (default 20)
   --solver S              euler | heun (default euler; heun costs two network calls a step)
@@ -171,6 +179,8 @@ common options:
   -o, --output FILE       the MP4 to write (H.264 + AAC)
   --shot FILE             also write the lossless shot (frames, sound and latents) as .safetensors;
                           other commands take it as --input, and extend continues from its latents
+  --refs A,B,…            references: pictures, clips or sounds (a character, a style, a voice) that
+                          condition the shot without appearing in it; up to 4 s of each is used
   --seed N                random seed (default 0); the same seed gives the same shot on the same device
   --steps K               sampler steps (default 20)
   --solver S              euler | heun (default euler; heun costs two network calls a step)
@@ -201,6 +211,8 @@ common options:
   -o, --output FILE       the MP4 to write (H.264 + AAC)
   --shot FILE             also write the lossless shot (frames, sound and latents) as .safetensors;
                           other commands take it as --input, and extend continues from its latents
+  --refs A,B,…            references: pictures, clips or sounds (a character, a style, a voice) that
+                          condition the shot without appearing in it; up to 4 s of each is used
   --seed N                random seed (default 0); the same seed gives the same shot on the same device
   --steps K               sampler steps (default 20)
   --solver S              euler | heun (default euler; heun costs two network calls a step)
@@ -230,6 +242,8 @@ common options:
   -o, --output FILE       the MP4 to write (H.264 + AAC)
   --shot FILE             also write the lossless shot (frames, sound and latents) as .safetensors;
                           other commands take it as --input, and extend continues from its latents
+  --refs A,B,…            references: pictures, clips or sounds (a character, a style, a voice) that
+                          condition the shot without appearing in it; up to 4 s of each is used
   --seed N                random seed (default 0); the same seed gives the same shot on the same device
   --steps K               sampler steps (default 20)
   --solver S              euler | heun (default euler; heun costs two network calls a step)
@@ -259,6 +273,8 @@ common options:
   -o, --output FILE       the MP4 to write (H.264 + AAC)
   --shot FILE             also write the lossless shot (frames, sound and latents) as .safetensors;
                           other commands take it as --input, and extend continues from its latents
+  --refs A,B,…            references: pictures, clips or sounds (a character, a style, a voice) that
+                          condition the shot without appearing in it; up to 4 s of each is used
   --seed N                random seed (default 0); the same seed gives the same shot on the same device
   --steps K               sampler steps (default 20)
   --solver S              euler | heun (default euler; heun costs two network calls a step)
@@ -287,7 +303,7 @@ struct TaskCommand {
     std::set<std::string> flags;
 };
 
-const std::set<std::string> kCommonValues = {"prompt", "output", "shot", "seed", "steps", "solver", "shift", "negative",
+const std::set<std::string> kCommonValues = {"prompt", "output", "shot", "refs", "seed", "steps", "solver", "shift", "negative",
                                              "video-guidance", "audio-guidance", "model", "device", "threads"};
 
 TaskCommand taskCommand(model::Task task) {
@@ -349,6 +365,31 @@ model::Shot loadSource(const std::string& path, const model::ModelConfig& cfg, m
     s.rgb = std::move(media.rgb);
     s.audio = std::move(media.audio);
     s.audio.resize(size_t(tb.samplesForFrames(frames)), 0.f); // silence where the media has none
+    return s;
+}
+
+std::vector<std::string> splitList(const std::string& text) {
+    std::vector<std::string> out;
+    std::stringstream in(text);
+    std::string item;
+    while (std::getline(in, item, ','))
+        if (!item.empty()) out.push_back(item);
+    return out;
+}
+
+// A reference from the bins: whatever picture and sound the file has, conformed to the model.
+model::Shot loadReference(const std::string& path, const model::ModelConfig& cfg) {
+    if (model::looksLikeShotFile(path)) return model::readShotFile(path);
+    render::ConformSpec spec{cfg.video.width, cfg.video.height, cfg.video.fps, cfg.audio.sample_rate, 60};
+    render::ConformedMedia m = render::conformMedia(path, spec);
+    model::Shot s;
+    s.width = m.width;
+    s.height = m.height;
+    s.fps = m.fps;
+    s.frames = m.frames;
+    s.rgb = std::move(m.rgb);
+    s.sample_rate = m.sample_rate;
+    s.audio = std::move(m.audio);
     return s;
 }
 
@@ -447,8 +488,13 @@ model::Shot runInEngineProcess(const model::ShotRequest& req, const std::string&
         mask = (work / "mask.safetensors").string();
         model::writeMaskFile(mask, req.paint_mask, req.source.frames, req.source.height, req.source.width);
     }
+    std::vector<std::string> refs;
+    for (size_t i = 0; i < req.references.size(); ++i) {
+        refs.push_back((work / ("ref" + std::to_string(i) + ".safetensors")).string());
+        model::writeShotFile(refs.back(), req.references[i]);
+    }
     const std::string output = (work / "output.safetensors").string();
-    const std::string job = client->submit(req, input, mask, output);
+    const std::string job = client->submit(req, input, mask, output, refs);
     if (!quiet) std::cerr << "submitted " << job << " to the engine process (pid " << client->pid() << ")\n";
     while (true) {
         for (const auto& m : client->poll(200)) {
@@ -507,6 +553,7 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
     const std::string modelDir = args.text("model");
     const model::ModelConfig cfg = modelDir.empty() ? model::ModelConfig{} : readModelConfig(modelDir);
     if (!input.empty()) req.source = loadSource(input, cfg, task);
+    for (const auto& ref : splitList(args.text("refs"))) req.references.push_back(loadReference(ref, cfg));
     if (task == model::Task::Inpaint) {
         req.paint_mask = loadMask(maskPath, cfg, req.source.frames);
         if (!frames.empty()) {

@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
     DitInputs in{torch::randn({1, 2 * cfg.video.latent_channels + 1, T, h, w}),
                  torch::randn({1, 2 * cfg.audio.latent_channels + 1, L}),
                  text(ids, torch::zeros_like(ids), valid), valid, torch::tensor({0.5f}),
-                 dit->tokenAngles(T, h, w, L, Nt)};
+                 dit->tokenAngles(T, h, w, L, Nt), {}, {}};
     dit(in);
     const double step = bestSeconds(5, [&] { dit(in); });
     std::printf("MMDiT step, 4 s shot (%lld video + %lld audio + %lld text tokens): %.1f ms\n",

@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
     auto text = torch::randn({1, Nt, cfg.text.width});
     auto valid = torch::ones({1, Nt}, torch::kBool);
     auto t = torch::tensor({0.37f});
-    DitInputs in{video, audio, text, valid, t, net->dit->tokenAngles(T, h, w, L, Nt)};
+    DitInputs in{video, audio, text, valid, t, net->dit->tokenAngles(T, h, w, L, Nt), {}, {}};
     auto [v, a] = net->dit->forward(in);
     writeSafetensors(dir + "/io.safetensors",
                      {entry("video_in", video), entry("audio_in", audio), entry("text", text), entry("text_valid", valid),

@@ -34,6 +34,15 @@ struct TextBatch {
     torch::Tensor features, valid;
 };
 
+struct References {
+    torch::Tensor video, audio;                   // [1, N, features], undefined when none
+    torch::Tensor videoPositions = torch::zeros({0, 3}), audioPositions = torch::zeros({0, 3});
+};
+
+// References sit before the shot on the time axis, each in its own span far from the shot and from each
+// other, so attention can tell them apart from the shot and from one another.
+constexpr double kReferenceSpacingSeconds = 100.0;
+
 } // namespace
 
 struct Engine::Impl {
@@ -54,6 +63,50 @@ struct Engine::Impl {
     std::string source = "untrained";
     Tokenizer tokenizer{96};
     TandemModel net{nullptr};
+
+    References encodeReferences(const std::vector<Shot>& shots) {
+        References r;
+        std::vector<torch::Tensor> vt, at, vp, ap;
+        const TimeBase tb = config.timeBase();
+        const int tc = config.video.temporal_compression, hop = config.audio.hop, H = config.video.height, W = config.video.width;
+        for (size_t i = 0; i < shots.size(); ++i) {
+            const Shot& s = shots[i];
+            const double start = -kReferenceSpacingSeconds * double(i + 1);
+            const std::string which = "reference " + std::to_string(i + 1);
+            if (s.frames > 0) {
+                if (s.width != W || s.height != H || s.rgb.size() != size_t(s.frames) * W * H * 3)
+                    throw std::invalid_argument(which + ": its picture is not at the model's size");
+                const int64_t keep = std::min<int64_t>(s.frames, tb.frameForSeconds(kMaxReferenceSeconds));
+                const int64_t frames = (keep + tc - 1) / tc * tc; // whole latent steps, last frame repeated
+                auto pixels = torch::empty({frames, H, W, 3}, torch::kUInt8);
+                std::memcpy(pixels.data_ptr(), s.rgb.data(), size_t(keep) * W * H * 3);
+                if (frames > keep) pixels.narrow(0, keep, frames - keep).copy_(pixels[keep - 1].expand({frames - keep, H, W, 3}));
+                auto input = pixels.permute({3, 0, 1, 2}).unsqueeze(0).to(torch::kFloat32) / 127.5 - 1;
+                auto latent = net->videoVae->encoder->forward(input.to(device, dtype)).to(torch::kFloat32);
+                vt.push_back(net->dit->videoReferenceFeatures(latent));
+                vp.push_back(net->dit->videoPositions(latent.size(2), latent.size(3), latent.size(4), start));
+            }
+            if (!s.audio.empty()) {
+                if (s.sample_rate != config.audio.sample_rate) throw std::invalid_argument(which + ": its sound is not at the model's rate");
+                const int64_t n = std::min<int64_t>(int64_t(s.audio.size()), tb.sampleForSeconds(kMaxReferenceSeconds));
+                const int64_t steps = (n + hop - 1) / hop;
+                auto wave = torch::zeros({1, 1, steps * hop});
+                std::memcpy(wave.data_ptr(), s.audio.data(), size_t(n) * sizeof(float));
+                auto latent = net->audioVae->encoder->forward(wave.to(device, dtype)).to(torch::kFloat32);
+                at.push_back(net->dit->audioReferenceFeatures(latent));
+                ap.push_back(net->dit->audioPositions(latent.size(2), start));
+            }
+        }
+        if (!vt.empty()) {
+            r.video = torch::cat(vt).unsqueeze(0);
+            r.videoPositions = torch::cat(vp);
+        }
+        if (!at.empty()) {
+            r.audio = torch::cat(at).unsqueeze(0);
+            r.audioPositions = torch::cat(ap);
+        }
+        return r;
+    }
 
     TextBatch encodeText(const std::vector<std::string>& prompts) {
         std::vector<int64_t> ids, segments;
@@ -164,7 +217,8 @@ Shot Engine::generate(const ShotRequest& request, const ProgressFn& progress) {
     if (guided) prompts.push_back(request.negative_prompt);
     const TextBatch text = m.encodeText(prompts);
     const int64_t B = static_cast<int64_t>(prompts.size());
-    auto angles = m.net->dit->tokenAngles(T, h, w, L, text.features.size(1)).to(m.device);
+    const References refs = m.encodeReferences(request.references);
+    auto angles = m.net->dit->referenceAngles(T, h, w, L, text.features.size(1), refs.videoPositions, refs.audioPositions).to(m.device);
 
     // Known latents: given (extension from a shot's own latents) or encoded from the placed source.
     const int64_t windowSamples = L * hop;
@@ -190,7 +244,8 @@ Shot Engine::generate(const ShotRequest& request, const ProgressFn& progress) {
     auto velocity = [&](const Latents& x, double t) {
         auto videoIn = torch::cat({x.video, known.video * (1 - mask.video), mask.video}, 1).expand({B, -1, -1, -1, -1});
         auto audioIn = torch::cat({x.audio, known.audio * (1 - mask.audio), mask.audio}, 1).expand({B, -1, -1});
-        DitInputs in{videoIn.to(m.dtype), audioIn.to(m.dtype), text.features, text.valid, torch::full({B}, t, floatOpts), angles};
+        DitInputs in{videoIn.to(m.dtype), audioIn.to(m.dtype), text.features, text.valid, torch::full({B}, t, floatOpts), angles,
+                     refs.video, refs.audio};
         auto [vOut, aOut] = m.net->dit->forward(in);
         auto v = vOut.to(torch::kFloat32), a = aOut.to(torch::kFloat32); // the sampler integrates in fp32
         if (!guided) return Latents{v, a};

@@ -64,7 +64,13 @@ struct ShotRequest {
     bool backward = false;                              // extend before the source instead of after it
     double context_seconds = 2.0;                       // extend: how much of the source conditions the new part
     double strength = 0.6;                              // restyle: 0 = keep, 1 = from pure noise
+
+    // References from the bins (a character's picture, a style clip, a voice): each a still, a clip and/or
+    // a sound at the model's geometry. They condition the shot through attention and are never generated;
+    // each is limited to kMaxReferenceSeconds.
+    std::vector<Shot> references;
 };
+inline constexpr double kMaxReferenceSeconds = 4.0;
 
 // Back-compat name for plain text-to-shot requests.
 using GenerateRequest = ShotRequest;

@@ -116,10 +116,10 @@ void EngineClient::sendLine(const json& message) {
 }
 
 std::string EngineClient::submit(const ShotRequest& request, const std::string& input, const std::string& mask,
-                                 const std::string& output) {
+                                 const std::string& output, const std::vector<std::string>& references) {
     const std::string id = "job-" + std::to_string(nextJob_++);
     sendLine({{"type", "submit"}, {"job", id}, {"request", protocol::requestToJson(request)}, {"input", input},
-              {"mask", mask}, {"output", output}});
+              {"mask", mask}, {"output", output}, {"references", references}});
     unfinished_.insert(id);
     return id;
 }

@@ -37,9 +37,10 @@ public:
     static std::unique_ptr<EngineClient> connectTo(const std::string& socketPath);
     ~EngineClient(); // asks a launched engine to shut down, then reaps it
 
-    // Sends a job; returns its id. input/mask: shot and mask files ("" when the task needs none).
+    // Sends a job; returns its id. input/mask: shot and mask files ("" when the task needs none);
+    // references: shot files.
     std::string submit(const ShotRequest& request, const std::string& input, const std::string& mask,
-                       const std::string& output);
+                       const std::string& output, const std::vector<std::string>& references = {});
     void cancel(const std::string& job);
     void requestStatus();
 

@@ -31,6 +31,7 @@ struct Job {
     int client = -1;
     ShotRequest request;
     std::string input, mask, output;
+    std::vector<std::string> references;
 };
 
 class Server {
@@ -97,6 +98,7 @@ void Server::runJob(Job& job) {
     try {
         if (!job.input.empty()) job.request.source = readShotFile(job.input);
         if (!job.mask.empty()) job.request.paint_mask = readMaskFile(job.mask);
+        for (const auto& ref : job.references) job.request.references.push_back(readShotFile(ref));
         const Shot shot = engine_->generate(job.request, [&](const StepProgress& p) {
             send(job.client, {{"type", "progress"}, {"job", job.id}, {"step", p.step}, {"total", p.total},
                               {"elapsed", p.elapsed_seconds}, {"eta", p.eta_seconds}});
@@ -132,6 +134,7 @@ void Server::handle(int fd, const std::string& line) {
             job.input = msg.value("input", std::string());
             job.mask = msg.value("mask", std::string());
             job.output = msg.value("output", std::string());
+            job.references = msg.value("references", std::vector<std::string>());
             if (job.output.empty()) throw std::invalid_argument("submit needs an \"output\" file");
         } catch (const std::exception& e) {
             send(fd, {{"type", "error"}, {"job", id}, {"message", e.what()}});

@@ -76,28 +76,58 @@ DualStreamDiTImpl::DualStreamDiTImpl(const ModelConfig& cfg_) : cfg(cfg_) {
     audioOut = register_module("audio_out", FinalLayer(W, ca));
 }
 
-torch::Tensor DualStreamDiTImpl::tokenAngles(int64_t T, int64_t h, int64_t w, int64_t L, int64_t Nt) const {
+torch::Tensor DualStreamDiTImpl::videoPositions(int64_t T, int64_t h, int64_t w, double startSeconds) const {
     const TimeBase tb = cfg.timeBase();
     const int p = cfg.video.patch_size;
     const int64_t hp = h / p, wp = w / p;
     const double rate = cfg.dit.rope_time_rate;
     std::vector<float> pos;
-    pos.reserve(static_cast<size_t>((T * hp * wp + L + Nt) * 3));
+    pos.reserve(size_t(T * hp * wp * 3));
     for (int64_t t = 0; t < T; ++t)
         for (int64_t y = 0; y < hp; ++y)
             for (int64_t x = 0; x < wp; ++x) {
-                pos.push_back(static_cast<float>(tb.secondsOfVideoLatent(t) * rate));
-                pos.push_back(static_cast<float>(y));
-                pos.push_back(static_cast<float>(x));
+                pos.push_back(float((startSeconds + tb.secondsOfVideoLatent(t)) * rate));
+                pos.push_back(float(y));
+                pos.push_back(float(x));
             }
+    return torch::from_blob(pos.data(), {T * hp * wp, 3}, torch::kFloat32).clone();
+}
+
+torch::Tensor DualStreamDiTImpl::audioPositions(int64_t L, double startSeconds) const {
+    const TimeBase tb = cfg.timeBase();
+    std::vector<float> pos;
+    pos.reserve(size_t(L * 3));
     for (int64_t j = 0; j < L; ++j) {
-        pos.push_back(static_cast<float>(tb.secondsOfAudioLatent(j) * rate));
+        pos.push_back(float((startSeconds + tb.secondsOfAudioLatent(j)) * cfg.dit.rope_time_rate));
         pos.push_back(0.f);
         pos.push_back(0.f);
     }
-    pos.insert(pos.end(), static_cast<size_t>(Nt * 3), 0.f);
-    auto positions = torch::from_blob(pos.data(), {static_cast<int64_t>(pos.size() / 3), 3}, torch::kFloat32).clone();
+    return torch::from_blob(pos.data(), {L, 3}, torch::kFloat32).clone();
+}
+
+torch::Tensor DualStreamDiTImpl::tokenAngles(int64_t T, int64_t h, int64_t w, int64_t L, int64_t Nt) const {
+    return referenceAngles(T, h, w, L, Nt, torch::zeros({0, 3}), torch::zeros({0, 3}));
+}
+
+torch::Tensor DualStreamDiTImpl::referenceAngles(int64_t T, int64_t h, int64_t w, int64_t L, int64_t Nt,
+                                                 const torch::Tensor& videoRefPositions,
+                                                 const torch::Tensor& audioRefPositions) const {
+    auto positions = torch::cat({videoPositions(T, h, w, 0.0), videoRefPositions.cpu(), audioPositions(L, 0.0),
+                                 audioRefPositions.cpu(), torch::zeros({Nt, 3})});
     return ropeAngles(positions, cfg.dit.width / cfg.dit.heads, cfg.dit.rope_theta);
+}
+
+torch::Tensor DualStreamDiTImpl::videoReferenceFeatures(const torch::Tensor& latent) const {
+    const int p = cfg.video.patch_size;
+    const auto T = latent.size(2), h = latent.size(3), w = latent.size(4);
+    auto in = torch::cat({latent, latent, torch::zeros({1, 1, T, h, w}, latent.options())}, 1);
+    const auto F = in.size(1);
+    return in.reshape({1, F, T, h / p, p, w / p, p}).permute({0, 2, 3, 5, 1, 4, 6}).reshape({T * (h / p) * (w / p), F * p * p});
+}
+
+torch::Tensor DualStreamDiTImpl::audioReferenceFeatures(const torch::Tensor& latent) const {
+    auto in = torch::cat({latent, latent, torch::zeros({1, 1, latent.size(2)}, latent.options())}, 1);
+    return in[0].transpose(0, 1);
 }
 
 std::pair<torch::Tensor, torch::Tensor> DualStreamDiTImpl::forward(const DitInputs& in) {
@@ -116,8 +146,12 @@ std::pair<torch::Tensor, torch::Tensor> DualStreamDiTImpl::forward(const DitInpu
     auto pooled = (in.text * validF).sum(1) / validF.sum(1).clamp_min(1.0);
     auto cond = timeEmbed->forward(timestepEmbedding(in.t, cfg.dit.freq_dim).to(in.text.dtype())) + textPool(pooled);
 
+    const int64_t Nvr = in.videoRefs.defined() ? in.videoRefs.size(1) : 0;
+    const int64_t Nar = in.audioRefs.defined() ? in.audioRefs.size(1) : 0;
+    if (Nvr) videoTokens = torch::cat({videoTokens, in.videoRefs.to(videoTokens.dtype()).expand({B, -1, -1})}, 1);
+    if (Nar) audioTokens = torch::cat({audioTokens, in.audioRefs.to(audioTokens.dtype()).expand({B, -1, -1})}, 1);
     std::vector<torch::Tensor> streams = {videoIn(videoTokens), audioIn(audioTokens), textIn(in.text)};
-    auto avValid = torch::ones({B, T * hp * wp + L}, in.textValid.options());
+    auto avValid = torch::ones({B, T * hp * wp + Nvr + L + Nar}, in.textValid.options());
     auto keyMask = torch::cat({avValid, in.textValid}, 1);
     if (keyMask.all().item<bool>()) keyMask = torch::Tensor(); // nothing to mask: skip the masking work
     const RopeTables rope = ropeTables(in.angles, in.text.scalar_type());
@@ -128,11 +162,12 @@ std::pair<torch::Tensor, torch::Tensor> DualStreamDiTImpl::forward(const DitInpu
     }
 
     const int cv = cfg.video.latent_channels;
-    auto video = videoOut(streams[0], cond)
+    // Reference tokens were context only: drop them before the output layers.
+    auto video = videoOut(streams[0].narrow(1, 0, T * hp * wp), cond)
                      .reshape({B, T, hp, wp, cv, p, p})
                      .permute({0, 4, 1, 2, 5, 3, 6})
                      .reshape({B, cv, T, h, w});
-    auto audio = audioOut(streams[1], cond).transpose(1, 2);
+    auto audio = audioOut(streams[1].narrow(1, 0, L), cond).transpose(1, 2);
     return {video, audio};
 }
 

@@ -42,7 +42,16 @@ struct DitInputs {
     torch::Tensor text;      // [B, Nt, text width]
     torch::Tensor textValid; // [B, Nt] bool
     torch::Tensor t;         // [B] flow time in [0, 1]
-    torch::Tensor angles;    // [Nv + Na + Nt, head_dim / 2] from tokenAngles()
+    torch::Tensor angles;    // RoPE angles of every token in forward order (tokenAngles / referenceAngles)
+    // Reference tokens (clean latents from the bins: a character's face, a voice), in input-feature space:
+    // [B, Nvr, (2·Cv + 1)·p·p] and [B, Nar, 2·Ca + 1]. They are attended to and never generated.
+    torch::Tensor videoRefs, audioRefs;
+};
+
+// One reference's latent tokens and their RoPE positions (outside the shot's time span).
+struct ReferenceTokens {
+    torch::Tensor tokens;    // [Nr, features]
+    torch::Tensor positions; // [Nr, 3]
 };
 
 struct DualStreamDiTImpl : torch::nn::Module {
@@ -53,6 +62,15 @@ struct DualStreamDiTImpl : torch::nn::Module {
     // RoPE angles for a shot of T video latent steps on an h × w latent grid, L audio latent steps and Nt
     // text tokens, in the token order the forward pass uses (video, audio, text).
     torch::Tensor tokenAngles(int64_t T, int64_t h, int64_t w, int64_t L, int64_t Nt) const;
+    // The same with reference tokens: order video, video refs, audio, audio refs, text.
+    torch::Tensor referenceAngles(int64_t T, int64_t h, int64_t w, int64_t L, int64_t Nt, const torch::Tensor& videoRefPositions,
+                                  const torch::Tensor& audioRefPositions) const;
+    // Positions of a video latent [C, T, h, w] placed at `startSeconds` on the time axis, and of an audio latent [C, L].
+    torch::Tensor videoPositions(int64_t T, int64_t h, int64_t w, double startSeconds) const;
+    torch::Tensor audioPositions(int64_t L, double startSeconds) const;
+    // Input features of a clean latent used as a reference: [latent, latent, mask 0], patchified for video.
+    torch::Tensor videoReferenceFeatures(const torch::Tensor& latent) const; // [1, C, T, h, w] → [N, features]
+    torch::Tensor audioReferenceFeatures(const torch::Tensor& latent) const; // [1, C, L] → [L, features]
 
     ModelConfig cfg;
     // When set, blocks live on the CPU and visit this device one at a time (see EngineOptions::offload).

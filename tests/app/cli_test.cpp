@@ -220,8 +220,11 @@ TEST_CASE("--engine runs the task in a separate engine process with the same res
     const std::string g = tempPath("eg.safetensors");
     REQUIRE(run("generate --prompt 'a ball' --seconds 0.5 --steps 1 --quiet -o " + tempPath("eg.mp4") + " --shot " + g).status == 0);
     const std::string inProcess = tempPath("in.safetensors"), viaEngine = tempPath("via.safetensors");
-    REQUIRE(run("foley --input " + g + " --prompt rain --steps 2 --seed 5 --quiet -o " + tempPath("a.mp4") + " --shot " + inProcess).status == 0);
-    const Result r = run("foley --input " + g + " --prompt rain --steps 2 --seed 5 --engine -o " + tempPath("b.mp4") + " --shot " + viaEngine);
+    const std::string ref = tempPath("ref.mp4");
+    tandem::test::writeTestMovie(ref, {64, 48, 8, 16.0, 16000});
+    const std::string common = "foley --input " + g + " --refs " + ref + " --prompt rain --steps 2 --seed 5 ";
+    REQUIRE(run(common + "--quiet -o " + tempPath("a.mp4") + " --shot " + inProcess).status == 0);
+    const Result r = run(common + "--engine -o " + tempPath("b.mp4") + " --shot " + viaEngine);
     INFO(r.output);
     REQUIRE(r.status == 0);
     CHECK(r.output.find("engine process (pid") != std::string::npos);

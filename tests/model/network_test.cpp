@@ -94,7 +94,7 @@ TEST_CASE("MMDiT maps each stream's inputs to velocities of the latent's shape")
     auto valid = torch::ones({2, Nt}, torch::kBool);
     valid.narrow(1, 10, Nt - 10).fill_(false);
     DitInputs in{torch::randn({2, 2 * 4 + 1, T, h, w}), torch::randn({2, 2 * 4 + 1, L}), text(ids, seg, valid), valid,
-                 torch::tensor({0.3f, 0.9f}), dit->tokenAngles(T, h, w, L, Nt)};
+                 torch::tensor({0.3f, 0.9f}), dit->tokenAngles(T, h, w, L, Nt), {}, {}};
     auto [v, a] = dit(in);
     CHECK(v.sizes() == torch::IntArrayRef({2, 4, T, h, w}));
     CHECK(a.sizes() == torch::IntArrayRef({2, 4, L}));
@@ -158,4 +158,28 @@ TEST_CASE("sampler names the step where values stop being finite") {
     } catch (const std::runtime_error& e) {
         CHECK(std::string(e.what()).find("step 3") != std::string::npos);
     }
+}
+
+TEST_CASE("reference tokens sit outside the shot on the time axis and are not generated") {
+    torch::NoGradGuard g;
+    const ModelConfig c = tinyConfig();
+    DualStreamDiT dit(c);
+    auto shot = dit->videoPositions(3, 4, 4, 0.0);
+    auto ref = dit->videoPositions(1, 4, 4, -100.0);
+    CHECK(shot.select(1, 0).min().item<float>() >= 0.0f);
+    CHECK(ref.select(1, 0).max().item<float>() < -300.0f); // −100 s × 4 per second
+    CHECK(torch::equal(ref.select(1, 1), dit->videoPositions(1, 4, 4, 0.0).select(1, 1))); // same spatial grid
+
+    TextEncoder text(c.text);
+    const int64_t T = 3, h = 4, w = 4, L = 20, Nt = c.text.max_tokens;
+    auto ids = torch::randint(3, 200, {1, Nt});
+    auto valid = torch::ones({1, Nt}, torch::kBool);
+    auto refLatent = torch::randn({1, 4, 1, h, w});
+    auto refs = dit->videoReferenceFeatures(refLatent).unsqueeze(0);
+    CHECK(refs.size(1) == 4); // 1 step × (4/2)²
+    DitInputs in{torch::randn({1, 9, T, h, w}), torch::randn({1, 9, L}), text(ids, torch::zeros_like(ids), valid), valid,
+                 torch::tensor({0.5f}), dit->referenceAngles(T, h, w, L, Nt, ref, torch::zeros({0, 3})), refs, {}};
+    auto [v, a] = dit(in);
+    CHECK(v.sizes() == torch::IntArrayRef({1, 4, T, h, w})); // only the shot's tokens come out
+    CHECK(a.sizes() == torch::IntArrayRef({1, 4, L}));
 }

@@ -221,3 +221,28 @@ TEST_CASE("Heun takes two network calls a step and stays deterministic") {
     r.solver = Solver::Euler;
     CHECK(engine().generate(r).rgb != a.rgb);
 }
+
+TEST_CASE("references condition the shot without being generated or changing kept regions") {
+    ShotRequest r = base(Task::Generate);
+    const Shot plain = engine().generate(r);
+    Shot face = source(1, 7); // a still
+    Shot voice;               // a sound
+    voice.sample_rate = 16000;
+    voice.audio = source(8, 9).audio;
+    r.references = {face, voice, source(8, 3)};
+    const Shot withRefs = engine().generate(r);
+    CHECK(withRefs.frames == plain.frames);
+    CHECK(withRefs.audio.size() == plain.audio.size());
+    CHECK(withRefs.rgb != plain.rgb);
+    CHECK(withRefs.audio != plain.audio);
+
+    ShotRequest f = base(Task::Foley); // kept picture stays exact with references present
+    f.source = source(16);
+    f.references = {face};
+    CHECK(engine().generate(f).rgb == f.source.rgb);
+
+    Shot wrong = face;
+    wrong.width = 64;
+    r.references = {wrong};
+    CHECK_THROWS_WITH(engine().generate(r), Catch::Contains("reference 1"));
+}
