@@ -216,7 +216,7 @@ TEST_CASE("task commands refuse what they cannot do") {
     }
 }
 
-TEST_CASE("--engine runs the task in a separate engine process with the same result") {
+TEST_CASE("with --engine the task runs in a separate engine process with the same result") {
     const std::string g = tempPath("eg.safetensors");
     REQUIRE(run("generate --prompt 'a ball' --seconds 0.5 --steps 1 --quiet -o " + tempPath("eg.mp4") + " --shot " + g).status == 0);
     const std::string inProcess = tempPath("in.safetensors"), viaEngine = tempPath("via.safetensors");
