@@ -29,6 +29,7 @@ namespace {
 struct Job {
     std::string id;
     int client = -1;
+    uint64_t serial = 0; // which connection on that descriptor: a closed one's number may be reused
     ShotRequest request;
     std::string input, mask, output;
     std::vector<std::string> references;
@@ -50,6 +51,16 @@ private:
     int runningClient_ = -1;
     std::atomic<bool> cancelRunning_{false};
     std::atomic<bool> stopping_{false};
+    std::map<int, uint64_t> serials_; // connected descriptors → connection serial (guarded by mutex_)
+    uint64_t nextSerial_ = 1;
+
+    // Sends to the job's client only if that connection is still the one that submitted it.
+    void sendToJob(const Job& job, const json& message) {
+        const std::string line = message.dump() + "\n";
+        std::lock_guard lock(mutex_);
+        auto it = serials_.find(job.client);
+        if (it != serials_.end() && it->second == job.serial) sendLocked(job.client, line);
+    }
 
     void send(int fd, const json& message) {
         const std::string line = message.dump() + "\n";
@@ -100,17 +111,17 @@ void Server::runJob(Job& job) {
         if (!job.mask.empty()) job.request.paint_mask = readMaskFile(job.mask);
         for (const auto& ref : job.references) job.request.references.push_back(readShotFile(ref));
         const Shot shot = engine_->generate(job.request, [&](const StepProgress& p) {
-            send(job.client, {{"type", "progress"}, {"job", job.id}, {"step", p.step}, {"total", p.total},
+            sendToJob(job, {{"type", "progress"}, {"job", job.id}, {"step", p.step}, {"total", p.total},
                               {"elapsed", p.elapsed_seconds}, {"eta", p.eta_seconds}});
             return !cancelRunning_.load();
         });
         writeShotFile(job.output, shot);
-        send(job.client, {{"type", "result"}, {"job", job.id}, {"output", job.output}, {"frames", shot.frames},
+        sendToJob(job, {{"type", "result"}, {"job", job.id}, {"output", job.output}, {"frames", shot.frames},
                           {"samples", shot.audio.size()}});
     } catch (const Cancelled&) {
-        send(job.client, {{"type", "cancelled"}, {"job", job.id}});
+        sendToJob(job, {{"type", "cancelled"}, {"job", job.id}});
     } catch (const std::exception& e) {
-        send(job.client, {{"type", "error"}, {"job", job.id}, {"message", e.what()}});
+        sendToJob(job, {{"type", "error"}, {"job", job.id}, {"message", e.what()}});
     }
 }
 
@@ -128,6 +139,10 @@ void Server::handle(int fd, const std::string& line) {
         Job job;
         job.id = id;
         job.client = fd;
+        {
+            std::lock_guard lock(mutex_);
+            job.serial = serials_[fd];
+        }
         try {
             if (id.empty()) throw std::invalid_argument("submit needs a \"job\" id");
             job.request = protocol::requestFromJson(msg.value("request", json::object()));
@@ -177,6 +192,7 @@ void Server::handle(int fd, const std::string& line) {
 
 void Server::dropClient(int fd) {
     std::lock_guard lock(mutex_);
+    serials_.erase(fd);
     for (auto it = queue_.begin(); it != queue_.end();) it = it->client == fd ? queue_.erase(it) : it + 1;
     if (runningClient_ == fd) cancelRunning_ = true;
 }
@@ -206,7 +222,11 @@ int Server::serve(const std::string& socketPath) {
         if (::poll(fds.data(), fds.size(), 200) < 0 && errno != EINTR) break;
         if (fds[0].revents & POLLIN) {
             const int c = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
-            if (c >= 0) buffers[c];
+            if (c >= 0) {
+                buffers[c];
+                std::lock_guard lock(mutex_);
+                serials_[c] = nextSerial_++;
+            }
         }
         for (size_t i = 1; i < fds.size(); ++i) {
             if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <limits>
+#include <set>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -78,11 +79,21 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
         if (headerLen > size_ - 8)
             fail(path, "header length " + std::to_string(headerLen) + " is longer than the file (" + std::to_string(size_) + " bytes)");
         nlohmann::json header;
+        std::set<std::string> topKeys;
+        std::string duplicate;
+        // Two entries with one name would make "which tensor is this" ambiguous; JSON parsers keep the last
+        // silently, so duplicates are caught while parsing.
+        auto onEvent = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+            if (event == nlohmann::json::parse_event_t::key && depth == 1 && !topKeys.insert(parsed.get<std::string>()).second)
+                duplicate = parsed.get<std::string>();
+            return true;
+        };
         try {
-            header = nlohmann::json::parse(bytes + 8, bytes + 8 + headerLen);
+            header = nlohmann::json::parse(bytes + 8, bytes + 8 + headerLen, onEvent);
         } catch (const nlohmann::json::exception& e) {
             fail(path, std::string("header is not valid JSON (") + e.what() + ")");
         }
+        if (!duplicate.empty()) fail(path, "tensor '" + duplicate + "' is listed twice");
         if (!header.is_object()) fail(path, "header is not a JSON object");
         const uint8_t* data = bytes + 8 + headerLen;
         const uint64_t dataSize = size_ - 8 - headerLen;

@@ -111,6 +111,9 @@ TEST_CASE("malformed safetensors files get clear errors, never a crash") {
               .find("overflows") != std::string::npos);
     CHECK(errorOf(rawFile(d + "/offsets", "{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0]}}", data))
               .find("data_offsets") != std::string::npos);
+    CHECK(errorOf(rawFile(d + "/dup", "{\"w\":" + entry("F32", "[1]", "[0,4]") + ",\"w\":" + entry("F32", "[2]", "[4,12]") + "}", data))
+              .find("tensor 'w' is listed twice") != std::string::npos);
+    CHECK(errorOf(rawFile(d + "/deep", std::string(100000, '[') + std::string(100000, ']'), data)).find("not a JSON object") != std::string::npos);
     CHECK(errorOf(rawFile(d + "/meta", "{\"__metadata__\":{\"a\":1}}", data)).find("not a string") != std::string::npos);
     // Every error names the file it is about.
     CHECK(errorOf(d + "/overlap").rfind(d + "/overlap", 0) == 0);
@@ -202,4 +205,18 @@ TEST_CASE("half-precision checkpoints load into fp32 networks") {
     auto w0 = net->dit->videoIn->weight, w1 = back->dit->videoIn->weight;
     CHECK(w1.scalar_type() == torch::kFloat32);
     CHECK(torch::allclose(w0, w1, 1e-3, 1e-3));
+}
+
+TEST_CASE("a tensor of the wrong kind of dtype is refused by name") {
+    const std::string path = tempDir("dtype") + "/w.safetensors";
+    torch::nn::Linear lin(2, 2);
+    std::vector<int64_t> weight = {1, 2, 3, 4};
+    std::vector<float> bias = {0.5f, 0.25f};
+    writeSafetensors(path, {{"weight", DType::I64, {2, 2}, weight.data(), 32}, {"bias", DType::F32, {2}, bias.data(), 8}});
+    CHECK_THROWS_WITH(loadWeights(*lin, SafetensorsFile(path)),
+                      Catch::Contains("weight: file dtype I64 does not fit") && Catch::Contains(path));
+    // NaN weights are refused too, naming the tensor.
+    std::vector<float> bad = {1, NAN, 3, 4};
+    writeSafetensors(path, {{"weight", DType::F32, {2, 2}, bad.data(), 16}, {"bias", DType::F32, {2}, bias.data(), 8}});
+    CHECK_THROWS_WITH(loadWeights(*lin, SafetensorsFile(path)), Catch::Contains("'weight' holds NaN"));
 }
