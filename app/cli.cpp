@@ -30,15 +30,10 @@ struct Command {
     const char* summary;
     const char* usage;
     std::function<int(const std::vector<std::string>&)> run;
+    bool task = true; // tasks share the common options (kCommonOptions)
 };
 
-const char* kGenerateUsage = R"(usage: tandem-cli generate --prompt TEXT -o OUT.mp4 [--seconds S] [options]
-
-Generates a shot — pictures and sound together — from a text prompt.
-
-generate options:
-  --seconds S             length (default 4; rounded to whole latent steps)
-
+const char* kCommonOptions = R"(
 common options:
   --prompt TEXT           what the shot shows and sounds like; dialogue goes in <S>…<E>
   -o, --output FILE       the MP4 to write (H.264 + AAC)
@@ -63,6 +58,14 @@ common options:
   --quiet                 no progress lines
 )";
 
+const char* kGenerateUsage = R"(usage: tandem-cli generate --prompt TEXT -o OUT.mp4 [--seconds S] [options]
+
+Generates a shot — pictures and sound together — from a text prompt.
+
+generate options:
+  --seconds S             length (default 4; rounded to whole latent steps)
+)";
+
 const char* kImageUsage = R"(usage: tandem-cli image --input IMAGE --prompt TEXT -o OUT.mp4 [--seconds S] [options]
 
 Generates a shot whose first frame is the given picture (scaled to cover the model's frame).
@@ -70,29 +73,6 @@ Generates a shot whose first frame is the given picture (scaled to cover the mod
 image options:
   --input FILE            the first frame (PNG, JPEG, or the first frame of a video)
   --seconds S             length (default 4)
-
-common options:
-  --prompt TEXT           what the shot shows and sounds like; dialogue goes in <S>…<E>
-  -o, --output FILE       the MP4 to write (H.264 + AAC)
-  --shot FILE             also write the lossless shot (frames, sound and latents) as .safetensors;
-                          other commands take it as --input, and extend continues from its latents
-  --refs A,B,…            references: pictures, clips or sounds (a character, a style, a voice) that
-                          condition the shot without appearing in it; up to 4 s of each is used
-  --seed N                random seed (default 0); the same seed gives the same shot on the same device
-  --steps K               sampler steps (default 20)
-  --solver S              euler | heun (default euler; heun costs two network calls a step)
-  --shift X               timestep shift (default 3)
-  --negative TEXT         negative prompt (used when a guidance scale is not 1)
-  --video-guidance G      classifier-free guidance for the picture (default 1 = off)
-  --audio-guidance G      classifier-free guidance for the sound (default 1 = off)
-  --model DIR             model folder (config.json + model.safetensors); without it the weights are
-                          random and the output is noise
-  --device D              auto | cpu | cuda (default auto)
-  --threads N             CPU threads (default: all cores)
-  --offload               CUDA: keep transformer blocks in CPU memory (for GPUs too small for the model)
-  --engine                run in a separate tandem-engine process (as the editor does) instead of
-                          in this one
-  --quiet                 no progress lines
 )";
 
 const char* kInpaintUsage = R"(usage: tandem-cli inpaint --input SHOT --mask PNG --prompt TEXT -o OUT.mp4 [options]
@@ -104,29 +84,6 @@ inpaint options:
   --mask PNG              white = repaint, black = keep (scaled to the model's frame)
   --frames A-B            frame range the mask applies to (default: all)
   --regenerate-audio      regenerate the sound too (default: kept exactly)
-
-common options:
-  --prompt TEXT           what the shot shows and sounds like; dialogue goes in <S>…<E>
-  -o, --output FILE       the MP4 to write (H.264 + AAC)
-  --shot FILE             also write the lossless shot (frames, sound and latents) as .safetensors;
-                          other commands take it as --input, and extend continues from its latents
-  --refs A,B,…            references: pictures, clips or sounds (a character, a style, a voice) that
-                          condition the shot without appearing in it; up to 4 s of each is used
-  --seed N                random seed (default 0); the same seed gives the same shot on the same device
-  --steps K               sampler steps (default 20)
-  --solver S              euler | heun (default euler; heun costs two network calls a step)
-  --shift X               timestep shift (default 3)
-  --negative TEXT         negative prompt (used when a guidance scale is not 1)
-  --video-guidance G      classifier-free guidance for the picture (default 1 = off)
-  --audio-guidance G      classifier-free guidance for the sound (default 1 = off)
-  --model DIR             model folder (config.json + model.safetensors); without it the weights are
-                          random and the output is noise
-  --device D              auto | cpu | cuda (default auto)
-  --threads N             CPU threads (default: all cores)
-  --offload               CUDA: keep transformer blocks in CPU memory (for GPUs too small for the model)
-  --engine                run in a separate tandem-engine process (as the editor does) instead of
-                          in this one
-  --quiet                 no progress lines
 )";
 
 const char* kRetakeUsage = R"(usage: tandem-cli retake --input SHOT --start T0 --end T1 --prompt TEXT -o OUT.mp4 [options]
@@ -138,29 +95,6 @@ retake options:
   --start T0, --end T1    the window, in seconds
   --keep-video            retake the sound only
   --keep-audio            retake the picture only
-
-common options:
-  --prompt TEXT           what the shot shows and sounds like; dialogue goes in <S>…<E>
-  -o, --output FILE       the MP4 to write (H.264 + AAC)
-  --shot FILE             also write the lossless shot (frames, sound and latents) as .safetensors;
-                          other commands take it as --input, and extend continues from its latents
-  --refs A,B,…            references: pictures, clips or sounds (a character, a style, a voice) that
-                          condition the shot without appearing in it; up to 4 s of each is used
-  --seed N                random seed (default 0); the same seed gives the same shot on the same device
-  --steps K               sampler steps (default 20)
-  --solver S              euler | heun (default euler; heun costs two network calls a step)
-  --shift X               timestep shift (default 3)
-  --negative TEXT         negative prompt (used when a guidance scale is not 1)
-  --video-guidance G      classifier-free guidance for the picture (default 1 = off)
-  --audio-guidance G      classifier-free guidance for the sound (default 1 = off)
-  --model DIR             model folder (config.json + model.safetensors); without it the weights are
-                          random and the output is noise
-  --device D              auto | cpu | cuda (default auto)
-  --threads N             CPU threads (default: all cores)
-  --offload               CUDA: keep transformer blocks in CPU memory (for GPUs too small for the model)
-  --engine                run in a separate tandem-engine process (as the editor does) instead of
-                          in this one
-  --quiet                 no progress lines
 )";
 
 const char* kExtendUsage = R"(usage: tandem-cli extend --input SHOT --seconds S --prompt TEXT -o OUT.mp4 [options]
@@ -173,29 +107,6 @@ extend options:
   --seconds S             seconds to add (default 4)
   --backward              add them before the shot
   --context S             seconds of the shot that condition the new part (default 2)
-
-common options:
-  --prompt TEXT           what the shot shows and sounds like; dialogue goes in <S>…<E>
-  -o, --output FILE       the MP4 to write (H.264 + AAC)
-  --shot FILE             also write the lossless shot (frames, sound and latents) as .safetensors;
-                          other commands take it as --input, and extend continues from its latents
-  --refs A,B,…            references: pictures, clips or sounds (a character, a style, a voice) that
-                          condition the shot without appearing in it; up to 4 s of each is used
-  --seed N                random seed (default 0); the same seed gives the same shot on the same device
-  --steps K               sampler steps (default 20)
-  --solver S              euler | heun (default euler; heun costs two network calls a step)
-  --shift X               timestep shift (default 3)
-  --negative TEXT         negative prompt (used when a guidance scale is not 1)
-  --video-guidance G      classifier-free guidance for the picture (default 1 = off)
-  --audio-guidance G      classifier-free guidance for the sound (default 1 = off)
-  --model DIR             model folder (config.json + model.safetensors); without it the weights are
-                          random and the output is noise
-  --device D              auto | cpu | cuda (default auto)
-  --threads N             CPU threads (default: all cores)
-  --offload               CUDA: keep transformer blocks in CPU memory (for GPUs too small for the model)
-  --engine                run in a separate tandem-engine process (as the editor does) instead of
-                          in this one
-  --quiet                 no progress lines
 )";
 
 const char* kRestyleUsage = R"(usage: tandem-cli restyle --input SHOT --prompt TEXT -o OUT.mp4 [--strength s] [options]
@@ -205,29 +116,6 @@ Regenerates the picture under a new prompt, starting from the shot at noise leve
 restyle options:
   --input FILE            the shot (media or a .safetensors shot)
   --strength s            0 < s ≤ 1: how far from the original (default 0.6)
-
-common options:
-  --prompt TEXT           what the shot shows and sounds like; dialogue goes in <S>…<E>
-  -o, --output FILE       the MP4 to write (H.264 + AAC)
-  --shot FILE             also write the lossless shot (frames, sound and latents) as .safetensors;
-                          other commands take it as --input, and extend continues from its latents
-  --refs A,B,…            references: pictures, clips or sounds (a character, a style, a voice) that
-                          condition the shot without appearing in it; up to 4 s of each is used
-  --seed N                random seed (default 0); the same seed gives the same shot on the same device
-  --steps K               sampler steps (default 20)
-  --solver S              euler | heun (default euler; heun costs two network calls a step)
-  --shift X               timestep shift (default 3)
-  --negative TEXT         negative prompt (used when a guidance scale is not 1)
-  --video-guidance G      classifier-free guidance for the picture (default 1 = off)
-  --audio-guidance G      classifier-free guidance for the sound (default 1 = off)
-  --model DIR             model folder (config.json + model.safetensors); without it the weights are
-                          random and the output is noise
-  --device D              auto | cpu | cuda (default auto)
-  --threads N             CPU threads (default: all cores)
-  --offload               CUDA: keep transformer blocks in CPU memory (for GPUs too small for the model)
-  --engine                run in a separate tandem-engine process (as the editor does) instead of
-                          in this one
-  --quiet                 no progress lines
 )";
 
 const char* kFoleyUsage = R"(usage: tandem-cli foley --input VIDEO --prompt TEXT -o OUT.mp4 [options]
@@ -236,29 +124,6 @@ Generates sound for the picture; the picture is kept exactly.
 
 foley options:
   --input FILE            the clip (media or a .safetensors shot)
-
-common options:
-  --prompt TEXT           what the shot shows and sounds like; dialogue goes in <S>…<E>
-  -o, --output FILE       the MP4 to write (H.264 + AAC)
-  --shot FILE             also write the lossless shot (frames, sound and latents) as .safetensors;
-                          other commands take it as --input, and extend continues from its latents
-  --refs A,B,…            references: pictures, clips or sounds (a character, a style, a voice) that
-                          condition the shot without appearing in it; up to 4 s of each is used
-  --seed N                random seed (default 0); the same seed gives the same shot on the same device
-  --steps K               sampler steps (default 20)
-  --solver S              euler | heun (default euler; heun costs two network calls a step)
-  --shift X               timestep shift (default 3)
-  --negative TEXT         negative prompt (used when a guidance scale is not 1)
-  --video-guidance G      classifier-free guidance for the picture (default 1 = off)
-  --audio-guidance G      classifier-free guidance for the sound (default 1 = off)
-  --model DIR             model folder (config.json + model.safetensors); without it the weights are
-                          random and the output is noise
-  --device D              auto | cpu | cuda (default auto)
-  --threads N             CPU threads (default: all cores)
-  --offload               CUDA: keep transformer blocks in CPU memory (for GPUs too small for the model)
-  --engine                run in a separate tandem-engine process (as the editor does) instead of
-                          in this one
-  --quiet                 no progress lines
 )";
 
 const char* kDubUsage = R"(usage: tandem-cli dub --input AUDIO --prompt TEXT -o OUT.mp4 [options]
@@ -267,29 +132,6 @@ Generates the picture for a voice line or any sound; the sound is kept exactly.
 
 dub options:
   --input FILE            the sound (any audio or video file with sound, or a .safetensors shot)
-
-common options:
-  --prompt TEXT           what the shot shows and sounds like; dialogue goes in <S>…<E>
-  -o, --output FILE       the MP4 to write (H.264 + AAC)
-  --shot FILE             also write the lossless shot (frames, sound and latents) as .safetensors;
-                          other commands take it as --input, and extend continues from its latents
-  --refs A,B,…            references: pictures, clips or sounds (a character, a style, a voice) that
-                          condition the shot without appearing in it; up to 4 s of each is used
-  --seed N                random seed (default 0); the same seed gives the same shot on the same device
-  --steps K               sampler steps (default 20)
-  --solver S              euler | heun (default euler; heun costs two network calls a step)
-  --shift X               timestep shift (default 3)
-  --negative TEXT         negative prompt (used when a guidance scale is not 1)
-  --video-guidance G      classifier-free guidance for the picture (default 1 = off)
-  --audio-guidance G      classifier-free guidance for the sound (default 1 = off)
-  --model DIR             model folder (config.json + model.safetensors); without it the weights are
-                          random and the output is noise
-  --device D              auto | cpu | cuda (default auto)
-  --threads N             CPU threads (default: all cores)
-  --offload               CUDA: keep transformer blocks in CPU memory (for GPUs too small for the model)
-  --engine                run in a separate tandem-engine process (as the editor does) instead of
-                          in this one
-  --quiet                 no progress lines
 )";
 
 const char* kProbeUsage = R"(usage: tandem-cli probe FILE [--json]
@@ -649,7 +491,7 @@ const std::vector<Command>& commands() {
         {"restyle", "re-imagine the picture, keep the sound", kRestyleUsage, [](const std::vector<std::string>& w) { return runTask(model::Task::Restyle, w); }},
         {"foley", "give a silent clip its sound", kFoleyUsage, [](const std::vector<std::string>& w) { return runTask(model::Task::Foley, w); }},
         {"dub", "give a voice line a face", kDubUsage, [](const std::vector<std::string>& w) { return runTask(model::Task::Dub, w); }},
-        {"probe", "show the streams of a media file", kProbeUsage, runProbe},
+        {"probe", "show the streams of a media file", kProbeUsage, runProbe, false},
     };
     return list;
 }
@@ -682,7 +524,7 @@ int runCli(int argc, char** argv) {
         std::vector<std::string> rest(words.begin() + 1, words.end());
         for (const auto& w : rest)
             if (w == "--help" || w == "-h") {
-                std::cout << c.usage;
+                std::cout << c.usage << (c.task ? kCommonOptions : "");
                 return 0;
             }
         try {

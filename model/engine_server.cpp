@@ -155,14 +155,15 @@ void Server::handle(int fd, const std::string& line) {
             send(fd, {{"type", "error"}, {"job", id}, {"message", e.what()}});
             return;
         }
-        size_t position;
         {
+            // "accepted" goes out under the same lock the worker needs to send progress, before the job is
+            // queued: a client always hears of its job before it hears from it.
             std::lock_guard lock(mutex_);
+            const size_t position = queue_.size() + (running_.empty() ? 0 : 1);
+            sendLocked(fd, json{{"type", "accepted"}, {"job", id}, {"position", position}}.dump() + "\n");
             queue_.push_back(std::move(job));
-            position = queue_.size() - 1 + (running_.empty() ? 0 : 1);
         }
         wake_.notify_one();
-        send(fd, {{"type", "accepted"}, {"job", id}, {"position", position}});
     } else if (type == "cancel") {
         bool wasQueued = false;
         {

@@ -2,6 +2,8 @@
 #include "model/engine.h"
 #include "model/tandem_model.h"
 
+#include "support/tiny_model.h"
+
 #include <catch2/catch.hpp>
 
 #include <cstring>
@@ -40,20 +42,7 @@ std::string errorOf(const std::string& path) {
     return {};
 }
 
-ModelConfig tiny() {
-    ModelConfig c;
-    c.name = "tiny";
-    c.video.width = 32;
-    c.video.height = 32;
-    c.video.vae_channels = 8;
-    c.audio.vae_channels = 8;
-    c.text.width = 32;
-    c.text.layers = 1;
-    c.dit.width = 32;
-    c.dit.heads = 2;
-    c.dit.layers = 1;
-    return c;
-}
+ModelConfig tiny() { return tandem::test::tinyModelConfig(); }
 
 } // namespace
 

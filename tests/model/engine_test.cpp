@@ -1,25 +1,15 @@
 #include "model/engine.h"
 #include "model/sampler.h"
 
+#include "support/tiny_model.h"
+
 #include <catch2/catch.hpp>
 
 using namespace tandem::model;
 
 namespace {
 
-ModelConfig smallConfig() {
-    ModelConfig c;
-    c.video.width = 32;
-    c.video.height = 32;
-    c.video.vae_channels = 8;
-    c.audio.vae_channels = 8;
-    c.text.width = 32;
-    c.text.layers = 1;
-    c.dit.width = 32;
-    c.dit.heads = 2;
-    c.dit.layers = 1;
-    return c;
-}
+ModelConfig smallConfig() { return tandem::test::tinyModelConfig(); }
 
 GenerateRequest request(uint64_t seed) {
     GenerateRequest r;

@@ -1,6 +1,8 @@
 // Every task end to end on a tiny model: output sizes, and kept regions bit-identical to the source.
 #include "model/engine.h"
 
+#include "support/tiny_model.h"
+
 #include <catch2/catch.hpp>
 
 #include <random>
@@ -9,19 +11,7 @@ using namespace tandem::model;
 
 namespace {
 
-ModelConfig tiny() {
-    ModelConfig c;
-    c.video.width = 32;
-    c.video.height = 32;
-    c.video.vae_channels = 8;
-    c.audio.vae_channels = 8;
-    c.text.width = 32;
-    c.text.layers = 1;
-    c.dit.width = 32;
-    c.dit.heads = 2;
-    c.dit.layers = 1;
-    return c;
-}
+ModelConfig tiny() { return tandem::test::tinyModelConfig(); }
 
 Engine& engine() {
     static auto e = Engine::createUntrained(tiny(), EngineOptions{"cpu", 1}, 5);
