@@ -95,7 +95,8 @@ std::vector<int64_t> motionImpactFrames(const std::vector<std::optional<std::pai
         const float vx0 = track[f - 1]->first - track[f - 2]->first, vx1 = track[f]->first - track[f - 1]->first;
         const bool landed = vy0 > minSpeed && vy1 < vy0 * 0.5f;              // was falling, now stopped or rising
         const bool wall = std::abs(vx0) > minSpeed && vx0 * vx1 < 0;         // horizontal reversal
-        if ((landed || wall) && (out.empty() || int64_t(f) - out.back() > 1)) out.push_back(int64_t(f - 1));
+        // A landing that spans a frame boundary shows as slowing over two frames: one event, not two.
+        if ((landed || wall) && (out.empty() || int64_t(f - 1) - out.back() > 1)) out.push_back(int64_t(f - 1));
     }
     return out;
 }
