@@ -7,6 +7,7 @@
 #include "render/probe.h"
 #include "render/conform.h"
 #include "model/engine_client.h"
+#include "model/model_folder.h"
 #include "model/shot_file.h"
 
 #include <nlohmann/json.hpp>
@@ -267,32 +268,6 @@ void writeMovie(const model::Shot& shot, const std::string& out) {
 }
 
 
-model::ModelConfig readModelConfig(const std::string& dir) {
-    const std::string path = (std::filesystem::path(dir) / "config.json").string();
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error(dir + ": not a model folder (no config.json)");
-    std::stringstream text;
-    text << in.rdbuf();
-    try {
-        return model::ModelConfig::fromJson(text.str());
-    } catch (const std::invalid_argument& e) {
-        throw std::runtime_error(path + ": " + e.what());
-    }
-}
-
-model::Tokenizer readTokenizer(const std::string& dir) {
-    const std::string path = (std::filesystem::path(dir) / "tokenizer.json").string();
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error(path + ": missing; a model folder needs its tokenizer");
-    std::stringstream text;
-    text << in.rdbuf();
-    try {
-        return model::Tokenizer::fromJson(text.str());
-    } catch (const std::invalid_argument& e) {
-        throw std::runtime_error(path + ": " + e.what());
-    }
-}
-
 // The directory this program lives in: tandem-engine is installed beside it.
 std::string programDir() {
     std::error_code ec;
@@ -393,7 +368,8 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
     const std::string frames = args.text("frames");
 
     const std::string modelDir = args.text("model");
-    const model::ModelConfig cfg = modelDir.empty() ? model::ModelConfig{} : readModelConfig(modelDir);
+    const model::ModelFolder folder = modelDir.empty() ? model::ModelFolder{} : model::readModelFolder(modelDir);
+    const model::ModelConfig& cfg = folder.config;
     if (!input.empty()) req.source = loadSource(input, cfg, task);
     for (const auto& ref : splitList(args.text("refs"))) req.references.push_back(loadReference(ref, cfg));
     if (task == model::Task::Inpaint) {
@@ -408,8 +384,7 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
         }
     }
     if (!modelDir.empty()) {
-        const model::Tokenizer tok = readTokenizer(modelDir);
-        const auto unknown = tok.unknownWords(req.prompt);
+        const auto unknown = folder.tokenizer.unknownWords(req.prompt);
         if (!unknown.empty()) {
             std::cerr << "note: the model was not trained on these words of the prompt:";
             for (const auto& w : unknown) std::cerr << " " << w;

@@ -54,34 +54,6 @@ void listSome(std::ostringstream& out, const char* title, const std::vector<std:
 
 } // namespace
 
-ModelConfig readConfigFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw CheckpointError(path + ": cannot read the model configuration");
-    std::stringstream text;
-    text << in.rdbuf();
-    try {
-        return ModelConfig::fromJson(text.str());
-    } catch (const std::invalid_argument& e) {
-        throw CheckpointError(path + ": " + e.what());
-    }
-}
-
-Tokenizer readTokenizerFile(const std::string& path, const ModelConfig& config) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw CheckpointError(path + ": missing; a model folder needs its tokenizer");
-    std::stringstream text;
-    text << in.rdbuf();
-    try {
-        Tokenizer t = Tokenizer::fromJson(text.str());
-        if (t.maxTokens() != config.text.max_tokens)
-            throw std::invalid_argument("max_tokens " + std::to_string(t.maxTokens()) + " differs from config.json's text.max_tokens " +
-                                        std::to_string(config.text.max_tokens));
-        return t;
-    } catch (const std::invalid_argument& e) {
-        throw CheckpointError(path + ": " + e.what());
-    }
-}
-
 namespace {
 
 void writeTextAtomically(const std::string& path, const std::string& text) {

@@ -4,9 +4,7 @@
 // naming the file. Weights stored as F16/BF16 are converted to the parameter's dtype on load.
 #pragma once
 
-#include "model/config.h"
-#include "model/safetensors.h"
-#include "model/tokenizer.h"
+#include "model/model_folder.h"
 
 #include <torch/torch.h>
 
@@ -14,13 +12,7 @@
 
 namespace tandem::model {
 
-inline constexpr const char* kConfigFile = "config.json";
-inline constexpr const char* kWeightsFile = "model.safetensors";
-inline constexpr const char* kTokenizerFile = "tokenizer.json";
 
-ModelConfig readConfigFile(const std::string& path); // throws CheckpointError naming the file
-// Reads tokenizer.json and checks it against the config's text.max_tokens. Throws CheckpointError.
-Tokenizer readTokenizerFile(const std::string& path, const ModelConfig& config);
 
 // Copies every parameter and buffer of `module` from `file`, strictly (see above). Throws CheckpointError.
 void loadWeights(torch::nn::Module& module, const SafetensorsFile& file);

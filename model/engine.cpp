@@ -160,10 +160,9 @@ std::unique_ptr<Engine> Engine::createUntrained(const ModelConfig& config, const
 
 std::unique_ptr<Engine> Engine::load(const std::string& dir, const EngineOptions& options) {
     namespace fs = std::filesystem;
-    if (!fs::is_directory(dir)) throw CheckpointError(dir + ": not a model folder");
-    const ModelConfig config = readConfigFile((fs::path(dir) / kConfigFile).string());
-    auto impl = makeImpl(config, options, 0);
-    impl->tokenizer = readTokenizerFile((fs::path(dir) / kTokenizerFile).string(), config);
+    ModelFolder folder = readModelFolder(dir);
+    auto impl = makeImpl(folder.config, options, 0);
+    impl->tokenizer = std::move(folder.tokenizer);
     const SafetensorsFile weights((fs::path(dir) / kWeightsFile).string());
     loadWeights(*impl->net, weights); // on the CPU, then moved: the mapping is released before generation
     impl->place();

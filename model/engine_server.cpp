@@ -1,6 +1,6 @@
 #include "model/engine_server.h"
 
-#include "model/checkpoint.h"
+#include "model/model_folder.h"
 #include "model/protocol.h"
 #include "model/sampler.h"
 #include "model/shot_file.h"

@@ -1,0 +1,53 @@
+#include "model/model_folder.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace tandem::model {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string readText(const std::string& path, const std::string& whenMissing) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw CheckpointError(path + ": " + whenMissing);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+} // namespace
+
+ModelConfig readConfigFile(const std::string& path) {
+    const std::string text = readText(path, "cannot read the model configuration");
+    try {
+        return ModelConfig::fromJson(text);
+    } catch (const std::invalid_argument& e) {
+        throw CheckpointError(path + ": " + e.what());
+    }
+}
+
+Tokenizer readTokenizerFile(const std::string& path, const ModelConfig& config) {
+    const std::string text = readText(path, "missing; a model folder needs its tokenizer");
+    try {
+        Tokenizer t = Tokenizer::fromJson(text);
+        if (t.maxTokens() != config.text.max_tokens)
+            throw std::invalid_argument("max_tokens " + std::to_string(t.maxTokens()) + " differs from config.json's text.max_tokens " +
+                                        std::to_string(config.text.max_tokens));
+        return t;
+    } catch (const std::invalid_argument& e) {
+        throw CheckpointError(path + ": " + e.what());
+    }
+}
+
+ModelFolder readModelFolder(const std::string& dir) {
+    if (!fs::is_directory(dir)) throw CheckpointError(dir + ": not a model folder");
+    ModelFolder f;
+    f.config = readConfigFile((fs::path(dir) / kConfigFile).string());
+    f.tokenizer = readTokenizerFile((fs::path(dir) / kTokenizerFile).string(), f.config);
+    return f;
+}
+
+} // namespace tandem::model
