@@ -55,10 +55,15 @@ ShotRequest request(int steps) {
 json waitFor(EngineClient& c, const std::string& type, const std::string& job, std::vector<json>* seen = nullptr) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < deadline) {
-        for (auto& m : c.poll(100)) {
-            if (seen) seen->push_back(m);
-            if (m["type"] == type && (job.empty() || m.value("job", std::string()) == job)) return m;
+        const auto batch = c.poll(100);
+        for (size_t i = 0; i < batch.size(); ++i) {
+            if (batch[i]["type"] == type && (job.empty() || batch[i].value("job", std::string()) == job)) {
+                // Keep the whole batch in `seen`, including what came after the match.
+                if (seen) seen->insert(seen->end(), batch.begin(), batch.end());
+                return batch[i];
+            }
         }
+        if (seen) seen->insert(seen->end(), batch.begin(), batch.end());
     }
     FAIL("no " << type << " for " << job);
     return {};
@@ -114,7 +119,12 @@ TEST_CASE("cancel stops a running job within one step") {
     ShotRequest slow = request(500);
     slow.seconds = 2; // longer steps, so the cancel is not outrun by several steps on a loaded machine
     const std::string job = c->submit(slow, "", "", workDir() + "/never.safetensors");
-    const int stepWhenSent = waitFor(*c, "progress", job)["step"];
+    std::vector<json> before;
+    waitFor(*c, "progress", job, &before);
+    for (auto& m : c->poll(0)) before.push_back(m); // whatever else already arrived: a loaded machine batches
+    int stepWhenSent = 0;
+    for (const auto& m : before)
+        if (m["type"] == "progress") stepWhenSent = std::max(stepWhenSent, m["step"].get<int>());
     c->cancel(job);
     std::vector<json> seen;
     waitFor(*c, "cancelled", job, &seen);
