@@ -1,5 +1,6 @@
 // tandem-cli: the command-line face of Tandem. Each command is a short function over the libraries.
 #include "app/cli_args.h"
+#include "app/eval.h"
 
 #include "model/engine.h"
 #include "render/media_error.h"
@@ -49,8 +50,9 @@ common options:
   --negative TEXT         negative prompt (used when a guidance scale is not 1)
   --video-guidance G      classifier-free guidance for the picture (default 1 = off)
   --audio-guidance G      classifier-free guidance for the sound (default 1 = off)
-  --model DIR             model folder (config.json + model.safetensors); without it the weights are
-                          random and the output is noise
+  --model DIR             model folder (config.json + model.safetensors); default: the shipped demo
+                          model (resources/models/demo)
+  --untrained             random weights instead of a model (tests the pipeline; the output is noise)
   --device D              auto | cpu | cuda (default auto)
   --threads N             CPU threads (default: all cores)
   --offload               CUDA: keep transformer blocks in CPU memory (for GPUs too small for the model)
@@ -150,7 +152,7 @@ const std::set<std::string> kCommonValues = {"prompt", "output", "shot", "refs",
                                              "video-guidance", "audio-guidance", "model", "device", "threads"};
 
 TaskCommand taskCommand(model::Task task) {
-    TaskCommand c{task, kCommonValues, {"quiet", "engine", "offload"}};
+    TaskCommand c{task, kCommonValues, {"quiet", "engine", "offload", "untrained"}};
     auto add = [&](std::initializer_list<const char*> values, std::initializer_list<const char*> flags = {}) {
         for (auto v : values) c.values.insert(v);
         for (auto f : flags) c.flags.insert(f);
@@ -367,7 +369,11 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
     const std::string maskPath = task == model::Task::Inpaint ? args.required("mask") : std::string();
     const std::string frames = args.text("frames");
 
-    const std::string modelDir = args.text("model");
+    if (args.has("untrained") && args.has("model")) throw UsageError("--untrained and --model exclude each other");
+    const std::string modelDir = args.has("untrained") ? std::string() : args.text("model", model::defaultModelDir(programDir()));
+    if (modelDir.empty() && !args.has("untrained"))
+        throw std::runtime_error("no model: the demo model is not installed and no --model was given (--untrained runs "
+                                 "with random weights)");
     const model::ModelFolder folder = modelDir.empty() ? model::ModelFolder{} : model::readModelFolder(modelDir);
     const model::ModelConfig& cfg = folder.config;
     if (!input.empty()) req.source = loadSource(input, cfg, task);
@@ -392,7 +398,7 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
         }
     }
     if (modelDir.empty())
-        std::cerr << "warning: no trained model is loaded — the weights are random, so the picture and the sound "
+        std::cerr << "warning: --untrained: no trained model is loaded — the weights are random, so the picture and the sound "
                      "will be meaningless noise.\n";
     auto onProgress = [&](int step, int total, double elapsed, double eta) {
         if (!quiet) std::fprintf(stderr, "step %d/%d  elapsed %.1f s  ETA %.1f s\n", step, total, elapsed, eta);
@@ -467,6 +473,8 @@ const std::vector<Command>& commands() {
         {"foley", "give a silent clip its sound", kFoleyUsage, [](const std::vector<std::string>& w) { return runTask(model::Task::Foley, w); }},
         {"dub", "give a voice line a face", kDubUsage, [](const std::vector<std::string>& w) { return runTask(model::Task::Dub, w); }},
         {"probe", "show the streams of a media file", kProbeUsage, runProbe, false},
+        {"eval", "measure the model on held-out world seeds (sync, lips, adherence, keeps, drift)", kEvalUsage,
+         [](const std::vector<std::string>& w) { return runEval(w, programDir()); }, false},
     };
     return list;
 }

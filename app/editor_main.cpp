@@ -1,4 +1,5 @@
 // tandem: the editor. Opens the media files named on the command line into a new project and plays them.
+#include "model/model_folder.h"
 #include "ui/main_window.h"
 #include "ui/playback.h"
 
@@ -23,7 +24,9 @@ int main(int argc, char** argv) {
     parser.addOption(screenshot);
     parser.process(app);
 
-    tandem::ui::MainWindow window;
+    tandem::ui::MainWindowOptions options;
+    options.modelDir = QString::fromStdString(tandem::model::defaultModelDir(QCoreApplication::applicationDirPath().toStdString()));
+    tandem::ui::MainWindow window(options);
     for (const QString& path : parser.positionalArguments()) {
         QString error;
         if (!window.openMedia(path, &error)) {

@@ -31,6 +31,7 @@ AudioEncoderImpl::AudioEncoderImpl(const AudioConfig& cfg) {
         mixes->push_back(mixConv(ch));
     }
     convOut = register_module("conv_out", torch::nn::Conv1d(torch::nn::Conv1dOptions(ch, cfg.latent_channels, 3).padding(1)));
+    latentScale = register_buffer("latent_scale", torch::ones({cfg.latent_channels}));
 }
 
 torch::Tensor AudioEncoderImpl::forward(const torch::Tensor& wave) {
@@ -39,7 +40,7 @@ torch::Tensor AudioEncoderImpl::forward(const torch::Tensor& wave) {
         h = torch::silu(downs[i]->as<torch::nn::Conv1d>()->forward(h));
         h = h + mixes[i]->as<torch::nn::Conv1d>()->forward(torch::silu(h));
     }
-    return convOut(h);
+    return convOut(h) / latentScale.reshape({1, -1, 1});
 }
 
 AudioDecoderImpl::AudioDecoderImpl(const AudioConfig& cfg) {
@@ -52,10 +53,11 @@ AudioDecoderImpl::AudioDecoderImpl(const AudioConfig& cfg) {
         mixes->push_back(mixConv(ch));
     }
     convOut = register_module("conv_out", torch::nn::Conv1d(torch::nn::Conv1dOptions(ch, 1, 7).padding(3)));
+    latentScale = register_buffer("latent_scale", torch::ones({cfg.latent_channels}));
 }
 
 torch::Tensor AudioDecoderImpl::forward(const torch::Tensor& latent) {
-    auto h = convIn(latent);
+    auto h = convIn(latent * latentScale.reshape({1, -1, 1}));
     for (size_t i = 0; i < ups->size(); ++i) {
         h = torch::silu(ups[i]->as<torch::nn::ConvTranspose1d>()->forward(h));
         h = h + mixes[i]->as<torch::nn::Conv1d>()->forward(torch::silu(h));

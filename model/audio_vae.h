@@ -17,6 +17,7 @@ struct AudioEncoderImpl : torch::nn::Module {
     explicit AudioEncoderImpl(const AudioConfig& cfg);
     torch::Tensor forward(const torch::Tensor& wave); // → latent mean
     torch::nn::Conv1d convIn{nullptr}, convOut{nullptr};
+    torch::Tensor latentScale; // [C]: latents are divided by it (encoder) and multiplied back (decoder)
     torch::nn::ModuleList downs, mixes;
 };
 TORCH_MODULE(AudioEncoder);
@@ -25,6 +26,7 @@ struct AudioDecoderImpl : torch::nn::Module {
     explicit AudioDecoderImpl(const AudioConfig& cfg);
     torch::Tensor forward(const torch::Tensor& latent); // → waveform in [-1, 1]
     torch::nn::Conv1d convIn{nullptr}, convOut{nullptr};
+    torch::Tensor latentScale; // [C]: latents are divided by it (encoder) and multiplied back (decoder)
     torch::nn::ModuleList ups, mixes;
 };
 TORCH_MODULE(AudioDecoder);

@@ -48,6 +48,9 @@ void ModelConfig::validate() const {
             "video size must be a multiple of spatial_compression × patch_size");
     require(video.latent_channels > 0 && video.vae_channels > 0, "video channel counts must be positive");
     require(video.patch_size > 0, "video.patch_size must be positive");
+    // The VAE's shortcuts repeat or average channels between stages, so the widths must divide each other.
+    require(video.vae_channels >= 8 && isPowerOfTwo(video.vae_channels), "video.vae_channels must be a power of two ≥ 8");
+    require(isPowerOfTwo(video.latent_channels), "video.latent_channels must be a power of two");
     require(audio.sample_rate >= 8000 && audio.sample_rate <= 96000, "audio.sample_rate must be in [8000, 96000]");
     require(audio.hop >= 4 && isPowerOfTwo(audio.hop), "audio.hop must be a power of two ≥ 4");
     require(audio.latent_channels > 0 && audio.vae_channels > 0, "audio channel counts must be positive");

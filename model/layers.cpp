@@ -12,10 +12,12 @@ torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const to
     return at::scaled_dot_product_attention(q, k, v, mask);
 #else
     // Exact attention in few passes over the N×N scores: the scale goes on q (N×d, not N×N), and the mask
-    // and softmax work in place on the one score buffer.
+    // and softmax work in place on the one score buffer — when no gradient is wanted (in-place softmax has
+    // no derivative; training takes the out-of-place path).
     const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
     auto scores = torch::matmul(q * scale, k.transpose(-2, -1));
     if (keyMask.defined()) scores.masked_fill_(keyMask.logical_not().unsqueeze(1).unsqueeze(1), -INFINITY);
+    if (torch::GradMode::is_enabled()) return torch::matmul(torch::softmax(scores, -1), v);
     torch::softmax_out(scores, scores, -1);
     return torch::matmul(scores, v);
 #endif

@@ -51,3 +51,22 @@ ModelFolder readModelFolder(const std::string& dir) {
 }
 
 } // namespace tandem::model
+
+namespace tandem::model {
+
+std::string defaultModelDir(const std::string& programDir) {
+    namespace fs = std::filesystem;
+    std::vector<fs::path> candidates;
+    if (!programDir.empty()) candidates.push_back(fs::path(programDir) / ".." / "share" / "tandem" / "models" / "demo");
+#ifdef TANDEM_DEMO_MODEL_DIR
+    candidates.emplace_back(TANDEM_DEMO_MODEL_DIR);
+#endif
+    for (const auto& dir : candidates) {
+        std::error_code ec;
+        if (fs::is_regular_file(dir / kConfigFile, ec) && fs::is_regular_file(dir / kWeightsFile, ec))
+            return fs::weakly_canonical(dir, ec).string();
+    }
+    return {};
+}
+
+} // namespace tandem::model

@@ -27,3 +27,12 @@ struct ModelFolder {
 ModelFolder readModelFolder(const std::string& dir);
 
 } // namespace tandem::model
+
+namespace tandem::model {
+
+// The model used when none is named: the demo model installed beside the program (PREFIX/share/tandem/
+// models/demo for PREFIX/bin/PROGRAM), else the one in the source tree this program was built from.
+// Empty when neither holds a config.json.
+std::string defaultModelDir(const std::string& programDir);
+
+} // namespace tandem::model

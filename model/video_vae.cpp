@@ -12,12 +12,31 @@ int log2Of(int v) {
     return n;
 }
 
-int groupsFor(int channels) { return channels % 8 == 0 ? 8 : 1; }
+// At least 8 channels per group: a group of one channel would be instance normalisation, which erases a
+// frame's flat colour — exactly what a backdrop is.
+int groupsFor(int channels) { return channels % 8 == 0 ? channels / 8 : 1; }
 
 // Channel width at stage `stage` of `count` (0 = full resolution): `widest` at the latent resolution, halved
 // for each 2× step towards full resolution, never below 8. Full-resolution 3-D convolutions dominate the
 // cost, so the network is narrow where it is large.
 int channelsAtStage(int widest, int count, int stage) { return std::max(8, widest >> (count - stage)); }
+
+// The parameter-free shortcut of each resolution change (as in deep-compression autoencoders): channels
+// repeated when they widen, averaged in groups when they narrow. With average pooling (encoder) and the
+// decoder's nearest upsampling it gives pixels a nearly linear path to the latent and back, so flat
+// colours — most of every frame — need no learning, and the convolutions learn the detail on top.
+torch::Tensor matchChannels(const torch::Tensor& x, int64_t channels) {
+    const int64_t c = x.size(1);
+    if (c == channels) return x;
+    if (channels % c == 0) return x.repeat_interleave(channels / c, 1);
+    if (c % channels == 0) {
+        auto sizes = x.sizes().vec();
+        sizes[1] = channels;
+        sizes.insert(sizes.begin() + 2, c / channels);
+        return x.reshape(sizes).mean(2);
+    }
+    throw std::invalid_argument("video VAE: channel counts " + std::to_string(c) + " and " + std::to_string(channels) + " do not divide");
+}
 
 } // namespace
 
@@ -70,16 +89,25 @@ VideoEncoderImpl::VideoEncoderImpl(const VideoConfig& cfg) {
         stage->push_back(ResBlock3d(ch));
         stage->push_back(CausalConv3d(ch, next, 3, i < temporalStages ? 2 : 1, i < spatialStages ? 2 : 1));
         stages->push_back(stage);
+        downsamples.emplace_back(i < spatialStages, i < temporalStages);
         ch = next;
     }
-    normOut = register_module("norm_out", FrameGroupNorm(ch));
     convOut = register_module("conv_out", CausalConv3d(ch, cfg.latent_channels, 3));
+    latentScale = register_buffer("latent_scale", torch::ones({cfg.latent_channels}));
 }
 
 torch::Tensor VideoEncoderImpl::forward(const torch::Tensor& pixels) {
-    auto h = convIn(pixels);
-    for (const auto& stage : *stages) h = stage->as<torch::nn::Sequential>()->forward(h);
-    return convOut(torch::silu(normOut(h)));
+    // The pixels themselves ride along in the first three channels, so the shortcuts below carry their
+    // (pooled) colour to the latent from the first step of training.
+    auto h = convIn(pixels) + F::pad(pixels, F::PadFuncOptions({0, 0, 0, 0, 0, 0, 0, convIn->conv->options.out_channels() - 3}));
+    for (size_t i = 0; i < downsamples.size(); ++i) {
+        const auto [spatial, temporal] = downsamples[i];
+        auto y = stages[i]->as<torch::nn::Sequential>()->forward(h);
+        h = y + matchChannels(F::avg_pool3d(h, F::AvgPool3dFuncOptions({temporal ? 2 : 1, spatial ? 2 : 1, spatial ? 2 : 1})), y.size(1));
+    }
+    // No normalisation on the main path: it would subtract each frame's mean, and with it the backdrop colour.
+    auto latent = convOut(torch::silu(h)) + matchChannels(h, convOut->conv->options.out_channels());
+    return latent / latentScale.reshape({1, -1, 1, 1, 1});
 }
 
 VideoDecoderImpl::VideoDecoderImpl(const VideoConfig& cfg) {
@@ -99,21 +127,24 @@ VideoDecoderImpl::VideoDecoderImpl(const VideoConfig& cfg) {
         stages->push_back(stage);
         ch = next;
     }
-    normOut = register_module("norm_out", FrameGroupNorm(ch));
     convOut = register_module("conv_out", CausalConv3d(ch, 3, 3));
+    latentScale = register_buffer("latent_scale", torch::ones({cfg.latent_channels}));
 }
 
-torch::Tensor VideoDecoderImpl::forward(const torch::Tensor& latent) {
-    auto h = convIn(latent);
+torch::Tensor VideoDecoderImpl::forward(const torch::Tensor& scaled) {
+    const auto latent = scaled * latentScale.reshape({1, -1, 1, 1, 1});
+    auto h = convIn(latent) + matchChannels(latent, convIn->conv->options.out_channels());
     for (size_t i = 0; i < upsamples.size(); ++i) {
         const auto [spatial, temporal] = upsamples[i];
         // Nearest-neighbour upsampling; the causal conv that follows smooths it. Repeating each frame keeps
         // causality (a frame is built from its own latent step and earlier ones only).
         if (temporal) h = h.repeat_interleave(2, 2);
         if (spatial) h = h.repeat_interleave(2, 3).repeat_interleave(2, 4);
-        h = stages[i]->as<torch::nn::Sequential>()->forward(h);
+        auto y = stages[i]->as<torch::nn::Sequential>()->forward(h);
+        h = y + matchChannels(h, y.size(1));
     }
-    return torch::tanh(convOut(torch::silu(normOut(h))));
+    // And back out: the first three channels are the colour the shortcuts carried.
+    return torch::tanh(convOut(torch::silu(h)) + h.narrow(1, 0, 3));
 }
 
 VideoVaeImpl::VideoVaeImpl(const VideoConfig& cfg) {

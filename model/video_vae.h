@@ -40,9 +40,10 @@ TORCH_MODULE(ResBlock3d);
 struct VideoEncoderImpl : torch::nn::Module {
     explicit VideoEncoderImpl(const VideoConfig& cfg);
     torch::Tensor forward(const torch::Tensor& pixels); // → latent mean
+    std::vector<std::pair<bool, bool>> downsamples;     // per stage: (spatial ÷2, temporal ÷2)
     torch::nn::ModuleList stages;
     CausalConv3d convIn{nullptr}, convOut{nullptr};
-    FrameGroupNorm normOut{nullptr};
+    torch::Tensor latentScale; // [C]; latents are divided by it so they come out near unit RMS (set in training)
 };
 TORCH_MODULE(VideoEncoder);
 
@@ -52,7 +53,7 @@ struct VideoDecoderImpl : torch::nn::Module {
     std::vector<std::pair<bool, bool>> upsamples;       // per stage: (spatial ×2, temporal ×2)
     torch::nn::ModuleList stages;
     CausalConv3d convIn{nullptr}, convOut{nullptr};
-    FrameGroupNorm normOut{nullptr};
+    torch::Tensor latentScale; // [C]; the encoder's, multiplied back before decoding
 };
 TORCH_MODULE(VideoDecoder);
 

@@ -28,7 +28,8 @@ if [ "$job" = test ]; then
 fi
 
 mkdir -p out
-"$build/app/tandem-cli" generate --prompt "a red ball bounces on a wooden floor <S>hello there<E>" \
+"$build/app/tandem-cli" generate \
+  --prompt "a large red rubber circle bounces in front of a blue wall; a face says <S>bama tilo<E>" \
   --seconds 4 --seed 1 -o out/demo.mp4
 "$build/app/tandem-cli" probe out/demo.mp4
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then

@@ -21,6 +21,24 @@ std::vector<float> audioEnvelopePerFrame(const std::vector<float>& audio, int sa
     return env;
 }
 
+std::vector<float> speechBandEnvelopePerFrame(const std::vector<float>& audio, int sampleRate, double fps, int64_t frames) {
+    // RBJ band-pass biquad (constant 0 dB peak gain) centred on the band's geometric mean.
+    const double centre = std::sqrt(kSpeechBandLowHz * kSpeechBandHighHz);
+    const double q = centre / (kSpeechBandHighHz - kSpeechBandLowHz);
+    const double w = 2 * M_PI * centre / sampleRate, alpha = std::sin(w) / (2 * q), a0 = 1 + alpha;
+    const double b0 = alpha / a0, b2 = -alpha / a0, a1 = -2 * std::cos(w) / a0, a2 = (1 - alpha) / a0;
+    std::vector<float> filtered(audio);
+    for (int pass = 0; pass < 2; ++pass) { // two passes: steeper skirts
+        double x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+        for (float& v : filtered) {
+            const double x = v, y = b0 * x + b2 * x2 - a1 * y1 - a2 * y2;
+            x2 = x1, x1 = x, y2 = y1, y1 = y;
+            v = float(y);
+        }
+    }
+    return audioEnvelopePerFrame(filtered, sampleRate, fps, frames);
+}
+
 std::vector<double> audioOnsets(const std::vector<float>& audio, int sampleRate) {
     const size_t hop = size_t(std::max(1, sampleRate / 200)); // 5 ms
     std::vector<double> energy;
@@ -71,11 +89,21 @@ std::optional<LagEstimate> bestLag(const std::vector<float>& video, const std::v
     return best;
 }
 
+namespace {
+
+cv::Scalar lowerBound(const uint8_t rgb[3], int tolerance) {
+    return cv::Scalar(std::max(0, rgb[0] - tolerance), std::max(0, rgb[1] - tolerance), std::max(0, rgb[2] - tolerance));
+}
+cv::Scalar upperBound(const uint8_t rgb[3], int tolerance) {
+    return cv::Scalar(std::min(255, rgb[0] + tolerance), std::min(255, rgb[1] + tolerance), std::min(255, rgb[2] + tolerance));
+}
+
+} // namespace
+
 std::vector<std::optional<std::pair<float, float>>> trackColour(const uint8_t* frames, int64_t count, int width, int height,
                                                                 const uint8_t rgb[3], int tolerance, int minPixels) {
     std::vector<std::optional<std::pair<float, float>>> track;
-    const cv::Scalar lo(std::max(0, rgb[0] - tolerance), std::max(0, rgb[1] - tolerance), std::max(0, rgb[2] - tolerance));
-    const cv::Scalar hi(std::min(255, rgb[0] + tolerance), std::min(255, rgb[1] + tolerance), std::min(255, rgb[2] + tolerance));
+    const cv::Scalar lo = lowerBound(rgb, tolerance), hi = upperBound(rgb, tolerance);
     cv::Mat mask;
     for (int64_t f = 0; f < count; ++f) {
         const cv::Mat frame(height, width, CV_8UC3, const_cast<uint8_t*>(frames + size_t(f) * width * height * 3));
@@ -85,6 +113,28 @@ std::vector<std::optional<std::pair<float, float>>> trackColour(const uint8_t* f
         else track.push_back(std::make_pair(float(m.m10 / m.m00), float(m.m01 / m.m00)));
     }
     return track;
+}
+
+
+std::vector<float> mouthOpennessPerFrame(const uint8_t* frames, int64_t count, int width, int height, int tolerance) {
+    constexpr int kMinFacePixels = 30; // fewer skin pixels than this is no face
+    std::vector<float> open;
+    int64_t seen = 0;
+    cv::Mat skin, mouth;
+    for (int64_t f = 0; f < count; ++f) {
+        const cv::Mat frame(height, width, CV_8UC3, const_cast<uint8_t*>(frames + size_t(f) * width * height * 3));
+        cv::inRange(frame, lowerBound(kSkinRgb, tolerance), upperBound(kSkinRgb, tolerance), skin);
+        if (cv::countNonZero(skin) < kMinFacePixels) {
+            open.push_back(0.f);
+            continue;
+        }
+        ++seen;
+        const cv::Rect face = cv::boundingRect(skin);
+        cv::inRange(frame(face), lowerBound(kMouthRgb, tolerance), upperBound(kMouthRgb, tolerance), mouth);
+        open.push_back(float(cv::countNonZero(mouth)) / float(face.width));
+    }
+    if (seen * 2 < count) open.clear();
+    return open;
 }
 
 std::vector<int64_t> motionImpactFrames(const std::vector<std::optional<std::pair<float, float>>>& track, float minSpeed) {

@@ -13,6 +13,12 @@ namespace tandem::render {
 // RMS of the audio under each video frame.
 std::vector<float> audioEnvelopePerFrame(const std::vector<float>& audio, int sampleRate, double fps, int64_t frames);
 
+// RMS per video frame of the speech band (kSpeechBandLowHz–kSpeechBandHighHz, two band-pass biquads): the
+// first two formants of a voice, above the low rumble of wind and most impact modes. A proxy for the voice
+// envelope when only the mixed soundtrack is at hand.
+inline constexpr double kSpeechBandLowHz = 600, kSpeechBandHighHz = 2500;
+std::vector<float> speechBandEnvelopePerFrame(const std::vector<float>& audio, int sampleRate, double fps, int64_t frames);
+
 // Onset times (seconds): a 5 ms energy frame that jumps above both kOnsetRatio × the mean of the preceding
 // 50 ms and an absolute floor; onsets closer than kOnsetRefractorySeconds merge into the first.
 inline constexpr double kOnsetRatio = 4.0;
@@ -34,6 +40,13 @@ std::vector<std::optional<std::pair<float, float>>> trackColour(const uint8_t* f
 // or reverses horizontally (hits a wall).
 std::vector<int64_t> motionImpactFrames(const std::vector<std::optional<std::pair<float, float>>>& track,
                                         float minSpeed = 1.5f);
+
+// How open a drawn mouth is on each frame: the mouth-coloured pixels (kMouthRgb) inside the bounding box of
+// the skin-coloured face (kSkinRgb), per pixel of face width — the world's faces and what the model draws
+// for them. Empty when no face is seen on at least half of the frames (then there is nothing to measure).
+inline constexpr uint8_t kSkinRgb[3] = {230, 190, 150};
+inline constexpr uint8_t kMouthRgb[3] = {90, 20, 30};
+std::vector<float> mouthOpennessPerFrame(const uint8_t* frames, int64_t count, int width, int height, int tolerance = 40);
 
 struct EventSync {
     std::vector<double> offsetsFrames; // per video event: nearest audio onset minus the event, in frames

@@ -2,6 +2,7 @@
 
 #include "render/media_error.h"
 #include "render/probe.h"
+#include "ui/model_words_dialog.h"
 #include "ui/playback.h"
 #include "ui/timeline_view.h"
 #include "ui/viewer.h"
@@ -59,6 +60,9 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
     file->addAction(tr("&Open media…"), QKeySequence::Open, this, &MainWindow::chooseMedia);
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+    modelDir_ = options.modelDir;
+    QMenu* modelMenu = menuBar()->addMenu(tr("&Model"));
+    modelMenu->addAction(tr("Prompt &words the model knows…"), this, &MainWindow::showModelWords);
 
     status_ = new QLabel(this);
     statusBar()->addPermanentWidget(status_);
@@ -67,6 +71,12 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::showModelWords() {
+    auto* dialog = new ModelWordsDialog(modelDir_, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+}
 
 bool MainWindow::openMedia(const QString& path, QString* error) {
     render::MediaInfo info;

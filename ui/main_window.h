@@ -21,6 +21,7 @@ class Viewer;
 
 struct MainWindowOptions {
     bool useAudioDevice = true;
+    QString modelDir; // the generation model (its known prompt words are shown under Model)
 };
 
 class MainWindow : public QMainWindow {
@@ -43,6 +44,7 @@ protected:
 
 private:
     void chooseMedia();
+    void showModelWords();
     void showFrame(qint64 frame);
 
     timeline::Project project_;
@@ -52,6 +54,7 @@ private:
     Playback* playback_ = nullptr;
     QPushButton* playButton_ = nullptr;
     QLabel* status_ = nullptr;
+    QString modelDir_;
 };
 
 } // namespace tandem::ui

@@ -4,6 +4,7 @@
 #include "support/test_media.h"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -20,9 +21,15 @@ struct Result {
     std::string output; // stdout and stderr together
 };
 
+// Task commands run with random weights unless a test names a model: these tests check the pipeline, and
+// the demo model has tests of its own.
 Result run(const std::string& args) {
     Result r;
-    const std::string cmd = std::string(TANDEM_CLI) + " " + args + " 2>&1";
+    static const char* kTasks[] = {"generate ", "image ", "inpaint ", "retake ", "extend ", "restyle ", "foley ", "dub "};
+    bool task = false;
+    for (const char* t : kTasks) task = task || args.rfind(t, 0) == 0;
+    const bool untrained = task && args.find("--model") == std::string::npos && args.find("--help") == std::string::npos;
+    const std::string cmd = std::string(TANDEM_CLI) + (untrained ? " " + args.substr(0, args.find(' ')) + " --untrained" + args.substr(args.find(' ')) : " " + args) + " 2>&1";
     FILE* pipe = popen(cmd.c_str(), "r");
     REQUIRE(pipe);
     char buf[4096];
@@ -231,4 +238,55 @@ TEST_CASE("with --engine the task runs in a separate engine process with the sam
     const auto a = tandem::model::readShotFile(inProcess), b = tandem::model::readShotFile(viaEngine);
     CHECK(a.rgb == b.rgb);
     CHECK(a.audio == b.audio);
+}
+
+TEST_CASE("eval measures the ground truth at the ceiling and writes JSON and Markdown") {
+    const std::string json = tempPath("truth.json"), md = tempPath("truth.md");
+    const Result r = run("eval --ground-truth --seeds 1000-1007 --quiet --json " + json + " --markdown " + md);
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    CHECK(r.output.find("| generate |") != std::string::npos);
+    const auto j = nlohmann::json::parse(tandem::test::readFile(json));
+    CHECK(j["ground_truth"] == true);
+    const auto& gen = j["tasks"]["generate"];
+    CHECK(gen["clips"] == 8);
+    CHECK(gen["impact_sync"]["median_abs_frames"].get<double>() <= 1.0);
+    CHECK(gen["adherence"]["colour"].get<double>() == 1.0);
+    CHECK(j["tasks"]["dub"]["lip_sync"]["median_abs_lag_frames"].get<double>() == 0.0);
+    CHECK(j["tasks"]["inpaint"]["keeps"]["pixels outside the mask"]["passed"] == 8);
+    CHECK(j["tasks"]["extend"]["figures"]["backdrop_drift"]["max"].get<double>() <= 2.0);
+    CHECK(tandem::test::readFile(md).find("# Tandem evaluation") == 0);
+}
+
+TEST_CASE("eval runs the model on every task, and what a task keeps is kept even by random weights") {
+    const std::string json = tempPath("untrained.json");
+    const Result r = run("eval --untrained --seeds 1002 --steps 1 --seconds 1 --extend-seconds 0.5 --threads 2 --quiet --json " + json);
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    const auto j = nlohmann::json::parse(tandem::test::readFile(json));
+    CHECK(j["model"] == "untrained");
+    for (const char* task : {"generate", "image", "inpaint", "retake", "extend", "restyle", "foley"}) {
+        INFO(task);
+        CHECK(j["tasks"][task]["errors"].empty());
+        CHECK(j["tasks"][task]["clips"] == 1);
+    }
+    for (const auto& [task, t] : j["tasks"].items()) {
+        if (!t.contains("keeps")) continue;
+        for (const auto& [name, k] : t["keeps"].items()) {
+            if (name == "motion" || name == "backdrop moved to the new colour") continue; // quality, not a guarantee
+            INFO(task << ": " << name);
+            CHECK(k["passed"] == k["checked"]);
+        }
+    }
+}
+
+TEST_CASE("eval refuses training seeds and unknown tasks") {
+    Result r = run("eval --ground-truth --seeds 4294967296-4294967300");
+    CHECK(r.status == 2);
+    CHECK(r.output.find("training set") != std::string::npos);
+    r = run("eval --ground-truth --tasks generate,juggle");
+    CHECK(r.status == 2);
+    CHECK(r.output.find("'juggle'") != std::string::npos);
+    r = run("eval --ground-truth --seeds 9-3");
+    CHECK(r.status == 2);
 }

@@ -38,6 +38,8 @@ TEST_CASE("bad configs are refused with a message naming the field") {
     refuses(R"({"dit": {"width": 100, "heads": 3}})", "divisible");
     refuses(R"({"audio": {"hop": 100}})", "audio.hop");
     refuses(R"({"video": 5})", "video must be an object");
+    refuses(R"({"video": {"vae_channels": 48}})", "video.vae_channels");
+    refuses(R"({"video": {"latent_channels": 6}})", "video.latent_channels");
 }
 
 TEST_CASE("dialogue in <S>…<E> is tokenised as speech") {

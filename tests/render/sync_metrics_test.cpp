@@ -81,3 +81,24 @@ TEST_CASE("silence or a still mouth gives no estimate rather than a made-up lag"
     const render::EventSync none = render::matchEvents({3, 9}, {}, 16);
     CHECK(none.offsetsFrames.empty());
 }
+
+TEST_CASE("the mouth measured from the pixels follows the true openness, and a face-less clip gives nothing") {
+    world::SceneSpec s;
+    s.speaker = true;
+    s.words = {"bama", "tilo", "kunepa"};
+    const world::Clip clip = world::render(s, 6);
+    const auto seen = render::mouthOpennessPerFrame(clip.rgb.data(), clip.frames, 128, 128);
+    REQUIRE(seen.size() == size_t(clip.frames));
+    auto est = render::bestLag(clip.mouthOpenness, seen, 4);
+    REQUIRE(est);
+    CHECK(est->lag == 0);
+    CHECK(est->correlation > 0.9);
+    const auto voice = render::audioEnvelopePerFrame(clip.audio, 16000, 16, clip.frames);
+    est = render::bestLag(seen, voice, 8);
+    REQUIRE(est);
+    CHECK(est->lag == 0);
+    CHECK(est->correlation > 0.6);
+
+    const world::Clip noFace = bouncing(world::Material::Wood, 4);
+    CHECK(render::mouthOpennessPerFrame(noFace.rgb.data(), noFace.frames, 128, 128).empty());
+}

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <unistd.h>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <vector>
 
 namespace tandem::test {
@@ -40,6 +42,13 @@ std::string freshTempDir(const std::string& name) {
     fs::remove_all(dir);
     fs::create_directories(dir);
     return dir.string();
+}
+
+std::string readFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
 }
 
 } // namespace tandem::test

@@ -20,4 +20,7 @@ int testMovieLevel(int index);
 // A fresh, empty folder for a test's files.
 std::string freshTempDir(const std::string& name);
 
+// The whole of a text file (empty when it cannot be read).
+std::string readFile(const std::string& path);
+
 } // namespace tandem::test

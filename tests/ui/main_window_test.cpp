@@ -2,12 +2,16 @@
 #define CATCH_CONFIG_RUNNER
 #include "support/test_media.h"
 #include "ui/main_window.h"
+#include "ui/model_words_dialog.h"
 #include "ui/playback.h"
 #include "ui/timeline_view.h"
 #include "ui/viewer.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
 #include <QPushButton>
 #include <QTest>
 
@@ -91,6 +95,20 @@ TEST_CASE("unreadable media is refused and the project stays empty") {
     CHECK(error.contains(QStringLiteral("bad.mp4")));
     CHECK(w.project().assets().isEmpty());
     CHECK(w.project().sequence().tracks[0].clips.isEmpty());
+}
+
+TEST_CASE("the model's known prompt words are listed, and a typed prompt's unknown words are named") {
+    ui::ModelWordsDialog dialog(QStringLiteral(TANDEM_DEMO_MODEL_DIR));
+    CHECK_FALSE(dialog.wordList()->findItems(QStringLiteral("bounces"), Qt::MatchExactly).isEmpty());
+    QTest::keyClicks(dialog.promptEdit(), QStringLiteral("a red dragon bounces <S>zorp<E>"));
+    CHECK(dialog.verdictLabel()->text().contains(QStringLiteral("dragon")));
+    CHECK_FALSE(dialog.verdictLabel()->text().contains(QStringLiteral("zorp"))); // dialogue is speech, not scenery
+    dialog.promptEdit()->setText(QStringLiteral("a red circle bounces"));
+    CHECK(dialog.verdictLabel()->text().contains(QStringLiteral("Every word")));
+
+    ui::ModelWordsDialog none(QStringLiteral("/nonexistent/model"));
+    CHECK_FALSE(none.promptEdit()->isEnabled());
+    CHECK(none.wordList()->count() == 0);
 }
 
 int main(int argc, char** argv) {

@@ -1,0 +1,682 @@
+#include "app/eval.h"
+
+#include "app/cli_args.h"
+#include "model/engine.h"
+#include "model/model_folder.h"
+#include "model/training.h"
+#include "model/world/world.h"
+#include "render/adherence.h"
+#include "render/sync_metrics.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+namespace tandem::app {
+
+const char* kEvalUsage = R"(usage: tandem-cli eval [--model DIR] [--seeds A-B] [--tasks LIST] [--json FILE] [--markdown FILE] [options]
+
+Measures the model on held-out world seeds (below 2^32; training uses seeds from 2^32 up): for each seed it
+renders the true clip, runs every task on it and measures the outputs — impact sync, lip sync, prompt
+adherence, what each task must keep, and drift over 4 chained extensions. Prints a Markdown report.
+  --model DIR        model folder (default: the shipped demo model)
+  --untrained        random weights (checks the pipeline; the quality figures are meaningless)
+  --seeds A-B        world seeds, inclusive (default 1000-1009)
+  --tasks LIST       comma-separated: generate,image,inpaint,retake,extend,restyle,foley,dub (default all)
+  --ground-truth     measure the true clips instead of model outputs: the ceiling of every metric
+  --json FILE        also write the figures as JSON
+  --markdown FILE    also write the report as Markdown
+  --seconds S        shot length (default 2)
+  --steps K          sampler steps (default 20)
+  --extend-seconds S seconds added by each of the 4 extensions (default 1)
+  --device D, --threads N   as for the task commands
+  --check            exit with status 1 when a target is missed
+  --quiet            no progress lines
+)";
+
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+const std::vector<std::string> kAllTasks = {"generate", "image", "inpaint", "retake", "extend", "restyle", "foley", "dub"};
+
+// Thresholds of the evaluation (the issue's targets and the tolerances of the keep checks).
+constexpr double kSyncTargetFrames = 1.0;
+constexpr double kLipLagTargetFrames = 1.0;
+constexpr double kLipCorrelationTarget = 0.6;
+constexpr double kAdherenceTarget = 0.9;
+constexpr double kDriftTarget = 2.0;        // 0–255 units, backdrop colour after 4 extensions
+constexpr double kTrackKeptPixels = 4.0;    // restyle keeps motion: mean centre distance at most this
+constexpr int kMaskMargin = 4;              // inpaint: pixels added around the region the object moves through
+// Lip lags are searched within ±kMaxLagFrames, at most an eighth of the clip (longer lags leave too little
+// overlap for a correlation to mean anything).
+constexpr int kMaxLagFrames = 8;
+
+double median(std::vector<double> v) {
+    if (v.empty()) return NAN;
+    std::sort(v.begin(), v.end());
+    const size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return NAN;
+    std::sort(v.begin(), v.end());
+    const double pos = p * double(v.size() - 1);
+    const size_t lo = size_t(pos), hi = std::min(v.size() - 1, lo + 1);
+    return v[lo] + (pos - double(lo)) * (v[hi] - v[lo]);
+}
+
+json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+// ---- What a task produced, as plain media ------------------------------------------------------------
+
+struct Media {
+    int width = 0, height = 0;
+    double fps = 0;
+    int64_t frames = 0;
+    std::vector<uint8_t> rgb;
+    int sampleRate = 0;
+    std::vector<float> audio;
+    const uint8_t* frame(int64_t f) const { return rgb.data() + size_t(f) * width * height * 3; }
+};
+
+Media fromShot(const model::Shot& s) { return {s.width, s.height, s.fps, s.frames, s.rgb, s.sample_rate, s.audio}; }
+
+model::Shot toShot(const Media& m, bool video, bool audio) {
+    model::Shot s;
+    s.width = m.width;
+    s.height = m.height;
+    s.fps = m.fps;
+    s.sample_rate = m.sampleRate;
+    if (video) {
+        s.frames = m.frames;
+        s.rgb = m.rgb;
+    }
+    if (audio) s.audio = m.audio;
+    return s;
+}
+
+// ---- Per-task tallies ------------------------------------------------------------------------------------
+
+struct Tally {
+    int clips = 0;
+    std::vector<std::string> errors;
+    double generationSeconds = 0;
+    // impact sync
+    std::vector<double> syncOffsets;
+    int videoEvents = 0;
+    // lip sync
+    int lipClips = 0, lipNoFace = 0, lipNoEstimate = 0;
+    std::vector<double> lipLags, lipCorrelations;
+    // adherence
+    int objects = 0, colourOk = 0, shapeOk = 0, motionOk = 0, allOk = 0, ambiguous = 0;
+    // keeps: named checks, each passed or not
+    std::map<std::string, std::pair<int, int>> keeps; // name → (passed, checked)
+    // task-specific figures
+    std::map<std::string, std::vector<double>> figures;
+
+    void keep(const std::string& name, bool ok) {
+        keeps[name].second++;
+        if (ok) keeps[name].first++;
+    }
+};
+
+render::ObjectDescription describe(const world::ObjectSpec& o) {
+    render::ObjectDescription d;
+    const auto& c = world::palette()[size_t(o.colour)];
+    d.rgb[0] = c.r, d.rgb[1] = c.g, d.rgb[2] = c.b;
+    d.shape = o.shape == world::Shape::Circle ? render::ShapeKind::Circle
+              : o.shape == world::Shape::Square ? render::ShapeKind::Square
+                                                 : render::ShapeKind::Triangle;
+    d.motion = o.motion == world::Motion::Bounce ? render::MotionKind::Bounce
+               : o.motion == world::Motion::Fall ? render::MotionKind::Fall
+                                                 : render::MotionKind::Slide;
+    return d;
+}
+
+void measureSync(Tally& t, const Media& m, const std::vector<world::ObjectSpec>& objects) {
+    std::vector<int64_t> events;
+    for (const auto& o : objects) {
+        const auto d = describe(o);
+        const auto track = render::trackColour(m.rgb.data(), m.frames, m.width, m.height, d.rgb);
+        for (int64_t f : render::motionImpactFrames(track)) events.push_back(f);
+    }
+    const render::EventSync s = render::matchEvents(events, render::audioOnsets(m.audio, m.sampleRate), m.fps);
+    t.videoEvents += int(events.size());
+    for (double d : s.offsetsFrames) t.syncOffsets.push_back(std::abs(d));
+}
+
+// `voice`: the voice's own envelope when the evaluation knows it (a given voice line); otherwise the speech
+// band of the mixed soundtrack stands in for it.
+void measureLips(Tally& t, const Media& m, const std::vector<float>& voice = {}) {
+    ++t.lipClips;
+    const auto mouth = render::mouthOpennessPerFrame(m.rgb.data(), m.frames, m.width, m.height);
+    if (mouth.empty()) {
+        ++t.lipNoFace;
+        return;
+    }
+    const auto envelope = voice.empty() ? render::speechBandEnvelopePerFrame(m.audio, m.sampleRate, m.fps, m.frames) : voice;
+    const int maxLag = std::clamp(int(m.frames / 8), 1, kMaxLagFrames);
+    const auto est = render::bestLag(mouth, envelope, maxLag);
+    if (!est) {
+        ++t.lipNoEstimate;
+        return;
+    }
+    t.lipLags.push_back(std::abs(est->lag));
+    t.lipCorrelations.push_back(est->correlation);
+}
+
+// Objects that share their colour with another object of the scene are left out: the caption cannot tell
+// them apart, nor can a colour mask.
+void measureAdherence(Tally& t, const Media& m, const std::vector<world::ObjectSpec>& objects, const world::SceneSpec& scene) {
+    for (const auto& o : objects) {
+        if (std::count_if(scene.objects.begin(), scene.objects.end(), [&](auto& other) { return other.colour == o.colour; }) > 1) {
+            ++t.ambiguous;
+            continue;
+        }
+        const render::Adherence a = render::checkObject(m.rgb.data(), m.frames, m.width, m.height, describe(o));
+        ++t.objects;
+        t.colourOk += a.colour;
+        t.shapeOk += a.shape;
+        t.motionOk += a.motion;
+        t.allOk += a.all();
+    }
+}
+
+bool sameFrames(const Media& a, const Media& b, int64_t first, int64_t count) {
+    if (a.frames < first + count || b.frames < first + count) return false;
+    const size_t bytes = size_t(a.width) * a.height * 3;
+    return std::equal(a.frame(first), a.frame(first) + size_t(count) * bytes, b.frame(first));
+}
+
+bool sameSamples(const Media& a, const Media& b, int64_t first, int64_t count) {
+    if (int64_t(a.audio.size()) < first + count || int64_t(b.audio.size()) < first + count) return false;
+    return std::equal(a.audio.begin() + first, a.audio.begin() + first + count, b.audio.begin() + first);
+}
+
+// The backdrop's colour: the per-channel median of a frame (objects cover a minority of it).
+std::array<double, 3> backdrop(const Media& m, int64_t f) {
+    std::array<double, 3> out{};
+    const size_t n = size_t(m.width) * m.height;
+    for (int c = 0; c < 3; ++c) {
+        std::vector<uint8_t> v(n);
+        for (size_t i = 0; i < n; ++i) v[i] = m.frame(f)[i * 3 + c];
+        std::nth_element(v.begin(), v.begin() + long(n / 2), v.end());
+        out[size_t(c)] = v[n / 2];
+    }
+    return out;
+}
+
+double colourDistance(const std::array<double, 3>& a, const std::array<double, 3>& b) {
+    return std::max({std::abs(a[0] - b[0]), std::abs(a[1] - b[1]), std::abs(a[2] - b[2])});
+}
+
+double meanFrameDifference(const Media& m, int64_t a, int64_t b) {
+    const size_t n = size_t(m.width) * m.height * 3;
+    double sum = 0;
+    for (size_t i = 0; i < n; ++i) sum += std::abs(int(m.frame(a)[i]) - int(m.frame(b)[i]));
+    return sum / double(n);
+}
+
+// The box (with a margin) that every pixel of `rgb`'s colour falls in over the whole clip.
+struct Box {
+    int x0 = 0, y0 = 0, x1 = -1, y1 = -1;
+    bool empty() const { return x1 < x0 || y1 < y0; }
+};
+Box regionOf(const Media& m, const uint8_t rgb[3]) {
+    constexpr int kTolerance = 40;
+    Box b{m.width, m.height, -1, -1};
+    for (int64_t f = 0; f < m.frames; ++f)
+        for (int y = 0; y < m.height; ++y)
+            for (int x = 0; x < m.width; ++x) {
+                const uint8_t* p = m.frame(f) + (size_t(y) * m.width + x) * 3;
+                if (std::abs(p[0] - rgb[0]) <= kTolerance && std::abs(p[1] - rgb[1]) <= kTolerance && std::abs(p[2] - rgb[2]) <= kTolerance) {
+                    b.x0 = std::min(b.x0, x), b.y0 = std::min(b.y0, y), b.x1 = std::max(b.x1, x), b.y1 = std::max(b.y1, y);
+                }
+            }
+    if (b.empty()) return b;
+    return {std::max(0, b.x0 - kMaskMargin), std::max(0, b.y0 - kMaskMargin), std::min(m.width - 1, b.x1 + kMaskMargin),
+            std::min(m.height - 1, b.y1 + kMaskMargin)};
+}
+
+// Mean distance (pixels) between an object's centre in two clips, over frames where both show it; NaN
+// when they share fewer than half the frames.
+double trackDistance(const Media& a, const Media& b, const render::ObjectDescription& d) {
+    const auto ta = render::trackColour(a.rgb.data(), a.frames, a.width, a.height, d.rgb);
+    const auto tb = render::trackColour(b.rgb.data(), b.frames, b.width, b.height, d.rgb);
+    double sum = 0;
+    int n = 0;
+    for (size_t f = 0; f < std::min(ta.size(), tb.size()); ++f)
+        if (ta[f] && tb[f]) {
+            sum += std::hypot(ta[f]->first - tb[f]->first, ta[f]->second - tb[f]->second);
+            ++n;
+        }
+    return n * 2 >= int(std::min(ta.size(), tb.size())) && n > 0 ? sum / n : NAN;
+}
+
+// ---- The evaluation ---------------------------------------------------------------------------------
+
+struct Settings {
+    std::string modelDir;
+    bool untrained = false, groundTruth = false, quiet = false;
+    uint64_t firstSeed = 1000, lastSeed = 1009;
+    std::vector<std::string> tasks = kAllTasks;
+    double seconds = 2.0, extendSeconds = 1.0;
+    int steps = 20;
+    model::EngineOptions engine;
+};
+
+class Evaluation {
+public:
+    Evaluation(const Settings& s, model::Engine* engine, const model::ModelConfig& cfg) : s_(s), engine_(engine), cfg_(cfg), tb_(cfg.timeBase()) {}
+
+    void runSeed(uint64_t seed) {
+        const int64_t frames = tb_.framesForVideoLatentSteps(tb_.videoLatentStepsForSeconds(s_.seconds));
+        scene_ = world::randomScene(seed, cfg_.video.width, cfg_.video.height, cfg_.video.fps, cfg_.audio.sample_rate,
+                                    double(frames) / cfg_.video.fps);
+        truth_ = renderScene(scene_, seed, frames);
+        truthVoice_ = voice_;
+        seed_ = seed;
+        for (const auto& task : s_.tasks) {
+            Tally& t = tallies_[task];
+            try {
+                const auto started = std::chrono::steady_clock::now();
+                runTask(task, t);
+                t.generationSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            } catch (const std::exception& e) {
+                t.errors.push_back("seed " + std::to_string(seed) + ": " + e.what());
+            }
+            if (!s_.quiet) std::fprintf(stderr, "seed %llu %-8s done\n", (unsigned long long)seed, task.c_str());
+        }
+    }
+
+    json report() const;
+    std::string markdown(const json& j) const;
+
+private:
+    Media renderScene(const world::SceneSpec& scene, uint64_t seed, int64_t frames) {
+        world::Clip clip = world::render(scene, seed);
+        voice_ = clip.speechEnvelope;
+        Media m{clip.scene.width, clip.scene.height, clip.scene.fps, frames, std::move(clip.rgb), clip.scene.sampleRate, std::move(clip.audio)};
+        const size_t frameBytes = size_t(m.width) * m.height * 3;
+        const int64_t have = int64_t(m.rgb.size() / frameBytes);
+        m.rgb.resize(size_t(frames) * frameBytes);
+        for (int64_t f = have; f < frames; ++f) std::copy_n(m.frame(have - 1), frameBytes, m.rgb.begin() + long(f * frameBytes));
+        m.audio.resize(size_t(tb_.samplesForFrames(frames)), 0.f);
+        return m;
+    }
+
+    model::ShotRequest request(model::Task task, const std::string& prompt) const {
+        model::ShotRequest r;
+        r.task = task;
+        r.prompt = prompt;
+        r.seed = seed_;
+        r.steps = s_.steps;
+        r.seconds = double(truth_.frames) / truth_.fps;
+        return r;
+    }
+
+    model::Shot generate(const model::ShotRequest& r) { return engine_->generate(r); }
+
+    void runTask(const std::string& task, Tally& t) {
+        ++t.clips;
+        const std::string caption = world::caption(scene_);
+        const bool gt = s_.groundTruth;
+        if (task == "generate" || task == "image") {
+            auto r = request(task == "image" ? model::Task::Image : model::Task::Generate, caption);
+            if (task == "image") {
+                r.source = toShot(truth_, true, false);
+                r.source.frames = 1;
+                r.source.rgb.resize(size_t(truth_.width) * truth_.height * 3);
+            }
+            const Media out = gt ? truth_ : fromShot(generate(r));
+            if (task == "image") t.keep("first frame", sameFrames(out, truth_, 0, 1));
+            measureSync(t, out, scene_.objects);
+            if (scene_.speaker) measureLips(t, out);
+            measureAdherence(t, out, scene_.objects, scene_);
+        } else if (task == "inpaint") {
+            const auto d = describe(scene_.objects[0]);
+            const Box box = regionOf(truth_, d.rgb);
+            if (box.empty()) throw std::runtime_error("the first object is never visible");
+            auto r = request(model::Task::Inpaint, caption);
+            r.source = toShot(truth_, true, true);
+            r.regenerate_audio = false;
+            r.paint_mask.assign(size_t(truth_.frames) * truth_.width * truth_.height, 0);
+            for (int64_t f = 0; f < truth_.frames; ++f)
+                for (int y = box.y0; y <= box.y1; ++y)
+                    std::fill_n(r.paint_mask.begin() + long((f * truth_.height + y) * truth_.width + box.x0), box.x1 - box.x0 + 1, 1);
+            const Media out = gt ? truth_ : fromShot(generate(r));
+            size_t changedOutside = 0;
+            for (size_t i = 0; i < r.paint_mask.size(); ++i)
+                if (!r.paint_mask[i] && !std::equal(out.rgb.begin() + long(i * 3), out.rgb.begin() + long(i * 3 + 3), truth_.rgb.begin() + long(i * 3)))
+                    ++changedOutside;
+            t.keep("pixels outside the mask", changedOutside == 0);
+            t.keep("audio", out.audio == truth_.audio);
+            t.figures["mask_area_fraction"].push_back(double((box.x1 - box.x0 + 1) * (box.y1 - box.y0 + 1)) / (truth_.width * truth_.height));
+            measureAdherence(t, out, {scene_.objects[0]}, scene_);
+            measureSync(t, out, {scene_.objects[0]});
+        } else if (task == "retake") {
+            auto r = request(model::Task::Retake, caption);
+            r.source = toShot(truth_, true, true);
+            const double length = double(truth_.frames) / truth_.fps;
+            r.window_start = length / 3;
+            r.window_end = 2 * length / 3;
+            const Media out = gt ? truth_ : fromShot(generate(r));
+            const int64_t f0 = tb_.frameForSeconds(r.window_start), f1 = tb_.frameForSeconds(r.window_end);
+            const int64_t s0 = tb_.sampleForSeconds(r.window_start), s1 = tb_.sampleForSeconds(r.window_end);
+            t.keep("frames outside the window", sameFrames(out, truth_, 0, f0) && sameFrames(out, truth_, f1, truth_.frames - f1));
+            t.keep("samples outside the window",
+                   sameSamples(out, truth_, 0, s0) && sameSamples(out, truth_, s1, int64_t(truth_.audio.size()) - s1));
+            measureSync(t, out, scene_.objects);
+            measureAdherence(t, out, scene_.objects, scene_);
+        } else if (task == "extend") {
+            runExtension(t, caption);
+        } else if (task == "restyle") {
+            world::SceneSpec restyled = scene_;
+            const int n = int(world::palette().size());
+            do restyled.background = (restyled.background + 1) % n;
+            while (std::any_of(restyled.objects.begin(), restyled.objects.end(), [&](auto& o) { return o.colour == restyled.background; }));
+            const Media target = renderScene(restyled, seed_, truth_.frames); // what the new backdrop looks like
+            auto r = request(model::Task::Restyle, world::caption(restyled));
+            r.source = toShot(truth_, true, true);
+            const Media out = gt ? target : fromShot(generate(r));
+            t.keep("audio", out.audio == truth_.audio);
+            for (const auto& o : scene_.objects) {
+                const double dist = trackDistance(out, truth_, describe(o));
+                t.figures["track_distance_px"].push_back(dist);
+                t.keep("motion", std::isfinite(dist) && dist <= kTrackKeptPixels);
+            }
+            const auto now = backdrop(out, out.frames / 2);
+            t.keep("backdrop moved to the new colour",
+                   colourDistance(now, backdrop(target, 0)) < colourDistance(now, backdrop(truth_, 0)));
+        } else if (task == "foley") {
+            auto r = request(model::Task::Foley, caption);
+            r.source = toShot(truth_, true, false);
+            const Media out = gt ? truth_ : fromShot(generate(r));
+            t.keep("picture", out.rgb == truth_.rgb);
+            measureSync(t, out, scene_.objects);
+            if (scene_.speaker) measureLips(t, out);
+        } else if (task == "dub") {
+            if (!scene_.speaker) { // nothing to dub: not counted
+                --t.clips;
+                return;
+            }
+            auto r = request(model::Task::Dub, caption);
+            r.source = toShot(truth_, false, true);
+            const Media out = gt ? truth_ : fromShot(generate(r));
+            t.keep("audio", sameSamples(out, truth_, 0, int64_t(truth_.audio.size())));
+            measureLips(t, out, truthVoice_); // the voice line given is known on its own
+            measureSync(t, out, scene_.objects);
+        } else {
+            throw std::invalid_argument("unknown task " + task);
+        }
+    }
+
+    // Four chained extensions; each must keep what it was given, and the backdrop must not drift.
+    void runExtension(Tally& t, const std::string& caption) {
+        constexpr int kExtensions = 4;
+        const int64_t added = tb_.framesForVideoLatentSteps(tb_.videoLatentStepsForSeconds(s_.extendSeconds));
+        Media out;
+        std::vector<int64_t> boundaries;
+        if (s_.groundTruth) {
+            world::SceneSpec longer = scene_;
+            const int64_t frames = truth_.frames + kExtensions * added;
+            longer.seconds = double(frames) / cfg_.video.fps;
+            out = renderScene(longer, seed_, frames);
+            for (int k = 0; k < kExtensions; ++k) boundaries.push_back(truth_.frames + k * added);
+        } else {
+            model::Shot current = toShot(truth_, true, true);
+            for (int k = 0; k < kExtensions; ++k) {
+                auto r = request(model::Task::Extend, caption);
+                r.seconds = s_.extendSeconds;
+                r.source = current;
+                model::Shot next = generate(r);
+                const Media before = fromShot(current), after = fromShot(next);
+                t.keep("given frames and samples", sameFrames(after, before, 0, before.frames) &&
+                                                      sameSamples(after, before, 0, int64_t(before.audio.size())));
+                boundaries.push_back(current.frames);
+                current = std::move(next);
+            }
+            out = fromShot(current);
+        }
+        // A boundary's jump against the true clip's typical change from one frame to the next.
+        double typical = 0;
+        for (int64_t f = 1; f < truth_.frames; ++f) typical += meanFrameDifference(truth_, f - 1, f);
+        typical /= double(std::max<int64_t>(1, truth_.frames - 1));
+        for (int64_t b : boundaries) {
+            if (b >= out.frames) continue;
+            t.figures["boundary_jump"].push_back(meanFrameDifference(out, b - 1, b));
+            t.figures["typical_frame_change"].push_back(typical);
+        }
+        t.figures["backdrop_drift"].push_back(colourDistance(backdrop(out, out.frames - 1), backdrop(truth_, truth_.frames - 1)));
+        measureAdherence(t, out, scene_.objects, scene_);
+    }
+
+    Settings s_;
+    model::Engine* engine_;
+    model::ModelConfig cfg_;
+    model::TimeBase tb_;
+    world::SceneSpec scene_;
+    Media truth_;
+    std::vector<float> voice_;      // the last rendered clip's voice envelope (per frame)
+    std::vector<float> truthVoice_; // the true clip's
+    uint64_t seed_ = 0;
+
+public:
+    std::map<std::string, Tally> tallies_;
+};
+
+json Evaluation::report() const {
+    json tasks = json::object();
+    json targets = json::array();
+    for (const auto& name : s_.tasks) {
+        const auto it = tallies_.find(name);
+        if (it == tallies_.end()) continue;
+        const Tally& t = it->second;
+        json j{{"clips", t.clips}, {"errors", t.errors}, {"seconds_per_clip", t.clips ? t.generationSeconds / t.clips : 0.0}};
+        if (t.videoEvents > 0)
+            j["impact_sync"] = {{"video_events", t.videoEvents}, {"matched", t.syncOffsets.size()},
+                                {"median_abs_frames", number(median(t.syncOffsets))}, {"p90_abs_frames", number(percentile(t.syncOffsets, 0.9))}};
+        if (t.lipClips > 0) {
+            int within = 0;
+            for (double l : t.lipLags) within += l <= kLipLagTargetFrames;
+            j["lip_sync"] = {{"clips", t.lipClips}, {"no_face", t.lipNoFace}, {"no_estimate", t.lipNoEstimate},
+                             {"median_abs_lag_frames", number(median(t.lipLags))}, {"median_correlation", number(median(t.lipCorrelations))},
+                             {"within_1_frame", double(within) / t.lipClips}};
+        }
+        if (t.objects > 0)
+            j["adherence"] = {{"objects", t.objects}, {"ambiguous_left_out", t.ambiguous}, {"colour", double(t.colourOk) / t.objects}, {"shape", double(t.shapeOk) / t.objects},
+                              {"motion", double(t.motionOk) / t.objects}, {"all", double(t.allOk) / t.objects}};
+        for (const auto& [k, v] : t.keeps) j["keeps"][k] = {{"passed", v.first}, {"checked", v.second}};
+        for (const auto& [k, v] : t.figures) j["figures"][k] = {{"median", number(median(v))}, {"max", number(v.empty() ? NAN : *std::max_element(v.begin(), v.end()))}};
+        tasks[name] = j;
+    }
+    auto target = [&](const std::string& what, const json& value, const std::string& goal, bool met) {
+        targets.push_back({{"metric", what}, {"value", value}, {"target", goal}, {"met", met}});
+    };
+    auto at = [&](const char* task) -> const Tally* {
+        auto it = tallies_.find(task);
+        return it == tallies_.end() ? nullptr : &it->second;
+    };
+    for (const char* task : {"generate", "foley"})
+        if (const Tally* t = at(task); t && t->videoEvents > 0) {
+            const double m = median(t->syncOffsets);
+            target(std::string(task) + ": impact sync median (frames)", number(m), "≤ 1", std::isfinite(m) && m <= kSyncTargetFrames);
+        }
+    for (const char* task : {"generate", "dub"})
+        if (const Tally* t = at(task); t && t->lipClips > 0) {
+            const double lag = median(t->lipLags), corr = median(t->lipCorrelations);
+            const bool estimated = int(t->lipLags.size()) == t->lipClips;
+            target(std::string(task) + ": lip lag median (frames)", number(lag), "≤ 1", estimated && lag <= kLipLagTargetFrames);
+            target(std::string(task) + ": lip correlation median", number(corr), "≥ 0.6", estimated && corr >= kLipCorrelationTarget);
+        }
+    if (const Tally* t = at("generate"); t && t->objects > 0) {
+        const double a = double(t->allOk) / t->objects;
+        target("generate: adherence (colour, shape and motion all right)", a, "≥ 0.9", a >= kAdherenceTarget);
+    }
+    if (const Tally* t = at("inpaint"); t && t->keeps.count("pixels outside the mask")) {
+        const auto [passed, checked] = t->keeps.at("pixels outside the mask");
+        target("inpaint: clips with every pixel outside the mask unchanged", json(std::to_string(passed) + "/" + std::to_string(checked)),
+               "all", passed == checked);
+    }
+    if (const Tally* t = at("extend"); t && t->figures.count("backdrop_drift")) {
+        const auto& v = t->figures.at("backdrop_drift");
+        const double worst = *std::max_element(v.begin(), v.end());
+        target("extend: backdrop drift after 4 extensions, worst clip (/255)", worst, "≤ 2", worst <= kDriftTarget);
+    }
+    return json{{"model", s_.groundTruth ? "ground truth" : s_.untrained ? "untrained" : s_.modelDir},
+                {"ground_truth", s_.groundTruth},
+                {"seeds", {s_.firstSeed, s_.lastSeed}},
+                {"seconds", s_.seconds},
+                {"steps", s_.steps},
+                {"tasks", tasks},
+                {"targets", targets}};
+}
+
+std::string fmt(const json& v, int decimals = 2) {
+    if (v.is_null()) return "—";
+    if (v.is_number_float()) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.*f", decimals, v.get<double>());
+        return buf;
+    }
+    if (v.is_string()) return v.get<std::string>();
+    return v.dump();
+}
+
+std::string Evaluation::markdown(const json& j) const {
+    std::ostringstream md;
+    md << "# Tandem evaluation\n\n";
+    md << "Model: " << j["model"].get<std::string>() << " · seeds " << j["seeds"][0] << "–" << j["seeds"][1] << " · "
+       << fmt(j["seconds"], 1) << " s shots · " << j["steps"] << " steps\n\n";
+    md << "## Targets\n\n| metric | value | target | met |\n|---|---|---|---|\n";
+    for (const auto& t : j["targets"]) md << "| " << fmt(t["metric"]) << " | " << fmt(t["value"]) << " | " << fmt(t["target"]) << " | " << (t["met"].get<bool>() ? "yes" : "**no**") << " |\n";
+    md << "\n## Per task\n\n| task | clips | impact sync median / p90 (frames), matched/events | lip lag median, correlation median (clips) | adherence colour / shape / motion / all | keeps | other |\n|---|---|---|---|---|---|---|\n";
+    for (const auto& [name, t] : j["tasks"].items()) {
+        md << "| " << name << " | " << t["clips"] << " | ";
+        if (t.contains("impact_sync")) {
+            const auto& s = t["impact_sync"];
+            md << fmt(s["median_abs_frames"]) << " / " << fmt(s["p90_abs_frames"]) << ", " << s["matched"] << "/" << s["video_events"];
+        }
+        md << " | ";
+        if (t.contains("lip_sync")) {
+            const auto& l = t["lip_sync"];
+            md << fmt(l["median_abs_lag_frames"], 1) << ", " << fmt(l["median_correlation"]) << " (" << l["clips"] << "; no face "
+               << l["no_face"] << ", no estimate " << l["no_estimate"] << ")";
+        }
+        md << " | ";
+        if (t.contains("adherence")) {
+            const auto& a = t["adherence"];
+            md << fmt(a["colour"]) << " / " << fmt(a["shape"]) << " / " << fmt(a["motion"]) << " / " << fmt(a["all"]);
+        }
+        md << " | ";
+        if (t.contains("keeps"))
+            for (const auto& [k, v] : t["keeps"].items()) md << k << " " << v["passed"] << "/" << v["checked"] << "; ";
+        md << " | ";
+        if (t.contains("figures"))
+            for (const auto& [k, v] : t["figures"].items()) md << k << " median " << fmt(v["median"]) << " max " << fmt(v["max"]) << "; ";
+        md << " |\n";
+    }
+    bool anyErrors = false;
+    for (const auto& [name, t] : j["tasks"].items())
+        for (const auto& e : t["errors"]) {
+            if (!anyErrors) md << "\n## Errors\n\n";
+            anyErrors = true;
+            md << "- " << name << ", " << e.get<std::string>() << "\n";
+        }
+    return md.str();
+}
+
+void writeAtomically(const std::string& path, const std::string& text) {
+    const std::string tmp = path + ".part";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << text;
+        out.flush();
+        if (!out) throw std::runtime_error(path + ": cannot be written");
+    }
+    fs::rename(tmp, path);
+}
+
+std::vector<std::string> splitTasks(const std::string& text) {
+    std::vector<std::string> out;
+    std::stringstream ss(text);
+    std::string item;
+    while (std::getline(ss, item, ','))
+        if (!item.empty()) {
+            if (std::find(kAllTasks.begin(), kAllTasks.end(), item) == kAllTasks.end())
+                throw UsageError("--tasks: unknown task '" + item + "' (generate, image, inpaint, retake, extend, restyle, foley, dub)");
+            out.push_back(item);
+        }
+    if (out.empty()) throw UsageError("--tasks names no task");
+    return out;
+}
+
+} // namespace
+
+int runEval(const std::vector<std::string>& words, const std::string& programDir) {
+    Args args(words, "eval",
+              {"model", "seeds", "tasks", "json", "markdown", "seconds", "steps", "extend-seconds", "device", "threads"},
+              {"untrained", "ground-truth", "check", "quiet"});
+    if (!args.positional().empty()) throw UsageError("eval takes no positional arguments");
+    Settings s;
+    s.untrained = args.has("untrained");
+    s.groundTruth = args.has("ground-truth");
+    s.quiet = args.has("quiet");
+    if (args.has("seeds")) {
+        const std::string text = args.text("seeds");
+        unsigned long long a = 0, b = 0;
+        char dash = 0, extra = 0;
+        std::istringstream in(text);
+        if (!(in >> a)) throw UsageError("--seeds must be A-B or A, got '" + text + "'");
+        b = a;
+        if (in >> dash && (dash != '-' || !(in >> b) || in >> extra)) throw UsageError("--seeds must be A-B or A, got '" + text + "'");
+        if (b < a) throw UsageError("--seeds: the last seed is before the first");
+        if (b >= model::kFirstTrainingSeed) throw UsageError("--seeds: seeds from 4294967296 (2^32) up are the training set; use lower ones");
+        s.firstSeed = a;
+        s.lastSeed = b;
+    }
+    if (args.has("tasks")) s.tasks = splitTasks(args.text("tasks"));
+    s.seconds = args.number("seconds", 2.0, 0.25, 30.0);
+    s.extendSeconds = args.number("extend-seconds", 1.0, 0.25, 10.0);
+    s.steps = int(args.integer("steps", 20, 1, 1000));
+    s.engine.device = args.text("device", "auto");
+    s.engine.threads = int(args.integer("threads", 0, 0, 1024));
+    if (s.untrained && args.has("model")) throw UsageError("--untrained and --model exclude each other");
+
+    std::unique_ptr<model::Engine> engine;
+    model::ModelConfig cfg;
+    if (!s.untrained) {
+        s.modelDir = args.text("model", model::defaultModelDir(programDir));
+        // The ground truth needs only the model's geometry; without a model it is the default one.
+        if (s.modelDir.empty() && !s.groundTruth)
+            throw std::runtime_error("no model: the demo model is not installed and no --model was given");
+        if (!s.modelDir.empty()) cfg = model::readModelFolder(s.modelDir).config;
+    }
+    if (!s.groundTruth) engine = s.untrained ? model::Engine::createUntrained(cfg, s.engine) : model::Engine::load(s.modelDir, s.engine);
+
+    Evaluation eval(s, engine.get(), cfg);
+    for (uint64_t seed = s.firstSeed; seed <= s.lastSeed; ++seed) eval.runSeed(seed);
+    const json report = eval.report();
+    const std::string md = eval.markdown(report);
+    std::cout << md;
+    if (args.has("json")) writeAtomically(args.text("json"), report.dump(2) + "\n");
+    if (args.has("markdown")) writeAtomically(args.text("markdown"), md);
+    if (args.has("check"))
+        for (const auto& t : report["targets"])
+            if (!t["met"].get<bool>()) return 1;
+    return 0;
+}
+
+} // namespace tandem::app

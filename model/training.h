@@ -1,0 +1,83 @@
+// Design note: how a Tandem model is trained on the procedural world (model/world). Three stages, each a
+// plain loop over clips rendered on the fly from seeds no evaluation uses (kFirstTrainingSeed and up):
+//   video_vae — pixels → latent → pixels (L1, objects weighted above the flat backdrop);
+//   audio_vae — waveform → latent → waveform (L1 + multi-resolution STFT magnitudes);
+//   dit       — the MMDiT and text encoder learn rectified-flow velocities with a random *task mask* per
+//               clip (generate, image, inpaint, retake, extend, foley, dub; restyle trains as generate),
+//               so one network does every editing task. Latents come from a replay pool: each step encodes
+//               one fresh clip into the pool and trains on a batch drawn from it, which bounds the cost of
+//               the frozen VAE encoders without training on a fixed set.
+// After a VAE stage its latents are rescaled to unit RMS per channel (the VAE's latent_scale buffers), so
+// the diffusion stage sees latents of the scale its noise has.
+// Resume: every checkpoint writes the model folder, the optimiser state and state.json (stage, step); a
+// run with the same output folder continues where it stopped. Losses are appended to loss.csv.
+#pragma once
+
+#include "model/config.h"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace tandem::model {
+
+// World seeds at or above this are the training set; evaluation uses seeds below it.
+inline constexpr uint64_t kFirstTrainingSeed = 1ull << 32;
+
+struct StageRecipe {
+    std::string name; // video_vae | audio_vae | dit
+    int steps = 0;
+    double learning_rate = 1e-3;
+    int batch = 2;
+    double clip_seconds = 2.0;
+    int warmup_steps = 50;
+    int pool_size = 256; // dit: clips kept as latents
+};
+
+// A recipe file (resources/recipes/*.json): the model's sizes and the stages.
+struct Recipe {
+    ModelConfig config;
+    uint64_t seed = 1;
+    int log_every = 10;
+    int checkpoint_every = 200;
+    std::vector<StageRecipe> stages;
+
+    static Recipe fromJson(const std::string& text); // throws std::invalid_argument naming the field
+};
+
+struct TrainOptions {
+    std::string out_dir;
+    std::string device = "auto";
+    int threads = 0;
+    double max_minutes = 0;  // stop (with a checkpoint) after this much wall time; 0 = run to the end
+    std::string only_stage;  // train just this stage (others are skipped)
+    const bool* stop = nullptr; // set by a signal handler: checkpoint and return at the next step
+};
+
+struct LossRow {
+    std::string stage;
+    int step = 0;
+    double loss = 0;
+    std::map<std::string, double> parts;
+    double seconds = 0; // wall time since this run started
+};
+
+struct TrainResult {
+    bool finished = false; // every stage reached its step count
+    std::string stopped_in; // the stage a time limit or a stop request interrupted
+    int stopped_at = 0;
+};
+
+// Runs (or resumes) the recipe. `onLog` sees each logged row after it is appended to loss.csv.
+TrainResult train(const Recipe& recipe, const TrainOptions& options, const std::function<void(const LossRow&)>& onLog = {});
+
+// Writes the checkpoint of a training folder as a model folder with weights stored in fp16.
+void exportModel(const std::string& trainingDir, const std::string& modelDir);
+
+// Paths inside a training folder.
+std::string trainingCheckpointDir(const std::string& trainingDir);
+std::string trainingLossCsv(const std::string& trainingDir);
+
+} // namespace tandem::model

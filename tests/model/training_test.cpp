@@ -1,0 +1,157 @@
+// The trainer on a tiny model: each stage lowers its loss, a stopped run resumes where it stopped, the
+// VAE latents come out at unit scale, and an exported model loads and generates.
+#include "model/checkpoint.h"
+#include "model/engine.h"
+#include "model/tandem_model.h"
+#include "model/world/world.h"
+#include "model/model_folder.h"
+#include "model/training.h"
+#include "support/tiny_model.h"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <unistd.h>
+
+using namespace tandem;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string freshDir(const std::string& name) {
+    const fs::path dir = fs::temp_directory_path() / ("tandem-training-test-" + std::to_string(getpid())) / name;
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    return dir.string();
+}
+
+model::Recipe tinyRecipe(int steps) {
+    model::Recipe r;
+    r.config = test::tinyModelConfig();
+    r.log_every = 5;
+    r.checkpoint_every = 10;
+    r.stages = {{"video_vae", steps, 3e-3, 2, 0.5, 5, 8}, {"audio_vae", steps, 3e-3, 2, 0.5, 5, 8}, {"dit", steps, 2e-3, 4, 1.0, 5, 16}};
+    return r;
+}
+
+struct Logged {
+    std::map<std::string, std::vector<double>> losses;
+    std::map<std::string, std::vector<int>> steps;
+};
+
+} // namespace
+
+TEST_CASE("a short training run lowers the loss of every stage and leaves a loadable model") {
+    const std::string out = freshDir("short");
+    model::TrainOptions o;
+    o.out_dir = out;
+    o.device = "cpu";
+    o.threads = 1;
+    Logged log;
+    const auto result = model::train(tinyRecipe(60), o, [&](const model::LossRow& row) {
+        log.losses[row.stage].push_back(row.loss);
+        REQUIRE(std::isfinite(row.loss));
+    });
+    REQUIRE(result.finished);
+    for (const char* stage : {"video_vae", "audio_vae", "dit"}) {
+        const auto& l = log.losses[stage];
+        REQUIRE(l.size() == 12);
+        const double first = (l[0] + l[1]) / 2, last = (l[10] + l[11]) / 2;
+        INFO(stage << ": first " << first << " last " << last);
+        CHECK(last < 0.85 * first);
+    }
+    std::ifstream csv(model::trainingLossCsv(out));
+    std::string header;
+    std::getline(csv, header);
+    CHECK(header == "stage,step,seconds,loss,parts");
+
+    // Exported with fp16 weights, it loads as a model folder and generates.
+    const std::string exported = freshDir("exported");
+    model::exportModel(out, exported);
+    CHECK(fs::file_size(fs::path(exported) / model::kWeightsFile) < fs::file_size(fs::path(model::trainingCheckpointDir(out)) / model::kWeightsFile) * 0.6);
+    auto engine = model::Engine::load(exported, {"cpu", 1, false});
+    CHECK(engine->tokenizer().knownWords().count("bounces") == 1); // the world's vocabulary ships with it
+    model::ShotRequest r;
+    r.prompt = "a small red rubber circle bounces in front of a blue wall";
+    r.seconds = 0.5;
+    r.steps = 2;
+    const model::Shot shot = engine->generate(r);
+    CHECK(shot.frames == 8);
+    CHECK(shot.rgb.size() == size_t(8 * 32 * 32 * 3));
+}
+
+TEST_CASE("a stopped run resumes at its checkpoint instead of starting over") {
+    const std::string out = freshDir("resume");
+    model::Recipe recipe = tinyRecipe(20);
+    recipe.stages.resize(1);
+    bool stop = false;
+    model::TrainOptions o;
+    o.out_dir = out;
+    o.device = "cpu";
+    o.threads = 1;
+    o.stop = &stop;
+    std::vector<int> steps;
+    auto onLog = [&](const model::LossRow& row) {
+        steps.push_back(row.step);
+        if (row.step == 10) stop = true;
+    };
+    auto result = model::train(recipe, o, onLog);
+    CHECK_FALSE(result.finished);
+    CHECK(result.stopped_in == "video_vae");
+    CHECK(result.stopped_at == 10); // the stop is seen before the next step begins
+    CHECK(fs::exists(fs::path(out) / "state.json"));
+    CHECK(fs::exists(fs::path(out) / "optimizer.pt"));
+
+    stop = false;
+    result = model::train(recipe, o, onLog);
+    CHECK(result.finished);
+    CHECK(steps == std::vector<int>{5, 10, 15, 20});
+
+    // Another recipe's sizes do not resume this folder.
+    model::Recipe other = recipe;
+    other.config.video.vae_channels = 16;
+    CHECK_THROWS_WITH(model::train(other, o), Catch::Contains("other sizes than the recipe"));
+}
+
+TEST_CASE("after its stage a VAE's latents have unit scale per channel") {
+    const std::string out = freshDir("scale");
+    model::Recipe recipe = tinyRecipe(10);
+    recipe.stages.resize(1);
+    model::TrainOptions o;
+    o.out_dir = out;
+    o.device = "cpu";
+    o.threads = 1;
+    REQUIRE(model::train(recipe, o).finished);
+    // The saved encoder itself produces unit-RMS latents on a clip it never saw (an evaluation seed).
+    const std::string dir = model::trainingCheckpointDir(out);
+    const model::ModelFolder folder = model::readModelFolder(dir);
+    model::TandemModel net(folder.config);
+    model::loadWeights(*net, model::SafetensorsFile(dir + "/" + model::kWeightsFile));
+    torch::NoGradGuard noGrad;
+    const world::Clip clip = world::render(world::randomScene(7, 32, 32, 16, 16000, 1.0), 7);
+    auto pixels = torch::from_blob(const_cast<uint8_t*>(clip.rgb.data()), {16, 32, 32, 3}, torch::kUInt8)
+                      .permute({3, 0, 1, 2}).unsqueeze(0).to(torch::kFloat32) / 127.5 - 1;
+    auto z = net->videoVae->encoder->forward(pixels);
+    auto rms = z.transpose(0, 1).flatten(1).pow(2).mean(1).sqrt();
+    for (int64_t c = 0; c < rms.size(0); ++c) {
+        INFO("channel " << c);
+        CHECK(rms[c].item<double>() > 0.3);
+        CHECK(rms[c].item<double>() < 3.0);
+    }
+}
+
+TEST_CASE("a recipe with a mistake is refused with the field named") {
+    CHECK_THROWS_WITH(model::Recipe::fromJson("{"), Catch::Contains("not JSON"));
+    CHECK_THROWS_WITH(model::Recipe::fromJson(R"({"model":{},"stages":[{"name":"vae","steps":3}]})"), Catch::Contains("'vae'"));
+    CHECK_THROWS_WITH(model::Recipe::fromJson(R"({"model":{},"stages":[{"name":"dit"}]})"), Catch::Contains("steps"));
+    CHECK_THROWS_WITH(model::Recipe::fromJson(R"({"model":{},"stages":[{"name":"dit","steps":0}]})"), Catch::Contains("≥ 1"));
+    CHECK_THROWS_WITH(model::Recipe::fromJson(R"({"model":{},"stages":[]})"), Catch::Contains("no stages"));
+    CHECK_THROWS_WITH(model::Recipe::fromJson(R"({"model":{"video":{"width":100}},"stages":[{"name":"dit","steps":1}]})"),
+                      Catch::Contains("video size"));
+    const model::Recipe r = model::Recipe::fromJson(R"({"model":{"name":"m"},"stages":[{"name":"dit","steps":7,"batch":3}]})");
+    CHECK(r.stages.at(0).steps == 7);
+    CHECK(r.stages.at(0).batch == 3);
+}
