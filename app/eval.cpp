@@ -268,7 +268,7 @@ double trackDistance(const Media& a, const Media& b, const render::ObjectDescrip
 // ---- The evaluation ---------------------------------------------------------------------------------
 
 struct Settings {
-    std::string modelDir;
+    std::string modelDir, modelLabel;
     bool untrained = false, groundTruth = false, quiet = false;
     uint64_t firstSeed = 1000, lastSeed = 1009;
     std::vector<std::string> tasks = kAllTasks;
@@ -535,7 +535,8 @@ json Evaluation::report() const {
         const double worst = *std::max_element(v.begin(), v.end());
         target("extend: backdrop drift after 4 extensions, worst clip (/255)", worst, "≤ 2", worst <= kDriftTarget);
     }
-    return json{{"model", s_.groundTruth ? "ground truth" : s_.untrained ? "untrained" : s_.modelDir},
+    // The model by its name (and its folder only when one was named), so a report carries no local path.
+    return json{{"model", s_.groundTruth ? "ground truth" : s_.untrained ? "untrained" : s_.modelLabel},
                 {"ground_truth", s_.groundTruth},
                 {"seeds", {s_.firstSeed, s_.lastSeed}},
                 {"seconds", s_.seconds},
@@ -663,6 +664,7 @@ int runEval(const std::vector<std::string>& words, const std::string& programDir
         if (s.modelDir.empty() && !s.groundTruth)
             throw std::runtime_error("no model: the demo model is not installed and no --model was given");
         if (!s.modelDir.empty()) cfg = model::readModelFolder(s.modelDir).config;
+        s.modelLabel = args.has("model") ? cfg.name + " (" + s.modelDir + ")" : cfg.name + " (the default model)";
     }
     if (!s.groundTruth) engine = s.untrained ? model::Engine::createUntrained(cfg, s.engine) : model::Engine::load(s.modelDir, s.engine);
 
