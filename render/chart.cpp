@@ -63,7 +63,10 @@ void writeLogChart(const std::vector<ChartSeries>& panels, const std::string& pn
     for (size_t i = 0; i < panels.size(); ++i) drawPanel(img, panels[i], int(i) * kPanelHeight, xLabel);
     // The temp name keeps the .png ending: OpenCV picks the encoder from it.
     const std::filesystem::path target(pngPath);
-    const std::filesystem::path tmp = target.parent_path() / ("." + target.stem().string() + ".part.png");
+    std::string tmpName = target.stem().string();
+    tmpName.insert(tmpName.begin(), '.');
+    tmpName += ".part.png";
+    const std::filesystem::path tmp = target.parent_path() / tmpName;
     if (!cv::imwrite(tmp.string(), img)) throw std::runtime_error(pngPath + ": cannot be written");
     std::error_code ec;
     std::filesystem::rename(tmp, target, ec);

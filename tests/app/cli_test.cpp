@@ -29,7 +29,9 @@ Result run(const std::string& args) {
     bool task = false;
     for (const char* t : kTasks) task = task || args.rfind(t, 0) == 0;
     const bool untrained = task && args.find("--model") == std::string::npos && args.find("--help") == std::string::npos;
-    const std::string cmd = std::string(TANDEM_CLI) + (untrained ? " " + args.substr(0, args.find(' ')) + " --untrained" + args.substr(args.find(' ')) : " " + args) + " 2>&1";
+    std::string withFlag = args;
+    if (untrained) withFlag.insert(args.find(' '), " --untrained"); // right after the command word
+    const std::string cmd = std::string(TANDEM_CLI) + " " + withFlag + " 2>&1";
     FILE* pipe = popen(cmd.c_str(), "r");
     REQUIRE(pipe);
     char buf[4096];
