@@ -19,17 +19,6 @@ namespace tandem::model {
 
 namespace {
 
-torch::Device resolveDevice(const std::string& name) {
-    if (name == "cpu") return torch::kCPU;
-    if (name == "cuda") {
-        if (!torch::cuda::is_available())
-            throw std::runtime_error("--device cuda: no CUDA device is available to this build of LibTorch");
-        return torch::kCUDA;
-    }
-    if (name == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-    throw std::invalid_argument("unknown device '" + name + "' (use auto, cpu or cuda)");
-}
-
 struct TextBatch {
     torch::Tensor features, valid;
 };

@@ -1,6 +1,7 @@
 #include "model/layers.h"
 
 #include <cmath>
+#include <stdexcept>
 
 namespace tandem::model {
 
@@ -44,6 +45,17 @@ MlpImpl::MlpImpl(int width, int hidden) {
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
     return fc2(torch::gelu(fc1(x), "tanh"));
+}
+
+torch::Device resolveDevice(const std::string& name) {
+    if (name == "cpu") return torch::kCPU;
+    if (name == "cuda") {
+        if (!torch::cuda::is_available())
+            throw std::runtime_error("--device cuda: no CUDA device is available to this build of LibTorch");
+        return torch::kCUDA;
+    }
+    if (name == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+    throw std::invalid_argument("unknown device '" + name + "' (use auto, cpu or cuda)");
 }
 
 } // namespace tandem::model

@@ -25,4 +25,8 @@ struct MlpImpl : torch::nn::Module {
 };
 TORCH_MODULE(Mlp);
 
+// The device named by a user: auto (CUDA when available, else the CPU), cpu or cuda. Throws naming the
+// problem (no CUDA device, unknown name). Used by the engine and the trainer.
+torch::Device resolveDevice(const std::string& name);
+
 } // namespace tandem::model

@@ -60,16 +60,6 @@ void writeAtomically(const fs::path& p, const std::string& text) {
     fs::rename(tmp, p);
 }
 
-torch::Device pickDevice(const std::string& name) {
-    if (name == "cpu") return torch::kCPU;
-    if (name == "cuda" || name == "auto") {
-        if (torch::cuda::is_available()) return torch::kCUDA;
-        if (name == "cuda") throw std::runtime_error("--device cuda: no CUDA device is available to this build of LibTorch");
-    }
-    if (name != "auto") throw std::invalid_argument("unknown device '" + name + "' (use auto, cpu or cuda)");
-    return torch::kCPU;
-}
-
 // ---- Clips from the world ---------------------------------------------------------------------------
 
 struct ClipTensors {
@@ -253,7 +243,7 @@ class Run {
 public:
     Run(const Recipe& recipe, const TrainOptions& options, const std::function<void(const LossRow&)>& onLog)
         : recipe_(recipe), opt_(options), onLog_(onLog), cfg_(recipe.config), tb_(cfg_.timeBase()),
-          device_(pickDevice(options.device)), tokenizer_(cfg_.text.max_tokens, knownWords()) {
+          device_(resolveDevice(options.device)), tokenizer_(cfg_.text.max_tokens, knownWords()) {
         const int threads = options.threads > 0 ? options.threads : int(std::thread::hardware_concurrency());
         at::set_num_threads(std::max(1, threads));
         torch::manual_seed(recipe.seed);
