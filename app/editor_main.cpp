@@ -1,10 +1,11 @@
-// tandem: the editor. Opens the media files named on the command line into a new project and plays them.
+// tandem: the editor. Opens a project bundle (NAME.tandem) or media files named on the command line and plays them.
 #include "model/model_folder.h"
 #include "ui/main_window.h"
 #include "ui/playback.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFileInfo>
 #include <QTimer>
 
 #include <cstdio>
@@ -16,7 +17,8 @@ int main(int argc, char** argv) {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Tandem: generate, repair and assemble shots with sound."));
     parser.addHelpOption();
-    parser.addPositionalArgument(QStringLiteral("media"), QStringLiteral("Media files to open."), QStringLiteral("[media...]"));
+    parser.addPositionalArgument(QStringLiteral("files"), QStringLiteral("A project (NAME.tandem) or media files to open."),
+                                 QStringLiteral("[project | media...]"));
     QCommandLineOption noPlay(QStringLiteral("no-play"), QStringLiteral("Do not start playback on open."));
     QCommandLineOption screenshot(QStringLiteral("screenshot"), QStringLiteral("Save a picture of the window to FILE and quit."),
                                   QStringLiteral("FILE"));
@@ -29,7 +31,8 @@ int main(int argc, char** argv) {
     tandem::ui::MainWindow window(options);
     for (const QString& path : parser.positionalArguments()) {
         QString error;
-        if (!window.openMedia(path, &error)) {
+        const bool isProject = path.endsWith(QLatin1String(".tandem")) || QFileInfo(path).isDir();
+        if (!(isProject ? window.openProject(path, &error) : window.openMedia(path, &error))) {
             std::fprintf(stderr, "tandem: %s\n", qPrintable(error));
             return 1;
         }

@@ -2,6 +2,8 @@
 
 #include "render/media_error.h"
 #include "render/probe.h"
+#include "timeline/bundle.h"
+#include "timeline/paths.h"
 #include "ui/model_words_dialog.h"
 #include "ui/playback.h"
 #include "ui/timeline_view.h"
@@ -24,7 +26,6 @@
 namespace tandem::ui {
 
 MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMainWindow(parent) {
-    setWindowTitle(tr("Tandem"));
     resize(1280, 800);
 
     auto* centre = new QWidget(this);
@@ -47,6 +48,12 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
     addDockWidget(Qt::BottomDockWidgetArea, dock);
 
     playback_ = new Playback(project_, options.useAudioDevice, this);
+    playback_->setMediaResolver([this](const QString& path) { return timeline::resolveInBundle(bundleDir(), path); });
+    undo_ = new UndoBridge(project_, this);
+    project_.addChangeListener([this] {
+        playback_->rebuild();
+        timeline_->update();
+    });
     connect(playButton_, &QPushButton::clicked, playback_, &Playback::togglePlay);
     connect(playback_, &Playback::stateChanged, this,
             [this](bool playing) { playButton_->setText(playing ? tr("Pause") : tr("Play")); });
@@ -58,9 +65,25 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
 
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&Open media…"), QKeySequence::Open, this, &MainWindow::chooseMedia);
+    file->addAction(tr("Open &project…"), QKeySequence(tr("Ctrl+Shift+O")), this, &MainWindow::chooseProject);
+    file->addAction(tr("&Save project"), QKeySequence::Save, this, [this] {
+        if (bundleDir_.isEmpty()) return chooseSaveLocation();
+        QString error;
+        if (!saveProject({}, &error)) QMessageBox::warning(this, tr("Cannot save"), error);
+    });
+    file->addAction(tr("Save project &as…"), QKeySequence::SaveAs, this, &MainWindow::chooseSaveLocation);
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    QAction* undo = undo_->stack().createUndoAction(this, tr("&Undo"));
+    undo->setShortcut(QKeySequence::Undo);
+    QAction* redo = undo_->stack().createRedoAction(this, tr("&Redo"));
+    redo->setShortcut(QKeySequence::Redo);
+    edit->addAction(undo);
+    edit->addAction(redo);
     modelDir_ = options.modelDir;
+    askRecovery_ = options.askRecovery;
+    updateTitle();
     QMenu* modelMenu = menuBar()->addMenu(tr("&Model"));
     modelMenu->addAction(tr("Prompt &words the model knows…"), this, &MainWindow::showModelWords);
 
@@ -87,8 +110,8 @@ bool MainWindow::openMedia(const QString& path, QString* error) {
         return false;
     }
     timeline::Asset asset;
-    asset.path = QFileInfo(path).absoluteFilePath();
     asset.label = QFileInfo(path).fileName();
+    asset.originalName = QFileInfo(path).absoluteFilePath();
     asset.duration = info.duration;
     if (const auto* v = info.firstVideo()) {
         asset.hasVideo = true;
@@ -97,17 +120,123 @@ bool MainWindow::openMedia(const QString& path, QString* error) {
         asset.fps = v->fps;
     }
     asset.hasAudio = info.firstAudio() != nullptr;
-    const timeline::Id id = project_.addAsset(asset);
-    const auto result = project_.requestInsertAsset(id, project_.sequence().duration());
+    QString why;
+    asset.path = timeline::adoptMediaFile(bundleDir(), path, &why);
+    if (asset.path.isEmpty()) {
+        if (error) *error = why;
+        return false;
+    }
+    // Import and placement are one undo step: undo removes the clip and the asset together.
+    const auto result = project_.requestCompound(tr("Open %1").arg(asset.label), [&] {
+        const auto added = project_.requestAddAsset(asset);
+        if (!added.ok) return added;
+        previews_.insert(added.newId, buildPreview(timeline::resolveInBundle(bundleDir(), asset.path)));
+        return project_.requestInsertAsset(added.newId, project_.sequence().duration());
+    });
     if (!result.ok) {
         if (error) *error = result.reason;
         return false;
     }
-    previews_.insert(id, buildPreview(asset.path));
-    playback_->rebuild();
-    timeline_->update();
     status_->setText(tr("Audio: %1").arg(playback_->audioStatus()));
     return true;
+}
+
+bool MainWindow::openProject(const QString& path, QString* error) {
+    const QString bundle = timeline::bundlePathFor(path);
+    const timeline::BundleStatus status = timeline::inspectBundle(bundle);
+    if (!status.exists) {
+        if (error) *error = tr("%1 is not a Tandem project (it has no project.json)").arg(bundle);
+        return false;
+    }
+    auto source = timeline::BundleSource::Project;
+    if (status.recoverable) {
+        const bool recover = askRecovery_ ? askRecovery_(status.savedAt, status.autosavedAt)
+                                          : QMessageBox::question(this, tr("Recover unsaved edits?"),
+                                                                  tr("%1 has edits autosaved at %2 that were never saved "
+                                                                     "(last saved %3). Recover them?")
+                                                                      .arg(QFileInfo(bundle).fileName(),
+                                                                           status.autosavedAt.toString(), status.savedAt.toString())) ==
+                                                QMessageBox::Yes;
+        QString why;
+        if (recover) source = timeline::BundleSource::Recovery;
+        else if (!timeline::discardRecovery(bundle, &why)) {
+            if (error) *error = why;
+            return false;
+        }
+    }
+    QString why;
+    std::optional<timeline::ProjectState> state = timeline::loadBundle(bundle, source, &why);
+    if (!state) {
+        if (error) *error = why;
+        return false;
+    }
+    autosave_.reset(); // the old project's autosave must not write into the new one
+    bundleDir_ = bundle;
+    project_.replaceState(std::move(*state));
+    undo_->stack().clear();
+    autosave_ = std::make_unique<timeline::Autosaver>(project_, bundleDir_);
+    rebuildPreviews();
+    updateTitle();
+    return true;
+}
+
+bool MainWindow::saveProject(const QString& path, QString* error) {
+    const QString target = path.isEmpty() ? bundleDir_ : timeline::bundlePathFor(path);
+    if (target.isEmpty()) {
+        if (error) *error = tr("the project has no place on disk yet; choose one with Save as");
+        return false;
+    }
+    QString why;
+    const bool moving = target != bundleDir_;
+    // A new location gets the project's files first, so the saved project never names a missing file.
+    if (moving && !timeline::copyBundleFiles(bundleDir(), target, &why)) {
+        if (error) *error = why;
+        return false;
+    }
+    if (!moving && autosave_) {
+        if (!autosave_->save(&why)) {
+            if (error) *error = why;
+            return false;
+        }
+    } else {
+        if (!timeline::saveBundle(target, project_.state(), &why)) {
+            if (error) *error = why;
+            return false;
+        }
+        autosave_.reset();
+        bundleDir_ = target;
+        autosave_ = std::make_unique<timeline::Autosaver>(project_, bundleDir_);
+    }
+    undo_->stack().setClean();
+    updateTitle();
+    return true;
+}
+
+void MainWindow::rebuildPreviews() {
+    previews_.clear();
+    for (const auto& a : project_.state().assets)
+        if (!a.path.isEmpty()) previews_.insert(a.id, buildPreview(timeline::resolveInBundle(bundleDir(), a.path)));
+    playback_->rebuild();
+    timeline_->update();
+}
+
+void MainWindow::updateTitle() {
+    const QString name = bundleDir_.isEmpty() ? tr("Untitled") : QFileInfo(bundleDir_).completeBaseName();
+    setWindowTitle(tr("%1 — Tandem").arg(name));
+}
+
+void MainWindow::chooseProject() {
+    const QString path = QFileDialog::getExistingDirectory(this, tr("Open project (a .tandem folder)"));
+    if (path.isEmpty()) return;
+    QString error;
+    if (!openProject(path, &error)) QMessageBox::warning(this, tr("Cannot open project"), error);
+}
+
+void MainWindow::chooseSaveLocation() {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save project as"), QString(), tr("Tandem project (*.tandem)"));
+    if (path.isEmpty()) return;
+    QString error;
+    if (!saveProject(path, &error)) QMessageBox::warning(this, tr("Cannot save"), error);
 }
 
 void MainWindow::chooseMedia() {

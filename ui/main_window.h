@@ -1,14 +1,21 @@
 // Design note: the editor's main window. It owns the project and the views of it: the viewer (centre), the
 // timeline (a dock), transport controls, and the playback that connects them. Opening media probes it with
-// render/, adds an asset to the project (timeline/), places it on the sequence and rebuilds playback.
+// render/, brings it into the project's bundle, adds an asset (timeline/), places it on the sequence and
+// rebuilds playback. Projects open and save as bundles; once saved, edits are autosaved for recovery.
 // Data flow: user action → Project request → views repaint from the project → Playback re-mixes.
 #pragma once
 
+#include "timeline/autosave.h"
 #include "timeline/project.h"
 #include "ui/media_preview.h"
+#include "ui/undo_bridge.h"
 
 #include <QHash>
 #include <QMainWindow>
+#include <QTemporaryDir>
+
+#include <functional>
+#include <memory>
 
 class QLabel;
 class QPushButton;
@@ -21,6 +28,9 @@ class Viewer;
 
 struct MainWindowOptions {
     bool useAudioDevice = true;
+    // Asked when an opened project has autosaved edits newer than its last save; true = recover them.
+    // Unset: a dialog asks the user.
+    std::function<bool(const QDateTime& saved, const QDateTime& autosaved)> askRecovery;
     QString modelDir; // the generation model (its known prompt words are shown under Model)
 };
 
@@ -34,7 +44,16 @@ public:
     // file cannot be read; the project is then unchanged.
     bool openMedia(const QString& path, QString* error = nullptr);
 
+    // Opens a project bundle (NAME.tandem), offering autosaved edits when there are newer ones. On failure
+    // the current project stays open and `error` says why.
+    bool openProject(const QString& path, QString* error = nullptr);
+    // Saves to `path` (a bundle; ".tandem" is added), or where the project was opened or last saved.
+    bool saveProject(const QString& path = {}, QString* error = nullptr);
+
     const timeline::Project& project() const { return project_; }
+    QUndoStack& undoStack() { return undo_->stack(); }
+    // The folder the project's media live in (an untitled project's scratch bundle until it is saved).
+    QString bundleDir() const { return bundleDir_.isEmpty() ? scratch_.path() : bundleDir_; }
     Playback& playback() { return *playback_; }
     TimelineView& timelineView() { return *timeline_; }
     Viewer& viewer() { return *viewer_; }
@@ -44,10 +63,19 @@ protected:
 
 private:
     void chooseMedia();
+    void chooseProject();
+    void chooseSaveLocation();
+    void rebuildPreviews();
+    void updateTitle();
     void showModelWords();
     void showFrame(qint64 frame);
 
     timeline::Project project_;
+    QTemporaryDir scratch_; // an untitled project's media, until it is saved somewhere
+    QString bundleDir_;     // where the project was opened from or saved to; empty while untitled
+    std::unique_ptr<timeline::Autosaver> autosave_;
+    std::function<bool(const QDateTime&, const QDateTime&)> askRecovery_;
+    UndoBridge* undo_ = nullptr;
     QHash<timeline::Id, MediaPreview> previews_;
     Viewer* viewer_ = nullptr;
     TimelineView* timeline_ = nullptr;

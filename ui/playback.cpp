@@ -31,7 +31,7 @@ void Playback::rebuild() {
             if (!a) continue;
             std::vector<float> src;
             try {
-                src = render::decodeAudio(a->path.toStdString(), kMixRate, kMixChannels);
+                src = render::decodeAudio(mediaPath_(project_.state().mediaPathOfClip(clip)).toStdString(), kMixRate, kMixChannels);
             } catch (const render::MediaError&) {
                 continue; // unreadable audio plays as silence; the bin shows the error
             }
@@ -46,6 +46,7 @@ void Playback::rebuild() {
     }
     const qint64 keep = std::max<qint64>(currentFrame_, 0);
     audio_.load(std::move(mix), kMixRate, kMixChannels);
+    currentFrame_ = -1; // the picture at the playhead may have changed with the edit: show it again
     seekToFrame(keep);
 }
 
@@ -97,9 +98,10 @@ QImage Playback::pictureAt(qint64 frame) {
             if (frame < clip.position || frame >= clip.end()) continue;
             const timeline::Asset* a = project_.asset(clip.assetId);
             if (!a) return {};
-            auto& dec = decoders_[a->id];
+            const QString file = mediaPath_(project_.state().mediaPathOfClip(clip));
+            auto& dec = decoders_[file]; // by file: switching a take switches the decoder
             try {
-                if (!dec) dec = std::make_unique<render::VideoDecoder>(a->path.toStdString());
+                if (!dec) dec = std::make_unique<render::VideoDecoder>(file.toStdString());
                 const double seconds = seq.time.secondsForFrames(clip.sourceIn + frame - clip.position);
                 const qint64 sourceFrame = qint64(std::floor(seconds * dec->fps() + 1e-6));
                 render::Frame f;

@@ -12,6 +12,7 @@
 #include <QObject>
 #include <QTimer>
 
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -22,6 +23,8 @@ class Playback : public QObject {
 public:
     // useAudioDevice = false keeps the clock without touching a sound card (tests).
     Playback(const timeline::Project& project, bool useAudioDevice, QObject* parent = nullptr);
+    // Turns an asset's bundle-relative path into a file to open.
+    void setMediaResolver(std::function<QString(const QString&)> resolve) { mediaPath_ = std::move(resolve); }
 
     void rebuild(); // after the sequence changed: re-mix audio, keep the position
     void play();
@@ -45,9 +48,10 @@ private:
     // Video timer period: ~60 Hz polling of the audio clock is enough to hit every frame up to 60 fps.
     static constexpr int kTickMs = 15;
     const timeline::Project& project_;
+    std::function<QString(const QString&)> mediaPath_ = [](const QString& p) { return p; };
     render::AudioPlayer audio_;
     QTimer timer_;
-    std::map<timeline::Id, std::unique_ptr<render::VideoDecoder>> decoders_;
+    std::map<QString, std::unique_ptr<render::VideoDecoder>> decoders_;
     qint64 currentFrame_ = -1;
     QImage image_;
 };

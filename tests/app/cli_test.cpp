@@ -2,6 +2,10 @@
 #include "model/shot_file.h"
 #include "render/probe.h"
 #include "support/test_media.h"
+#include "timeline/bundle.h"
+#include "timeline/project.h"
+
+#include <QFileInfo>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -290,5 +294,100 @@ TEST_CASE("eval refuses training seeds and unknown tasks") {
     CHECK(r.status == 2);
     CHECK(r.output.find("'juggle'") != std::string::npos);
     r = run("eval --ground-truth --seeds 9-3");
+    CHECK(r.status == 2);
+}
+
+TEST_CASE("otio export of a three-track sequence and import of it back, from the command line") {
+    using namespace tandem::timeline;
+    const std::string dir = tandem::test::freshTempDir("cli-otio");
+    const std::string clipA = dir + "/a.mp4", clipB = dir + "/b.mp4";
+    tandem::test::writeTestMovie(clipA, {64, 48, 64, 16.0, 16000}); // 4 s with sound
+    tandem::test::writeTestMovie(clipB, {64, 48, 32, 16.0, 0});     // 2 s, picture only
+    const QString bundle = QString::fromStdString(dir + "/Film.tandem");
+    Project p(QStringLiteral("Film"));
+    auto adopt = [&](const std::string& file, bool audio, double seconds) {
+        QString error;
+        Asset a;
+        a.path = adoptMediaFile(bundle, QString::fromStdString(file), &error);
+        REQUIRE_FALSE(a.path.isEmpty());
+        a.label = QFileInfo(a.path).fileName();
+        a.hasVideo = true;
+        a.hasAudio = audio;
+        a.duration = seconds;
+        const auto r = p.requestAddAsset(a);
+        REQUIRE(r.ok);
+        return r.newId;
+    };
+    const Id a = adopt(clipA, true, 4.0), b = adopt(clipB, false, 2.0);
+    REQUIRE(p.requestAddTrack(p.sequence().id, TrackKind::Video).ok);
+    REQUIRE(p.requestInsertAsset(a, 0).ok);
+    Placement over;
+    over.assetId = b;
+    over.videoTrackId = p.sequence().tracks[1].id; // V2, over the middle of the A shot
+    over.position = 40;
+    over.sourceIn = 4;
+    over.length = 30;
+    REQUIRE(p.requestPlace(over).ok);
+    QString error;
+    REQUIRE(saveBundle(bundle, p.state(), &error));
+
+    const std::string otio = dir + "/film.otio";
+    Result r = run("otio export " + bundle.toStdString() + " -o " + otio);
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    const auto doc = nlohmann::json::parse(tandem::test::readFile(otio));
+    CHECK(doc["OTIO_SCHEMA"] == "Timeline.1");
+    CHECK(doc["tracks"]["children"].size() == 3);
+
+    const std::string imported = dir + "/Again";
+    r = run("otio import " + otio + " -o " + imported);
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    CHECK(r.output.find("3 tracks, 3 clips") != std::string::npos);
+    const auto back = loadBundle(QString::fromStdString(imported + ".tandem"), BundleSource::Project, &error);
+    INFO(error.toStdString());
+    REQUIRE(back);
+    const Sequence& seq = back->sequences[0];
+    REQUIRE(seq.tracks.size() == 3);
+    for (int t = 0; t < 3; ++t) {
+        REQUIRE(seq.tracks[t].clips.size() == p.sequence().tracks[t].clips.size());
+        for (int i = 0; i < seq.tracks[t].clips.size(); ++i) {
+            CHECK(seq.tracks[t].clips[i].position == p.sequence().tracks[t].clips[i].position);
+            CHECK(seq.tracks[t].clips[i].sourceIn == p.sequence().tracks[t].clips[i].sourceIn);
+            CHECK(seq.tracks[t].clips[i].length == p.sequence().tracks[t].clips[i].length);
+        }
+    }
+    // The media came along into the new bundle and were probed there.
+    for (const Asset& asset : back->assets) {
+        CHECK(QFileInfo::exists(QString::fromStdString(imported + ".tandem/") + asset.path));
+        CHECK(asset.duration > 1.9);
+    }
+    CHECK(back->asset(seq.tracks[0].clips[0].assetId)->hasAudio);
+
+    // A second import onto the same name is refused; the project there is untouched.
+    const std::string before = tandem::test::readFile(imported + ".tandem/project.json");
+    r = run("otio import " + otio + " -o " + imported);
+    CHECK(r.status == 2);
+    CHECK(r.output.find("already holds a project") != std::string::npos);
+    CHECK(tandem::test::readFile(imported + ".tandem/project.json") == before);
+}
+
+TEST_CASE("otio import refuses malformed files with a clear error and leaves nothing behind") {
+    const std::string dir = tandem::test::freshTempDir("cli-otio-bad");
+    const std::string bad = dir + "/bad.otio";
+    std::FILE* f = std::fopen(bad.c_str(), "w");
+    std::fputs("{\"OTIO_SCHEMA\": \"Timeline.1\", \"tracks\": {\"OTIO_SCHEMA\": \"Stack.1\", \"children\": [{\"OTIO_SCHEMA\": \"Stack.1\"}]}}", f);
+    std::fclose(f);
+    Result r = run("otio import " + bad + " -o " + dir + "/X");
+    CHECK(r.status == 1);
+    CHECK(r.output.find("nested stacks are not supported") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir + "/X.tandem"));
+    r = run("otio import " + dir + "/none.otio -o " + dir + "/Y");
+    CHECK(r.status == 1);
+    CHECK(r.output.find("cannot read") != std::string::npos);
+    r = run("otio export " + dir + "/nothing.tandem -o " + dir + "/x.otio");
+    CHECK(r.status == 1);
+    CHECK(r.output.find("not a project folder") != std::string::npos);
+    r = run("otio frobnicate x -o y");
     CHECK(r.status == 2);
 }

@@ -9,6 +9,8 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QFileInfo>
+#include <QUndoStack>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -93,8 +95,79 @@ TEST_CASE("unreadable media is refused and the project stays empty") {
     QString error;
     CHECK_FALSE(w.openMedia(QString::fromStdString(bad), &error));
     CHECK(error.contains(QStringLiteral("bad.mp4")));
-    CHECK(w.project().assets().isEmpty());
+    CHECK(w.project().state().assets.isEmpty());
     CHECK(w.project().sequence().tracks[0].clips.isEmpty());
+}
+
+TEST_CASE("opening media is one step on the editor's undo stack, and undo takes it back") {
+    ui::MainWindow w(silent());
+    QString error;
+    REQUIRE(w.openMedia(QString::fromStdString(movie()), &error));
+    // The media now live inside the project's bundle, named relative to it.
+    REQUIRE(w.project().state().assets.size() == 1);
+    const QString path = w.project().state().assets[0].path;
+    CHECK(path == QStringLiteral("media/shot.mp4"));
+    CHECK(QFileInfo::exists(w.bundleDir() + QLatin1Char('/') + path));
+    REQUIRE(w.undoStack().count() == 1);
+    CHECK(w.undoStack().undoText().startsWith(QStringLiteral("Open")));
+    w.undoStack().undo();
+    CHECK(w.project().state().assets.isEmpty());
+    CHECK(w.project().sequence().tracks[0].clips.isEmpty());
+    w.undoStack().redo();
+    CHECK(w.project().sequence().tracks[0].clips.size() == 1);
+    CHECK(w.project().consistencyError().isEmpty());
+    // The Edit menu's actions drive the same stack.
+    QAction* undo = nullptr;
+    for (QAction* a : w.findChildren<QAction*>())
+        if (a->shortcut() == QKeySequence(QKeySequence::Undo)) undo = a;
+    REQUIRE(undo);
+    REQUIRE(undo->isEnabled());
+    undo->trigger();
+    CHECK(w.project().sequence().tracks[0].clips.isEmpty());
+}
+
+TEST_CASE("a project saves as a bundle, reopens, and offers autosaved edits for recovery") {
+    const QString dir = QString::fromStdString(test::freshTempDir("ui-project"));
+    QString error;
+    {
+        ui::MainWindow w(silent());
+        REQUIRE(w.openMedia(QString::fromStdString(movie()), &error));
+        REQUIRE(w.saveProject(dir + QStringLiteral("/Scene"), &error));
+        CHECK(w.windowTitle().startsWith(QStringLiteral("Scene")));
+        CHECK(QFileInfo::exists(dir + QStringLiteral("/Scene.tandem/project.json")));
+        CHECK(QFileInfo::exists(dir + QStringLiteral("/Scene.tandem/media/shot.mp4")));
+        // An edit after saving, written by autosave only (as if the editor then crashed).
+        const auto& clips = w.project().sequence().tracks[0].clips;
+        REQUIRE(w.undoStack().count() >= 1);
+        timeline::Project edited(w.project().state()); // stands in for the session that then crashed
+        REQUIRE(edited.requestMove(clips[0].id, 32).ok);
+        timeline::Autosaver autosave(edited, dir + QStringLiteral("/Scene.tandem"));
+        REQUIRE(edited.requestMove(clips[0].id, 40).ok);
+        REQUIRE(autosave.flush(&error));
+    }
+    int asked = 0;
+    auto options = silent();
+    options.askRecovery = [&](const QDateTime&, const QDateTime&) { return ++asked, true; };
+    ui::MainWindow w(options);
+    REQUIRE(w.openProject(dir + QStringLiteral("/Scene.tandem"), &error));
+    CHECK(asked == 1);
+    CHECK(w.project().sequence().tracks[0].clips[0].position == 40); // the recovered edit
+    CHECK(w.viewer().image().isNull()); // frame 0 is empty now: the clip starts at 40
+    w.playback().seekToFrame(40);
+    CHECK_FALSE(w.viewer().image().isNull()); // its media resolve inside the reopened bundle
+
+    // Declining keeps the saved version and sets the autosave aside.
+    options.askRecovery = [&](const QDateTime&, const QDateTime&) { return ++asked, false; };
+    ui::MainWindow declined(options);
+    REQUIRE(declined.openProject(dir + QStringLiteral("/Scene.tandem"), &error));
+    CHECK(asked == 2);
+    CHECK(declined.project().sequence().tracks[0].clips[0].position == 0);
+    CHECK(QFileInfo::exists(dir + QStringLiteral("/Scene.tandem/recovery.discarded.json")));
+
+    // Not a project: refused, and the open project stays.
+    CHECK_FALSE(declined.openProject(dir + QStringLiteral("/Nothing"), &error));
+    CHECK(error.contains(QStringLiteral("not a Tandem project")));
+    CHECK(declined.project().sequence().tracks[0].clips.size() == 1);
 }
 
 TEST_CASE("the model's known prompt words are listed, and a typed prompt's unknown words are named") {

@@ -1,0 +1,113 @@
+#include "app/otio_command.h"
+
+#include "app/cli_args.h"
+#include "render/media_error.h"
+#include "render/probe.h"
+#include "timeline/atomic_file.h"
+#include "timeline/bundle.h"
+#include "timeline/otio.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+
+#include <iostream>
+
+namespace tandem::app {
+
+const char* kOtioUsage = R"(usage: tandem-cli otio import FILE.otio -o NAME.tandem
+       tandem-cli otio export NAME.tandem -o FILE.otio [--sequence NAME]
+
+import: reads an OpenTimelineIO timeline (from Resolve, Kdenlive, Premiere via OTIO, …) into a new project
+        bundle: tracks, clips, gaps, source ranges and markers. Referenced media files are brought into the
+        bundle's media/ folder; missing ones stay offline and are listed. Transitions and effects are
+        skipped with a note.
+export: writes a sequence of a project (the first, or --sequence NAME) as OpenTimelineIO JSON whose media
+        references point at the files inside the bundle.
+)";
+
+namespace {
+
+QString qs(const std::string& s) { return QString::fromStdString(s); }
+
+bool probeInto(const QString& path, timeline::Asset& asset) {
+    try {
+        const render::MediaInfo info = render::probe(path.toStdString());
+        asset.hasVideo = info.firstVideo() != nullptr;
+        asset.hasAudio = info.firstAudio() != nullptr;
+        if (const auto* v = info.firstVideo()) {
+            asset.width = v->width;
+            asset.height = v->height;
+            asset.fps = v->fps;
+        }
+        asset.duration = info.duration;
+        return true;
+    } catch (const render::MediaError&) {
+        return false;
+    }
+}
+
+int importOtioFile(const QString& otioPath, const QString& outPath) {
+    QFile in(otioPath);
+    if (!in.open(QIODevice::ReadOnly)) throw std::runtime_error("cannot read " + otioPath.toStdString() + ": " + in.errorString().toStdString());
+    const QString bundle = timeline::bundlePathFor(outPath);
+    if (QFileInfo(QDir(bundle).filePath(QLatin1String(timeline::kProjectFile))).exists())
+        throw UsageError(bundle.toStdString() + " already holds a project; choose another name");
+    const bool created = !QFileInfo(bundle).exists();
+    if (!QDir().mkpath(bundle)) throw std::runtime_error("cannot create " + bundle.toStdString());
+
+    timeline::OtioImportHooks hooks;
+    hooks.adoptMedia = [&](const QString& file, QString* error) { return timeline::adoptMediaFile(bundle, file, error); };
+    hooks.probe = probeInto;
+    QString error;
+    auto imported = timeline::importOtio(in.readAll(), QFileInfo(otioPath).absolutePath(), hooks, &error);
+    if (imported) {
+        imported->state.name = QFileInfo(bundle).completeBaseName();
+        if (timeline::saveBundle(bundle, imported->state, &error)) {
+            for (const QString& w : imported->warnings) std::cerr << "note: " << w.toStdString() << "\n";
+            const auto& seq = imported->state.sequences.front();
+            int clips = 0;
+            for (const auto& t : seq.tracks) clips += int(t.clips.size());
+            std::cout << bundle.toStdString() << ": " << seq.tracks.size() << " tracks, " << clips << " clips, "
+                      << imported->state.assets.size() << " media, " << seq.time.fps.num << "/" << seq.time.fps.den
+                      << " fps\n";
+            return 0;
+        }
+    }
+    if (created) QDir(bundle).removeRecursively(); // leave nothing half-made behind
+    throw std::runtime_error(otioPath.toStdString() + ": " + error.toStdString());
+}
+
+int exportOtioFile(const QString& bundlePath, const QString& outPath, const QString& sequenceName) {
+    const QString bundle = timeline::bundlePathFor(bundlePath);
+    QString error;
+    const auto state = timeline::loadBundle(bundle, timeline::BundleSource::Project, &error);
+    if (!state) throw std::runtime_error(error.toStdString());
+    if (timeline::inspectBundle(bundle).recoverable)
+        std::cerr << "note: " << bundle.toStdString() << " has autosaved edits that were never saved; they are not exported\n";
+    timeline::Id sequenceId = state->sequences.front().id;
+    if (!sequenceName.isEmpty()) {
+        sequenceId = 0;
+        for (const auto& s : state->sequences)
+            if (s.name == sequenceName) sequenceId = s.id;
+        if (!sequenceId) throw UsageError("the project has no sequence named '" + sequenceName.toStdString() + "'");
+    }
+    const QByteArray json = timeline::exportOtio(*state, sequenceId, QFileInfo(bundle).absoluteFilePath(), &error);
+    if (json.isEmpty() || !timeline::writeFileAtomically(outPath, json, &error)) throw std::runtime_error(error.toStdString());
+    std::cout << outPath.toStdString() << "\n";
+    return 0;
+}
+
+} // namespace
+
+int runOtio(const std::vector<std::string>& words) {
+    Args args(words, "otio", {"output", "sequence"}, {}, {{"-o", "--output"}});
+    const auto& pos = args.positional();
+    if (pos.size() != 2 || (pos[0] != "import" && pos[0] != "export"))
+        throw UsageError("expected 'otio import FILE.otio -o NAME.tandem' or 'otio export NAME.tandem -o FILE.otio'");
+    const QString output = qs(args.required("output"));
+    if (pos[0] == "import") return importOtioFile(qs(pos[1]), output);
+    return exportOtioFile(qs(pos[1]), output, qs(args.text("sequence")));
+}
+
+} // namespace tandem::app
