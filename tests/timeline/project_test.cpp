@@ -236,16 +236,11 @@ TEST_CASE("takes: a clip points at a take, switching is undoable, changed inputs
     Project p;
     const Id ref = p.requestAddAsset(mediaAsset(2.0, true, false, "hero")).newId;
     REQUIRE_EDIT(p.requestSetRole(ref, ReferenceRole::Character));
-    Asset shot;
-    shot.label = QStringLiteral("scene 1");
-    shot.hasVideo = shot.hasAudio = true;
-    Take first;
-    first.task = QStringLiteral("generate");
+    const Asset shot = tandem::test::generatedShot("scene 1");
+    Take first = tandem::test::takeWriting("takes/t1.mp4", 2.0);
     first.seed = 7;
     first.modelId = QStringLiteral("demo");
     first.modelChecksum = QStringLiteral("abc");
-    first.output = QStringLiteral("takes/t1.mp4");
-    first.duration = 2.0;
     first.inputs.referenceAssetIds = {ref};
     const Id shotId = p.requestAddGeneratedShot(shot, first).newId;
     REQUIRE(shotId);

@@ -110,13 +110,8 @@ TEST_CASE("10 000 random edits keep the project consistent; undo all and redo al
     REQUIRE_EDIT(p.requestAddAsset(tandem::test::mediaAsset(4.0, true, true, "a")));
     REQUIRE_EDIT(p.requestAddAsset(tandem::test::mediaAsset(2.0, true, false, "b")));
     REQUIRE_EDIT(p.requestAddAsset(tandem::test::mediaAsset(6.0, false, true, "c")));
-    Asset shot;
-    shot.label = QStringLiteral("gen");
-    shot.hasVideo = shot.hasAudio = true;
-    Take take;
-    take.output = QStringLiteral("takes/1.mp4");
-    take.duration = 3.0;
-    const Id shotId = p.requestAddGeneratedShot(shot, take).newId;
+    Take take = tandem::test::takeWriting("takes/1.mp4", 3.0);
+    const Id shotId = p.requestAddGeneratedShot(tandem::test::generatedShot("gen"), take).newId;
     REQUIRE(shotId);
     take.assetId = shotId;
     take.output = QStringLiteral("takes/2.mp4");

@@ -17,6 +17,21 @@ inline timeline::Asset mediaAsset(double seconds, bool video = true, bool audio 
     return a;
 }
 
+// A generated shot with picture and sound, and a take of it writing `output`.
+inline timeline::Asset generatedShot(const char* label) {
+    timeline::Asset a;
+    a.label = QLatin1String(label);
+    a.hasVideo = a.hasAudio = true;
+    return a;
+}
+inline timeline::Take takeWriting(const char* output, double seconds) {
+    timeline::Take t;
+    t.task = QStringLiteral("generate");
+    t.output = QLatin1String(output);
+    t.duration = seconds;
+    return t;
+}
+
 // Applies a request that must succeed and checks the project's invariants afterwards.
 #define REQUIRE_EDIT(expr)                                                                                       \
     do {                                                                                                         \
