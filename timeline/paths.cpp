@@ -31,13 +31,15 @@ QString resolveInBundle(const QString& bundleDir, const QString& path, QString* 
     }
     const QString root = QFileInfo(bundleDir).canonicalFilePath();
     const QString absolute = QDir(bundleDir).filePath(path);
-    const QFileInfo info(absolute);
-    if (info.exists() || info.isSymLink()) {
-        const QString real = info.canonicalFilePath();
-        if (root.isEmpty() || real.isEmpty() || !real.startsWith(root + QLatin1Char('/'))) {
-            if (why) *why = QStringLiteral("\"%1\" links to a file outside the project folder").arg(path);
-            return {};
-        }
+    // Follow links on the deepest part that exists (the file, or the folder it would be in): a linked
+    // media/ folder that points elsewhere must not let a missing file be created outside either.
+    QString existing = absolute;
+    while (!QFileInfo::exists(existing) && !QFileInfo(existing).isSymLink() && existing.size() > bundleDir.size())
+        existing = QFileInfo(existing).path();
+    const QString real = QFileInfo(existing).canonicalFilePath();
+    if (root.isEmpty() || real.isEmpty() || (real != root && !real.startsWith(root + QLatin1Char('/')))) {
+        if (why) *why = QStringLiteral("\"%1\" links to a place outside the project folder").arg(path);
+        return {};
     }
     return absolute;
 }

@@ -166,6 +166,13 @@ bool MainWindow::openProject(const QString& path, QString* error) {
     }
     QString why;
     std::optional<timeline::ProjectState> state = timeline::loadBundle(bundle, source, &why);
+    if (!state && source == timeline::BundleSource::Recovery) {
+        // A damaged recovery file must not lock the user out of the saved project: set it aside, open that.
+        QString ignored;
+        timeline::discardRecovery(bundle, &ignored);
+        status_->setText(tr("The autosaved edits could not be read (%1); opened the saved project.").arg(why));
+        state = timeline::loadBundle(bundle, timeline::BundleSource::Project, &why);
+    }
     if (!state) {
         if (error) *error = why;
         return false;

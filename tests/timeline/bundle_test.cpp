@@ -141,6 +141,12 @@ TEST_CASE("a bundle whose paths try to escape it is refused") {
     CHECK(error.contains(QStringLiteral("outside")));
     QFile::remove(bundle + QStringLiteral("/media/shot.mp4"));
     CHECK(loadBundle(bundle, BundleSource::Project, &error));
+    // So is a media folder that is a link elsewhere, even when the named file does not exist yet.
+    const QString outside = QString::fromStdString(tandem::test::freshTempDir("bundle-escape-outside"));
+    REQUIRE(QDir(bundle + QStringLiteral("/media")).removeRecursively());
+    REQUIRE(QFile::link(outside, bundle + QStringLiteral("/media")));
+    CHECK_FALSE(loadBundle(bundle, BundleSource::Project, &error));
+    CHECK(error.contains(QStringLiteral("outside")));
 }
 
 TEST_CASE("a schema 1 project migrates on open") {

@@ -9,6 +9,7 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QFileInfo>
 #include <QUndoStack>
 #include <QLabel>
@@ -163,6 +164,18 @@ TEST_CASE("a project saves as a bundle, reopens, and offers autosaved edits for 
     CHECK(asked == 2);
     CHECK(declined.project().sequence().tracks[0].clips[0].position == 0);
     CHECK(QFileInfo::exists(dir + QStringLiteral("/Scene.tandem/recovery.discarded.json")));
+
+    // A damaged recovery file is set aside and the saved project opens.
+    {
+        QFile damaged(dir + QStringLiteral("/Scene.tandem/recovery.json"));
+        REQUIRE(damaged.open(QIODevice::WriteOnly));
+        damaged.write("{ truncated");
+    }
+    options.askRecovery = [&](const QDateTime&, const QDateTime&) { return ++asked, true; };
+    ui::MainWindow damagedRecovery(options);
+    REQUIRE(damagedRecovery.openProject(dir + QStringLiteral("/Scene.tandem"), &error));
+    CHECK(asked == 3);
+    CHECK(damagedRecovery.project().sequence().tracks[0].clips[0].position == 0);
 
     // Not a project: refused, and the open project stays.
     CHECK_FALSE(declined.openProject(dir + QStringLiteral("/Nothing"), &error));
