@@ -1,6 +1,7 @@
 #include "ui/playback.h"
 
 #include "render/media_error.h"
+#include "render/mixer.h"
 
 #include <cmath>
 
@@ -8,10 +9,8 @@ namespace tandem::ui {
 
 using timeline::TrackKind;
 
-namespace {
-constexpr int kMixRate = 48000;
-constexpr int kMixChannels = 2;
-} // namespace
+using render::kMixChannels;
+using render::kMixRate;
 
 Playback::Playback(const timeline::Project& project, bool useAudioDevice, QObject* parent)
     : QObject(parent), project_(project), audio_(useAudioDevice) {
@@ -20,30 +19,41 @@ Playback::Playback(const timeline::Project& project, bool useAudioDevice, QObjec
     connect(&timer_, &QTimer::timeout, this, &Playback::tick);
 }
 
+std::shared_ptr<const render::AudioSource> Playback::audioOf(const QString& file) {
+    auto& cached = sources_[file];
+    if (!cached) {
+        auto source = std::make_shared<render::AudioSource>();
+        try {
+            source->samples = render::decodeAudio(file.toStdString(), kMixRate, kMixChannels);
+        } catch (const render::MediaError&) {
+            // unreadable audio plays as silence; the bin shows the error
+        }
+        cached = source;
+    }
+    return cached;
+}
+
 void Playback::rebuild() {
     const auto& seq = project_.sequence();
-    const qint64 totalSamples = seq.time.samplesForFrames(seq.duration());
-    std::vector<float> mix(static_cast<size_t>(totalSamples) * kMixChannels, 0.f);
+    // The sequence as the mixer sees it: clips placed in samples (frames → samples here, through TimeMap).
+    std::vector<render::MixTrack> tracks;
     for (const auto& track : seq.tracks) {
         if (track.kind != TrackKind::Audio) continue;
+        render::MixTrack mt;
+        mt.mute = track.muted;
         for (const auto& clip : track.clips) {
-            const timeline::Asset* a = project_.asset(clip.assetId);
-            if (!a) continue;
-            std::vector<float> src;
-            try {
-                src = render::decodeAudio(mediaPath_(project_.state().mediaPathOfClip(clip)).toStdString(), kMixRate, kMixChannels);
-            } catch (const render::MediaError&) {
-                continue; // unreadable audio plays as silence; the bin shows the error
-            }
-            const qint64 at = seq.time.samplesForFrames(clip.position);
-            const qint64 from = seq.time.samplesForFrames(clip.sourceIn);
-            const qint64 n = seq.time.samplesForFrames(clip.position + clip.length) - at;
-            for (qint64 i = 0; i < n * kMixChannels; ++i) {
-                const size_t s = size_t(from * kMixChannels + i), d = size_t(at * kMixChannels + i);
-                if (s < src.size() && d < mix.size()) mix[d] += src[s];
-            }
+            render::MixClip mc;
+            mc.source = audioOf(mediaPath_(project_.state().mediaPathOfClip(clip)));
+            mc.start = seq.time.samplesForFrames(clip.position);
+            mc.sourceStart = seq.time.samplesForFrames(clip.sourceIn);
+            mc.length = seq.time.samplesForFrames(clip.end()) - mc.start;
+            mc.gainDb = clip.gainDb;
+            mt.clips.push_back(mc);
         }
+        tracks.push_back(std::move(mt));
     }
+    std::vector<float> mix = render::mixAll(tracks);
+    mix.resize(size_t(seq.time.samplesForFrames(seq.duration())) * kMixChannels, 0.f);
     const qint64 keep = std::max<qint64>(currentFrame_, 0);
     audio_.load(std::move(mix), kMixRate, kMixChannels);
     currentFrame_ = -1; // the picture at the playhead may have changed with the edit: show it again

@@ -1,10 +1,12 @@
-// Design note: sequence playback. The audio of the sequence's audio tracks is mixed once into a 48 kHz
-// stereo buffer and handed to render::AudioPlayer, whose clock is the master; a UI timer asks that clock
-// where playback is and shows the video frame for that instant (frames are never "advanced" by the timer
-// itself, so video cannot drift from sound). Frames are decoded by render::VideoDecoder, one per asset.
+// Design note: sequence playback. The sound of the sequence's audio tracks is mixed once into a 48 kHz
+// stereo buffer by render's mixer (clip gain, track mute; each file decoded once and kept) and handed to
+// render::AudioPlayer, whose clock is the master; a UI timer asks that clock where playback is and shows the
+// video frame for that instant (frames are never "advanced" by the timer itself, so video cannot drift from
+// sound). Frames are decoded by render::VideoDecoder, one per media file.
 #pragma once
 
 #include "render/audio_player.h"
+#include "render/mixer.h"
 #include "render/video_decoder.h"
 #include "timeline/project.h"
 
@@ -52,6 +54,8 @@ private:
     render::AudioPlayer audio_;
     QTimer timer_;
     std::map<QString, std::unique_ptr<render::VideoDecoder>> decoders_;
+    std::map<QString, std::shared_ptr<const render::AudioSource>> sources_; // decoded once per file
+    std::shared_ptr<const render::AudioSource> audioOf(const QString& file);
     qint64 currentFrame_ = -1;
     QImage image_;
 };
