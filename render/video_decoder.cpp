@@ -117,7 +117,7 @@ bool VideoDecoder::seekTo(int64_t index, Frame& out) {
     return false;
 }
 
-std::vector<float> decodeAudio(const std::string& path, int sampleRate, int channels) {
+void decodeAudioBlocks(const std::string& path, int sampleRate, int channels, const AudioBlockSink& sink) {
     InputFile in(path);
     const int stream = av_find_best_stream(in.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
     if (stream < 0) throw MediaError(path + ": has no audio stream");
@@ -129,21 +129,20 @@ std::vector<float> decodeAudio(const std::string& path, int sampleRate, int chan
                                   codec->sample_fmt, codec->sample_rate, 0, nullptr);
     SwrPtr swr(raw);
     if (err < 0 || (err = swr_init(raw)) < 0) throw MediaError(path + ": cannot resample its audio");
-    std::vector<float> out;
+    std::vector<float> block;
     FramePtr frame = allocFrame();
     PacketPtr packet = allocPacket();
-    auto append = [&](const uint8_t** data, int n) {
+    auto convert = [&](const uint8_t** data, int n) {
         const int cap = swr_get_out_samples(raw, n);
         if (cap <= 0) return;
-        const size_t old = out.size();
-        out.resize(old + static_cast<size_t>(cap) * channels);
-        uint8_t* dst[1] = {reinterpret_cast<uint8_t*>(out.data() + old)};
+        block.resize(static_cast<size_t>(cap) * channels);
+        uint8_t* dst[1] = {reinterpret_cast<uint8_t*>(block.data())};
         const int got = swr_convert(raw, dst, cap, data, n);
-        out.resize(old + static_cast<size_t>(std::max(got, 0)) * channels);
+        if (got > 0) sink(block.data(), got);
     };
     auto receive = [&] {
         while (avcodec_receive_frame(codec.get(), frame.get()) == 0)
-            append(const_cast<const uint8_t**>(frame->extended_data), frame->nb_samples);
+            convert(const_cast<const uint8_t**>(frame->extended_data), frame->nb_samples);
     };
     while (av_read_frame(in.get(), packet.get()) >= 0) {
         if (packet->stream_index == stream && avcodec_send_packet(codec.get(), packet.get()) == 0) receive();
@@ -151,7 +150,13 @@ std::vector<float> decodeAudio(const std::string& path, int sampleRate, int chan
     }
     avcodec_send_packet(codec.get(), nullptr);
     receive();
-    append(nullptr, 0);
+    convert(nullptr, 0);
+}
+
+std::vector<float> decodeAudio(const std::string& path, int sampleRate, int channels) {
+    std::vector<float> out;
+    decodeAudioBlocks(path, sampleRate, channels,
+                      [&](const float* samples, int64_t frames) { out.insert(out.end(), samples, samples + frames * channels); });
     return out;
 }
 

@@ -5,6 +5,7 @@
 
 #include "render/frame.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -31,5 +32,10 @@ private:
 // Decodes the first audio stream of `path`, resampled to `sampleRate` with `channels` interleaved channels.
 // Throws MediaError when there is no audio.
 std::vector<float> decodeAudio(const std::string& path, int sampleRate, int channels);
+
+// The same, a block at a time, for files too long to hold decoded (an hour of stereo is 1.4 GB of floats):
+// `sink(samples, frames)` receives interleaved blocks in order.
+using AudioBlockSink = std::function<void(const float* samples, int64_t frames)>;
+void decodeAudioBlocks(const std::string& path, int sampleRate, int channels, const AudioBlockSink& sink);
 
 } // namespace tandem::render
