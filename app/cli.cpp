@@ -1,6 +1,7 @@
 // tandem-cli: the command-line face of Tandem. Each command is a short function over the libraries.
 #include "app/cli_args.h"
 #include "app/eval.h"
+#include "app/export_command.h"
 #include "app/otio_command.h"
 
 #include "model/engine.h"
@@ -474,6 +475,7 @@ const std::vector<Command>& commands() {
         {"foley", "give a silent clip its sound", kFoleyUsage, [](const std::vector<std::string>& w) { return runTask(model::Task::Foley, w); }},
         {"dub", "give a voice line a face", kDubUsage, [](const std::vector<std::string>& w) { return runTask(model::Task::Dub, w); }},
         {"probe", "show the streams of a media file", kProbeUsage, runProbe, false},
+        {"export", "render a project's sequence to an MP4", kExportUsage, runExport, false},
         {"otio", "OpenTimelineIO: import a timeline as a project, export a sequence", kOtioUsage, runOtio, false},
         {"eval", "measure the model on held-out world seeds (sync, lips, adherence, keeps, drift)", kEvalUsage,
          [](const std::vector<std::string>& w) { return runEval(w, programDir()); }, false},

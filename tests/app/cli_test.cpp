@@ -1,6 +1,7 @@
 // Runs the real tandem-cli program, as a user would.
 #include "model/shot_file.h"
 #include "render/probe.h"
+#include "render/video_decoder.h"
 #include "support/test_media.h"
 #include "timeline/bundle.h"
 #include "timeline/project.h"
@@ -390,4 +391,57 @@ TEST_CASE("otio import refuses malformed files with a clear error and leaves not
     CHECK(r.output.find("not a project folder") != std::string::npos);
     r = run("otio frobnicate x -o y");
     CHECK(r.status == 2);
+}
+
+TEST_CASE("export renders a project's sequence with its cut, and refuses what it cannot do") {
+    using namespace tandem::timeline;
+    const std::string dir = tandem::test::freshTempDir("cli-export");
+    const std::string movie = dir + "/m.mp4";
+    tandem::test::writeTestMovie(movie, {64, 48, 32, 16.0, 16000}); // 2 s, frame i grey testMovieLevel(i)
+    const QString bundle = QString::fromStdString(dir + "/Cut.tandem");
+    Project p(QStringLiteral("Cut"));
+    QString error;
+    Asset a;
+    a.path = adoptMediaFile(bundle, QString::fromStdString(movie), &error);
+    a.label = QStringLiteral("m");
+    a.hasVideo = a.hasAudio = true;
+    a.duration = 2.0;
+    const Id asset = p.requestAddAsset(a).newId;
+    REQUIRE(p.requestInsertAsset(asset, 0).ok); // 64 frames at 32 fps
+    Placement second;
+    second.assetId = asset;
+    second.videoTrackId = p.sequence().tracks[0].id;
+    second.audioTrackId = p.sequence().tracks[1].id;
+    second.position = 64;
+    second.sourceIn = 32; // from media second 1
+    second.length = 32;
+    REQUIRE(p.requestPlace(second).ok);
+    REQUIRE(saveBundle(bundle, p.state(), &error));
+
+    const std::string out = dir + "/cut.mp4";
+    Result r = run("export " + bundle.toStdString() + " --preset 360p -o " + out);
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    CHECK(r.output.find("export 100%") != std::string::npos);
+    const auto info = tandem::render::probe(out);
+    REQUIRE(info.firstVideo());
+    REQUIRE(info.firstAudio());
+    CHECK(info.firstVideo()->width == 640);
+    CHECK(info.firstVideo()->height == 360);
+    CHECK(info.firstVideo()->duration == Approx(3.0).margin(1.0 / 32));
+    CHECK(info.firstAudio()->duration == Approx(3.0).margin(0.05));
+    // Across the cut at sequence frame 64 the picture jumps from media frame 31 to media frame 16.
+    tandem::render::VideoDecoder decoder(out);
+    tandem::render::Frame f;
+    REQUIRE(decoder.seekTo(63, f));
+    CHECK(std::abs(int(f.rgb[(180 * 640 + 320) * 3]) - tandem::test::testMovieLevel(31)) <= 4);
+    REQUIRE(decoder.seekTo(64, f));
+    CHECK(std::abs(int(f.rgb[(180 * 640 + 320) * 3]) - tandem::test::testMovieLevel(16)) <= 4);
+
+    r = run("export " + bundle.toStdString() + " --preset 8k -o " + dir + "/x.mp4");
+    CHECK(r.status == 2);
+    CHECK(r.output.find("--preset must be") != std::string::npos);
+    r = run("export " + dir + "/Nothing.tandem -o " + dir + "/x.mp4");
+    CHECK(r.status == 1);
+    CHECK_FALSE(std::filesystem::exists(dir + "/x.mp4"));
 }

@@ -1,0 +1,153 @@
+#include "app/export_command.h"
+
+#include "app/cli_args.h"
+#include "render/exporter.h"
+#include "render/media_error.h"
+#include "render/video_decoder.h"
+#include "timeline/bundle.h"
+#include "timeline/paths.h"
+
+#include <QFileInfo>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+namespace tandem::app {
+
+const char* kExportUsage = R"(usage: tandem-cli export NAME.tandem -o OUT.mp4 [--sequence NAME] [--preset P]
+
+Renders a sequence of a project — video tracks layered with their opacity, audio tracks mixed with clip
+gain and track mute — to an MP4 (H.264 + AAC 48 kHz stereo). The file appears only when it is complete;
+Ctrl+C cancels and leaves nothing behind.
+
+options:
+  --sequence NAME   which sequence (default: the first)
+  --preset P        1080p (1920×1080, default) | 720p | 360p (a quick draft) | vertical (1080×1920) |
+                    sequence (the sequence's own size); pictures keep their aspect inside it
+  --quiet           no progress line
+)";
+
+namespace {
+
+std::atomic<bool> cancelRequested{false};
+
+struct Preset {
+    const char* name;
+    int width, height;
+};
+constexpr Preset kPresets[] = {{"1080p", 1920, 1080}, {"720p", 1280, 720}, {"360p", 640, 360}, {"vertical", 1080, 1920}};
+
+// The project's sequence as the renderer sees it: media paths resolved in the bundle, frames → samples
+// through the sequence's TimeMap.
+render::ExportJob jobFor(const timeline::ProjectState& state, const timeline::Sequence& seq, const QString& bundle,
+                         QStringList* offline) {
+    render::ExportJob job;
+    job.fps = seq.time.fps.toDouble();
+    job.frames = seq.duration();
+    const timeline::TimeMap time = seq.time;
+    job.firstSampleOfFrame = [time](int64_t frame) { return time.samplesForFrames(frame); };
+    std::map<QString, std::shared_ptr<const render::AudioSource>> sounds;
+    for (const timeline::Track& track : seq.tracks) {
+        render::CompositeTrack video;
+        render::MixTrack audio;
+        video.hidden = audio.mute = track.muted;
+        for (const timeline::Clip& c : track.clips) {
+            const QString media = state.mediaPathOfClip(c);
+            const QString file = media.isEmpty() ? QString() : timeline::resolveInBundle(bundle, media);
+            if (file.isEmpty() || !QFileInfo(file).isFile()) {
+                offline->append(state.asset(c.assetId)->label);
+                continue;
+            }
+            if (track.kind == timeline::TrackKind::Video) {
+                video.clips.push_back({file.toStdString(), c.position, c.length, time.secondsForFrames(c.sourceIn), c.opacity});
+                continue;
+            }
+            auto& sound = sounds[file];
+            if (!sound) {
+                auto s = std::make_shared<render::AudioSource>();
+                s->samples = render::decodeAudio(file.toStdString(), render::kMixRate, render::kMixChannels);
+                sound = s;
+            }
+            render::MixClip mc;
+            mc.source = sound;
+            mc.start = time.samplesForFrames(c.position);
+            mc.sourceStart = time.samplesForFrames(c.sourceIn);
+            mc.length = time.samplesForFrames(c.end()) - mc.start;
+            mc.gainDb = c.gainDb;
+            audio.clips.push_back(mc);
+        }
+        if (track.kind == timeline::TrackKind::Video) job.video.push_back(std::move(video));
+        else job.audio.push_back(std::move(audio));
+    }
+    return job;
+}
+
+} // namespace
+
+int runExport(const std::vector<std::string>& words) {
+    Args args(words, "export", {"output", "sequence", "preset"}, {"quiet"}, {{"-o", "--output"}});
+    if (args.positional().size() != 1) throw UsageError("export needs exactly one project (NAME.tandem)");
+    const QString bundle = timeline::bundlePathFor(QString::fromStdString(args.positional()[0]));
+    const std::string out = args.required("output");
+    QString error;
+    const auto state = timeline::loadBundle(bundle, timeline::BundleSource::Project, &error);
+    if (!state) throw std::runtime_error(error.toStdString());
+    if (timeline::inspectBundle(bundle).recoverable)
+        std::cerr << "note: " << bundle.toStdString() << " has autosaved edits that were never saved; they are not exported\n";
+    const timeline::Sequence* seq = &state->sequences.front();
+    if (args.has("sequence")) {
+        seq = nullptr;
+        for (const auto& s : state->sequences)
+            if (s.name.toStdString() == args.text("sequence")) seq = &s;
+        if (!seq) throw UsageError("the project has no sequence named '" + args.text("sequence") + "'");
+    }
+    QStringList offline;
+    render::ExportJob job = jobFor(*state, *seq, bundle, &offline);
+    const std::string preset = args.text("preset", "1080p");
+    if (preset == "sequence") {
+        job.width = seq->width;
+        job.height = seq->height;
+    } else {
+        const Preset* p = nullptr;
+        for (const Preset& candidate : kPresets)
+            if (preset == candidate.name) p = &candidate;
+        if (!p) throw UsageError("--preset must be 1080p, 720p, 360p, vertical or sequence, got '" + preset + "'");
+        job.width = p->width;
+        job.height = p->height;
+    }
+    for (const QString& name : offline) std::cerr << "note: " << name.toStdString() << " is offline; its clips export as gaps\n";
+
+    cancelRequested = false;
+    const auto previous = std::signal(SIGINT, [](int) { cancelRequested = true; });
+    const bool quiet = args.has("quiet");
+    const auto start = std::chrono::steady_clock::now();
+    int lastPercent = -1;
+    try {
+        render::exportMovie(out, job, [&](int64_t done, int64_t total) {
+            const int percent = int(100 * done / total);
+            if (!quiet && percent != lastPercent) {
+                const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+                const double eta = elapsed / double(done) * double(total - done);
+                std::fprintf(stderr, "\rexport %3d%%  frame %lld/%lld  ETA %.0f s ", percent, static_cast<long long>(done),
+                             static_cast<long long>(total), eta);
+                lastPercent = percent;
+            }
+            return !cancelRequested.load();
+        });
+    } catch (const render::ExportCancelled&) {
+        std::signal(SIGINT, previous);
+        std::fprintf(stderr, "\nexport cancelled; nothing was written to %s\n", out.c_str());
+        return 130;
+    }
+    std::signal(SIGINT, previous);
+    if (!quiet) std::fprintf(stderr, "\n");
+    std::cout << out << ": " << job.width << "x" << job.height << ", " << job.frames << " frames at "
+              << seq->time.fps.num << "/" << seq->time.fps.den << " fps\n";
+    return 0;
+}
+
+} // namespace tandem::app
