@@ -1,12 +1,15 @@
 #include "render/compositor.h"
 #include "render/exporter.h"
 #include "render/media_error.h"
+#include "render/movie_writer.h"
 #include "render/probe.h"
 #include "render/video_decoder.h"
 #include "support/test_media.h"
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 using namespace tandem::render;
@@ -88,4 +91,96 @@ TEST_CASE("an export writes picture and sound of the right length, and a cancell
 
     job.frames = 0;
     CHECK_THROWS_AS(exportMovie(dir + "/empty.mp4", job), MediaError);
+}
+
+namespace {
+
+// A 2-second movie at 16 fps, black with a white flash at `flashFrames`, silent with a 1 kHz beep starting
+// at the same instant as each flash.
+void writeFlashBeep(const std::string& path, const std::vector<int>& flashFrames) {
+    MovieSettings s;
+    s.width = 64;
+    s.height = 48;
+    s.fps = 16;
+    s.input_sample_rate = 48000;
+    s.crf = 10;
+    s.preset = "ultrafast";
+    MovieWriter w(path, s);
+    std::vector<uint8_t> black(64 * 48 * 3, 0), white(64 * 48 * 3, 255);
+    for (int i = 0; i < 32; ++i)
+        w.addFrame(std::find(flashFrames.begin(), flashFrames.end(), i) != flashFrames.end() ? white.data() : black.data());
+    std::vector<float> audio(96000, 0.f);
+    for (int f : flashFrames)
+        for (int i = 0; i < 1500; ++i) audio[size_t(f * 3000 + i)] = 0.8f * float(std::sin(2 * M_PI * 1000.0 * i / 48000));
+    w.addAudio(audio.data(), int64_t(audio.size()));
+    w.finish();
+}
+
+} // namespace
+
+TEST_CASE("flashes and beeps stay together through compositing, mixing and export, across cuts") {
+    const std::string dir = tandem::test::freshTempDir("export-sync");
+    const std::string media = dir + "/fb.mp4";
+    writeFlashBeep(media, {4, 12, 20, 28}); // at 0.25, 0.75, 1.25 and 1.75 s of the media
+    auto sound = std::make_shared<AudioSource>();
+    sound->samples = decodeAudio(media, kMixRate, kMixChannels);
+    // A 30 fps sequence (sample starts of frames are not whole numbers of 1600 everywhere), three cuts:
+    // media 0–1 s at 0, media 1.5–2 s at 1 s, media 0.5–1 s at 1.5 s.
+    const double fps = 30;
+    struct Cut {
+        int64_t start, length;
+        double source;
+    };
+    const std::vector<Cut> cuts = {{0, 30, 0.0}, {30, 15, 1.5}, {45, 15, 0.5}};
+    ExportJob job;
+    job.width = 64;
+    job.height = 48;
+    job.fps = fps;
+    job.frames = 60;
+    job.x264Preset = "ultrafast";
+    CompositeTrack v;
+    MixTrack a;
+    for (const Cut& c : cuts) {
+        v.clips.push_back({media, c.start, c.length, c.source, 1.0});
+        MixClip m;
+        m.source = sound;
+        m.start = c.start * 1600; // 48000 / 30
+        m.sourceStart = int64_t(std::llround(c.source * 48000));
+        m.length = c.length * 1600;
+        a.clips.push_back(m);
+    }
+    job.video = {v};
+    job.audio = {a};
+    const std::string out = dir + "/out.mp4";
+    exportMovie(out, job);
+
+    // Flash times from the picture, beep onsets from the sound.
+    std::vector<double> flashes, beeps;
+    VideoDecoder decoder(out);
+    Frame f;
+    bool wasBright = false;
+    while (decoder.readNext(f)) {
+        const bool bright = f.rgb[(24 * 64 + 32) * 3] > 128;
+        if (bright && !wasBright) flashes.push_back(double(f.index) / fps);
+        wasBright = bright;
+    }
+    const std::vector<float> mix = decodeAudio(out, 48000, 1);
+    int64_t quietSince = 0;
+    for (int64_t i = 0; i < int64_t(mix.size()); ++i) {
+        if (std::abs(mix[size_t(i)]) > 0.2f) {
+            if (i - quietSince > 2400) beeps.push_back(double(i) / 48000); // after ≥ 50 ms of quiet
+            quietSince = i;
+        }
+    }
+    // The media's flashes at 0.25 and 0.75 (first cut), 1.75 (→ 1.25 s), 0.75 (→ 1.75 s).
+    const std::vector<double> expected = {0.25, 0.75, 1.25, 1.75};
+    REQUIRE(flashes.size() == expected.size());
+    REQUIRE(beeps.size() == expected.size());
+    for (size_t i = 0; i < expected.size(); ++i) {
+        INFO("event " << i << ": flash " << flashes[i] << " s, beep " << beeps[i] << " s");
+        CHECK(std::abs(flashes[i] - expected[i]) <= 1.0 / fps);
+        // Sound is placed by the sample; the picture by the frame: they agree to within half a frame.
+        CHECK(std::abs(beeps[i] - expected[i]) <= 2.0 / 48000 + 0.002);
+        CHECK(std::abs(beeps[i] - flashes[i]) <= 0.5 / fps + 0.002);
+    }
 }
