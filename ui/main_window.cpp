@@ -130,7 +130,7 @@ bool MainWindow::openMedia(const QString& path, QString* error) {
     const auto result = project_.requestCompound(tr("Open %1").arg(asset.label), [&] {
         const auto added = project_.requestAddAsset(asset);
         if (!added.ok) return added;
-        previews_.insert(added.newId, buildPreview(timeline::resolveInBundle(bundleDir(), asset.path)));
+        previews_.insert(added.newId, buildPreview(timeline::resolveInBundle(bundleDir(), asset.path), waveformCache()));
         return project_.requestInsertAsset(added.newId, project_.sequence().duration());
     });
     if (!result.ok) {
@@ -219,10 +219,14 @@ bool MainWindow::saveProject(const QString& path, QString* error) {
     return true;
 }
 
+QString MainWindow::waveformCache() const {
+    return bundleDir() + QLatin1Char('/') + QLatin1String(timeline::kCacheDir) + QStringLiteral("/waveforms");
+}
+
 void MainWindow::rebuildPreviews() {
     previews_.clear();
     for (const auto& a : project_.state().assets)
-        if (!a.path.isEmpty()) previews_.insert(a.id, buildPreview(timeline::resolveInBundle(bundleDir(), a.path)));
+        if (!a.path.isEmpty()) previews_.insert(a.id, buildPreview(timeline::resolveInBundle(bundleDir(), a.path), waveformCache()));
     playback_->rebuild();
     timeline_->update();
 }

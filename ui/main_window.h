@@ -66,6 +66,7 @@ private:
     void chooseProject();
     void chooseSaveLocation();
     void rebuildPreviews();
+    QString waveformCache() const; // the bundle's cache/waveforms
     void updateTitle();
     void showModelWords();
     void showFrame(qint64 frame);

@@ -3,6 +3,7 @@
 #include "render/media_error.h"
 #include "render/thumbnail.h"
 #include "render/video_decoder.h"
+#include "render/waveform.h"
 
 #include <algorithm>
 #include <cmath>
@@ -17,7 +18,7 @@ QImage toImage(const render::Frame& f) {
 
 } // namespace
 
-MediaPreview buildPreview(const QString& path, int peakBins) {
+MediaPreview buildPreview(const QString& path, const QString& cacheDir, int peakBins) {
     MediaPreview p;
     const std::string file = path.toStdString();
     try {
@@ -28,15 +29,15 @@ MediaPreview buildPreview(const QString& path, int peakBins) {
         // audio-only media: no thumbnail
     }
     try {
-        // 8 kHz mono is plenty for an overview drawn a few pixels per bin.
-        const std::vector<float> audio = render::decodeAudio(file, 8000, 1);
-        if (!audio.empty()) {
+        // Peaks come from the media's waveform, cached in the project so reopening never decodes again.
+        const render::Waveform w = cacheDir.isEmpty() ? render::computeWaveform(file)
+                                                      : render::loadOrComputeWaveform(file, cacheDir.toStdString());
+        if (w.sampleCount > 0) {
             p.peaks.resize(peakBins);
-            const double perBin = double(audio.size()) / peakBins;
+            const auto left = w.columns(0, 0, w.sampleCount, peakBins), right = w.columns(1, 0, w.sampleCount, peakBins);
             for (int b = 0; b < peakBins; ++b) {
-                const size_t from = size_t(b * perBin), to = std::max(from + 1, size_t((b + 1) * perBin));
-                float peak = 0;
-                for (size_t i = from; i < std::min(to, audio.size()); ++i) peak = std::max(peak, std::abs(audio[i]));
+                const float peak = std::max({std::abs(left[b].first), std::abs(left[b].second), std::abs(right[b].first),
+                                             std::abs(right[b].second)});
                 p.peaks[b] = std::min(1.0f, peak);
             }
         }

@@ -9,6 +9,7 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QUndoStack>
@@ -109,6 +110,8 @@ TEST_CASE("opening media is one step on the editor's undo stack, and undo takes 
     const QString path = w.project().state().assets[0].path;
     CHECK(path == QStringLiteral("media/shot.mp4"));
     CHECK(QFileInfo::exists(w.bundleDir() + QLatin1Char('/') + path));
+    // Its waveform was cached in the bundle, so reopening the project will not decode it again.
+    CHECK(QDir(w.bundleDir() + QStringLiteral("/cache/waveforms")).entryList({QStringLiteral("*.peaks")}).size() == 1);
     REQUIRE(w.undoStack().count() == 1);
     CHECK(w.undoStack().undoText().startsWith(QStringLiteral("Open")));
     w.undoStack().undo();
