@@ -1,10 +1,15 @@
+#include "render/chart.h"
+#include "render/compositor.h"
 #include "render/media_error.h"
 #include "render/probe.h"
 #include "render/video_decoder.h"
+#include "render/waveform.h"
 #include "support/test_media.h"
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <random>
 
@@ -56,4 +61,52 @@ TEST_CASE("asking for a stream the file lacks is an error") {
     const std::string dir = test::freshTempDir("nostream");
     test::writeTestMovie(dir + "/silent.mp4", {64, 48, 8, 16.0, 0});
     CHECK_THROWS_WITH(render::decodeAudio(dir + "/silent.mp4", 48000, 2), Catch::Contains("no audio stream"));
+}
+
+TEST_CASE("the bad-media corpus gets clear errors or sensible results from every reader, never a crash") {
+    const std::string dir = test::freshTempDir("corpus");
+    test::writeTestMovie(dir + "/good.mp4", {64, 48, 16, 16.0, 16000});
+    std::ifstream in(dir + "/good.mp4", std::ios::binary);
+    const std::string good((std::istreambuf_iterator<char>(in)), {});
+    std::string noise(20000, '\0');
+    std::mt19937 rng(7);
+    for (auto& c : noise) c = char(rng());
+    const std::vector<std::string> broken = {
+        write(dir + "/zero.mp4", ""),
+        write(dir + "/truncated.mp4", good.substr(0, good.size() / 3)),
+        write(dir + "/random.mov", noise),
+        write(dir + "/text.mp4", "#EXTM3U\nnot a movie\n"),
+        write(dir + "/header-only.mp4", good.substr(0, 64)),
+    };
+    for (const std::string& f : broken) {
+        INFO(f);
+        CHECK_THROWS_AS(render::probe(f), render::MediaError);
+        CHECK_THROWS_AS(render::VideoDecoder(f), render::MediaError);
+        CHECK_THROWS_AS(render::decodeAudio(f, 48000, 2), render::MediaError);
+        CHECK_THROWS_AS(render::computeWaveform(f), render::MediaError);
+        // A clip of it on a sequence shows black instead of stopping playback or export.
+        render::Compositor c(32, 24, 16, {render::CompositeTrack{{render::CompositeClip{f, 0, 4, 0.0, 1.0}}, false}});
+        const render::Frame& frame = c.frameAt(1);
+        CHECK(std::all_of(frame.rgb.begin(), frame.rgb.end(), [](uint8_t v) { return v == 0; }));
+    }
+
+    // Right content, wrong name: an audio-only file and a picture, both called .mp4, are what they are.
+    const std::string sound = test::writeBurstWav(dir + "/sound.wav", 0.5f, 0.5f);
+    std::filesystem::rename(sound, dir + "/sound.mp4");
+    const render::MediaInfo audioOnly = render::probe(dir + "/sound.mp4");
+    CHECK(audioOnly.firstAudio());
+    CHECK_FALSE(audioOnly.firstVideo());
+    CHECK_THROWS_WITH(render::VideoDecoder(dir + "/sound.mp4"), Catch::Contains("no video stream"));
+    CHECK(render::decodeAudio(dir + "/sound.mp4", 48000, 2).size() == 96000 * 2);
+
+    render::writeLogChart({render::ChartSeries{"loss", {1, 2, 3}, {3, 2, 1}}}, dir + "/picture.png", "step");
+    std::filesystem::rename(dir + "/picture.png", dir + "/picture.mp4");
+    const render::MediaInfo still = render::probe(dir + "/picture.mp4");
+    REQUIRE(still.firstVideo());
+    CHECK_FALSE(still.firstAudio());
+    render::VideoDecoder decoder(dir + "/picture.mp4");
+    render::Frame f;
+    CHECK(decoder.readNext(f));
+    CHECK(f.width > 0);
+    CHECK_THROWS_WITH(render::decodeAudio(dir + "/picture.mp4", 48000, 2), Catch::Contains("no audio stream"));
 }

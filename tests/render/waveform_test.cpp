@@ -4,48 +4,15 @@
 
 #include <catch2/catch.hpp>
 
-#include <cstdio>
-#include <cstring>
 #include <filesystem>
 
 using namespace tandem::render;
 
-namespace {
-
-// A 48 kHz stereo 16-bit WAV: 1 s of silence, 0.5 s of constant (left, right), 0.5 s of silence.
-std::string writeBurst(const std::string& path, float left, float right) {
-    const int rate = 48000, frames = 96000;
-    std::vector<int16_t> pcm(size_t(frames) * 2, 0);
-    for (int i = 48000; i < 72000; ++i) {
-        pcm[size_t(i) * 2] = int16_t(left * 32767);
-        pcm[size_t(i) * 2 + 1] = int16_t(right * 32767);
-    }
-    std::FILE* f = std::fopen(path.c_str(), "wb");
-    auto u32 = [&](uint32_t v) { std::fwrite(&v, 4, 1, f); };
-    auto u16 = [&](uint16_t v) { std::fwrite(&v, 2, 1, f); };
-    const uint32_t bytes = uint32_t(pcm.size() * 2);
-    std::fwrite("RIFF", 1, 4, f);
-    u32(36 + bytes);
-    std::fwrite("WAVEfmt ", 1, 8, f);
-    u32(16);
-    u16(1);
-    u16(2);
-    u32(rate);
-    u32(rate * 4);
-    u16(4);
-    u16(16);
-    std::fwrite("data", 1, 4, f);
-    u32(bytes);
-    std::fwrite(pcm.data(), 2, pcm.size(), f);
-    std::fclose(f);
-    return path;
-}
-
-} // namespace
+using tandem::test::writeBurstWav;
 
 TEST_CASE("waveform levels give exact minimum and maximum at every zoom") {
     const std::string dir = tandem::test::freshTempDir("waveform");
-    const Waveform w = computeWaveform(writeBurst(dir + "/burst.wav", 0.5f, -0.25f));
+    const Waveform w = computeWaveform(writeBurstWav(dir + "/burst.wav", 0.5f, -0.25f));
     CHECK(w.sampleCount == 96000);
     REQUIRE(w.levels.size() > 5);
     CHECK(w.levels.front().samplesPerBin == Waveform::kBaseBin);
@@ -83,7 +50,7 @@ TEST_CASE("waveform levels give exact minimum and maximum at every zoom") {
 
 TEST_CASE("waveforms are cached per media file and recomputed when the file or the cache changes") {
     const std::string dir = tandem::test::freshTempDir("waveform-cache");
-    const std::string media = writeBurst(dir + "/a.wav", 0.5f, 0.5f);
+    const std::string media = writeBurstWav(dir + "/a.wav", 0.5f, 0.5f);
     const std::string cache = dir + "/cache";
     const std::string key = waveformCacheKey(media);
     const Waveform first = waveformInBackground(media, cache).get();
@@ -99,7 +66,7 @@ TEST_CASE("waveforms are cached per media file and recomputed when the file or t
     CHECK(std::filesystem::file_size(file) > 1000);
 
     // Different content under the same name gets a different key.
-    writeBurst(media, 0.25f, 0.25f);
+    writeBurstWav(media, 0.25f, 0.25f);
     CHECK(waveformCacheKey(media) != key);
     CHECK(std::abs(loadOrComputeWaveform(media, cache).range(0, 0, 96000).second - 0.25f) < 1e-3);
 }

@@ -36,6 +36,33 @@ void writeTestMovie(const std::string& path, const TestMovie& spec) {
     w.finish();
 }
 
+std::string writeBurstWav(const std::string& path, float left, float right) {
+    const int rate = 48000, frames = 96000;
+    std::vector<int16_t> pcm(size_t(frames) * 2, 0);
+    for (int i = 48000; i < 72000; ++i) {
+        pcm[size_t(i) * 2] = int16_t(left * 32767);
+        pcm[size_t(i) * 2 + 1] = int16_t(right * 32767);
+    }
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    auto u32 = [&](uint32_t v) { f.write(reinterpret_cast<const char*>(&v), 4); };
+    auto u16 = [&](uint16_t v) { f.write(reinterpret_cast<const char*>(&v), 2); };
+    const uint32_t bytes = uint32_t(pcm.size() * 2);
+    f.write("RIFF", 4);
+    u32(36 + bytes);
+    f.write("WAVEfmt ", 8);
+    u32(16);
+    u16(1); // PCM
+    u16(2);
+    u32(rate);
+    u32(rate * 4);
+    u16(4);
+    u16(16);
+    f.write("data", 4);
+    u32(bytes);
+    f.write(reinterpret_cast<const char*>(pcm.data()), std::streamsize(pcm.size() * 2));
+    return path;
+}
+
 std::string freshTempDir(const std::string& name) {
     namespace fs = std::filesystem;
     const fs::path dir = fs::temp_directory_path() / ("tandem-test-" + name + "-" + std::to_string(::getpid()));

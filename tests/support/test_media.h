@@ -14,6 +14,9 @@ struct TestMovie {
 };
 void writeTestMovie(const std::string& path, const TestMovie& spec);
 
+// A 48 kHz stereo 16-bit WAV of 2 s: 1 s of silence, 0.5 s of constant (left, right), 0.5 s of silence.
+std::string writeBurstWav(const std::string& path, float left, float right);
+
 // Grey level that frame `index` of a test movie carries.
 int testMovieLevel(int index);
 
