@@ -7,6 +7,7 @@
 #include "model/world/world.h"
 #include "render/adherence.h"
 #include "render/sync_metrics.h"
+#include "timeline/atomic_file.h"
 
 #include <nlohmann/json.hpp>
 
@@ -15,8 +16,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -45,7 +44,6 @@ adherence, what each task must keep, and drift over 4 chained extensions. Prints
 
 namespace {
 
-namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 const std::vector<std::string> kAllTasks = {"generate", "image", "inpaint", "retake", "extend", "restyle", "foley", "dub"};
@@ -599,15 +597,11 @@ std::string Evaluation::markdown(const json& j) const {
     return md.str();
 }
 
+// Reports are written the project's one atomic way (temp file, fsync, rename).
 void writeAtomically(const std::string& path, const std::string& text) {
-    const std::string tmp = path + ".part";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << text;
-        out.flush();
-        if (!out) throw std::runtime_error(path + ": cannot be written");
-    }
-    fs::rename(tmp, path);
+    QString error;
+    if (!timeline::writeFileAtomically(QString::fromStdString(path), QByteArray::fromStdString(text), &error))
+        throw std::runtime_error(error.toStdString());
 }
 
 std::vector<std::string> splitTasks(const std::string& text) {

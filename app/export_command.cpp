@@ -1,11 +1,11 @@
 #include "app/export_command.h"
 
 #include "app/cli_args.h"
+#include "app/project_input.h"
 #include "render/exporter.h"
 #include "render/media_error.h"
-#include "render/video_decoder.h"
-#include "timeline/bundle.h"
 #include "timeline/paths.h"
+#include "timeline/plan.h"
 
 #include <QFileInfo>
 
@@ -41,47 +41,43 @@ struct Preset {
 };
 constexpr Preset kPresets[] = {{"1080p", 1920, 1080}, {"720p", 1280, 720}, {"360p", 640, 360}, {"vertical", 1080, 1920}};
 
-// The project's sequence as the renderer sees it: media paths resolved in the bundle, frames → samples
-// through the sequence's TimeMap.
-render::ExportJob jobFor(const timeline::ProjectState& state, const timeline::Sequence& seq, const QString& bundle,
-                         QStringList* offline) {
+// The project's sequence as the renderer sees it: the plans' media resolved in the bundle; each sound file
+// decoded once.
+render::ExportJob jobFor(const ProjectInput& in, QStringList* offline) {
+    const timeline::Sequence& seq = in.sequence();
     render::ExportJob job;
     job.fps = seq.time.fps.toDouble();
     job.frames = seq.duration();
     const timeline::TimeMap time = seq.time;
     job.firstSampleOfFrame = [time](int64_t frame) { return time.samplesForFrames(frame); };
-    std::map<QString, std::shared_ptr<const render::AudioSource>> sounds;
-    for (const timeline::Track& track : seq.tracks) {
-        render::CompositeTrack video;
-        render::MixTrack audio;
-        video.hidden = audio.mute = track.muted;
-        for (const timeline::Clip& c : track.clips) {
-            const QString media = state.mediaPathOfClip(c);
-            const QString file = media.isEmpty() ? QString() : timeline::resolveInBundle(bundle, media);
-            if (file.isEmpty() || !QFileInfo(file).isFile()) {
-                offline->append(state.asset(c.assetId)->label);
-                continue;
-            }
-            if (track.kind == timeline::TrackKind::Video) {
-                video.clips.push_back({file.toStdString(), c.position, c.length, time.secondsForFrames(c.sourceIn), c.opacity});
-                continue;
-            }
-            auto& sound = sounds[file];
-            if (!sound) {
-                auto s = std::make_shared<render::AudioSource>();
-                s->samples = render::decodeAudio(file.toStdString(), render::kMixRate, render::kMixChannels);
-                sound = s;
-            }
-            render::MixClip mc;
-            mc.source = sound;
-            mc.start = time.samplesForFrames(c.position);
-            mc.sourceStart = time.samplesForFrames(c.sourceIn);
-            mc.length = time.samplesForFrames(c.end()) - mc.start;
-            mc.gainDb = c.gainDb;
-            audio.clips.push_back(mc);
+    auto fileOf = [&](const QString& media, const QString& label) {
+        const QString file = media.isEmpty() ? QString() : timeline::resolveInBundle(in.bundle, media);
+        if (file.isEmpty() || !QFileInfo(file).isFile()) {
+            offline->append(label);
+            return std::string();
         }
-        if (track.kind == timeline::TrackKind::Video) job.video.push_back(std::move(video));
-        else job.audio.push_back(std::move(audio));
+        return file.toStdString();
+    };
+    for (const auto& track : timeline::picturePlan(in.state, seq)) {
+        render::CompositeTrack video;
+        video.hidden = track.hidden;
+        for (const auto& p : track.clips)
+            if (const std::string file = fileOf(p.media, p.label); !file.empty())
+                video.clips.push_back({file, p.start, p.length, p.sourceSeconds, p.opacity});
+        job.video.push_back(std::move(video));
+    }
+    std::map<std::string, std::shared_ptr<const render::AudioSource>> sounds;
+    for (const auto& track : timeline::soundPlan(in.state, seq)) {
+        render::MixTrack audio;
+        audio.mute = track.muted;
+        for (const auto& p : track.clips) {
+            const std::string file = fileOf(p.media, p.label);
+            if (file.empty()) continue;
+            auto& sound = sounds[file];
+            if (!sound) sound = render::decodeAudioSource(file);
+            audio.clips.push_back({sound, p.start, p.sourceStart, p.length, p.gainDb, 0, 0});
+        }
+        job.audio.push_back(std::move(audio));
     }
     return job;
 }
@@ -91,22 +87,11 @@ render::ExportJob jobFor(const timeline::ProjectState& state, const timeline::Se
 int runExport(const std::vector<std::string>& words) {
     Args args(words, "export", {"output", "sequence", "preset"}, {"quiet"}, {{"-o", "--output"}});
     if (args.positional().size() != 1) throw UsageError("export needs exactly one project (NAME.tandem)");
-    const QString bundle = timeline::bundlePathFor(QString::fromStdString(args.positional()[0]));
     const std::string out = args.required("output");
-    QString error;
-    const auto state = timeline::loadBundle(bundle, timeline::BundleSource::Project, &error);
-    if (!state) throw std::runtime_error(error.toStdString());
-    if (timeline::inspectBundle(bundle).recoverable)
-        std::cerr << "note: " << bundle.toStdString() << " has autosaved edits that were never saved; they are not exported\n";
-    const timeline::Sequence* seq = &state->sequences.front();
-    if (args.has("sequence")) {
-        seq = nullptr;
-        for (const auto& s : state->sequences)
-            if (s.name.toStdString() == args.text("sequence")) seq = &s;
-        if (!seq) throw UsageError("the project has no sequence named '" + args.text("sequence") + "'");
-    }
+    const ProjectInput in = openProjectInput(args.positional()[0], args.text("sequence"));
+    const timeline::Sequence* seq = &in.sequence();
     QStringList offline;
-    render::ExportJob job = jobFor(*state, *seq, bundle, &offline);
+    render::ExportJob job = jobFor(in, &offline);
     const std::string preset = args.text("preset", "1080p");
     if (preset == "sequence") {
         job.width = seq->width;

@@ -1,6 +1,7 @@
 #include "app/otio_command.h"
 
 #include "app/cli_args.h"
+#include "app/project_input.h"
 #include "render/media_error.h"
 #include "render/probe.h"
 #include "timeline/atomic_file.h"
@@ -78,21 +79,10 @@ int importOtioFile(const QString& otioPath, const QString& outPath) {
     throw std::runtime_error(otioPath.toStdString() + ": " + error.toStdString());
 }
 
-int exportOtioFile(const QString& bundlePath, const QString& outPath, const QString& sequenceName) {
-    const QString bundle = timeline::bundlePathFor(bundlePath);
+int exportOtioFile(const std::string& bundlePath, const QString& outPath, const std::string& sequenceName) {
+    const ProjectInput in = openProjectInput(bundlePath, sequenceName);
     QString error;
-    const auto state = timeline::loadBundle(bundle, timeline::BundleSource::Project, &error);
-    if (!state) throw std::runtime_error(error.toStdString());
-    if (timeline::inspectBundle(bundle).recoverable)
-        std::cerr << "note: " << bundle.toStdString() << " has autosaved edits that were never saved; they are not exported\n";
-    timeline::Id sequenceId = state->sequences.front().id;
-    if (!sequenceName.isEmpty()) {
-        sequenceId = 0;
-        for (const auto& s : state->sequences)
-            if (s.name == sequenceName) sequenceId = s.id;
-        if (!sequenceId) throw UsageError("the project has no sequence named '" + sequenceName.toStdString() + "'");
-    }
-    const QByteArray json = timeline::exportOtio(*state, sequenceId, QFileInfo(bundle).absoluteFilePath(), &error);
+    const QByteArray json = timeline::exportOtio(in.state, in.sequence().id, QFileInfo(in.bundle).absoluteFilePath(), &error);
     if (json.isEmpty() || !timeline::writeFileAtomically(outPath, json, &error)) throw std::runtime_error(error.toStdString());
     std::cout << outPath.toStdString() << "\n";
     return 0;
@@ -107,7 +97,7 @@ int runOtio(const std::vector<std::string>& words) {
         throw UsageError("expected 'otio import FILE.otio -o NAME.tandem' or 'otio export NAME.tandem -o FILE.otio'");
     const QString output = qs(args.required("output"));
     if (pos[0] == "import") return importOtioFile(qs(pos[1]), output);
-    return exportOtioFile(qs(pos[1]), output, qs(args.text("sequence")));
+    return exportOtioFile(pos[1], output, args.text("sequence"));
 }
 
 } // namespace tandem::app

@@ -1,5 +1,7 @@
 #include "render/mixer.h"
 
+#include "render/video_decoder.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -42,6 +44,12 @@ void mixClip(const MixClip& c, double trackLeft, double trackRight, int64_t from
 }
 
 } // namespace
+
+std::shared_ptr<const AudioSource> decodeAudioSource(const std::string& path) {
+    auto source = std::make_shared<AudioSource>();
+    source->samples = decodeAudio(path, kMixRate, kMixChannels);
+    return source;
+}
 
 double decibelsToGain(double db) { return std::pow(10.0, db / 20.0); }
 

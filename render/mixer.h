@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace tandem::render {
@@ -20,6 +21,9 @@ struct AudioSource {
     std::vector<float> samples;
     int64_t frames() const { return int64_t(samples.size()) / kMixChannels; } // sample frames (L+R pairs)
 };
+
+// Decodes `path`'s sound as an AudioSource. Throws MediaError.
+std::shared_ptr<const AudioSource> decodeAudioSource(const std::string& path);
 
 struct MixClip {
     std::shared_ptr<const AudioSource> source;

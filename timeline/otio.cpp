@@ -8,6 +8,7 @@
 #include <QJsonDocument>
 #include <QUrl>
 
+#include <array>
 #include <cmath>
 #include <map>
 #include <stdexcept>
@@ -27,12 +28,14 @@ QJsonObject timeRange(qint64 start, qint64 duration, double rate) {
             {"duration", rationalTime(duration, rate)}};
 }
 
-// OTIO marker colours are names; ours are #rrggbb. The nearest by hue family.
+// OTIO marker colours are names; ours are #rrggbb. One table, read both ways.
+constexpr std::pair<const char*, const char*> kMarkerColours[] = {
+    {"RED", "#ff0000"},  {"ORANGE", "#ff8000"}, {"YELLOW", "#e0c040"}, {"GREEN", "#00c000"},
+    {"CYAN", "#00c0c0"}, {"BLUE", "#2060ff"},   {"PURPLE", "#8040c0"}, {"MAGENTA", "#ff00ff"},
+    {"PINK", "#ff80c0"}, {"BLACK", "#000000"},  {"WHITE", "#ffffff"}};
+
+// The nearest OTIO colour name to a #rrggbb colour.
 QString markerColorName(const QString& hex) {
-    static const std::pair<const char*, const char*> table[] = {
-        {"#ff0000", "RED"},   {"#ff8000", "ORANGE"}, {"#e0c040", "YELLOW"},  {"#00c000", "GREEN"},
-        {"#00c0c0", "CYAN"},  {"#2060ff", "BLUE"},   {"#8040c0", "PURPLE"},  {"#ff00ff", "MAGENTA"},
-        {"#ff80c0", "PINK"},  {"#000000", "BLACK"},  {"#ffffff", "WHITE"}};
     auto rgb = [](const QString& h) {
         const uint v = h.mid(1).toUInt(nullptr, 16);
         return std::array<int, 3>{int(v >> 16 & 255), int(v >> 8 & 255), int(v & 255)};
@@ -41,7 +44,7 @@ QString markerColorName(const QString& hex) {
     const auto c = rgb(hex);
     const char* best = "YELLOW";
     int bestDistance = 1 << 30;
-    for (const auto& [h, name] : table) {
+    for (const auto& [name, h] : kMarkerColours) {
         const auto t = rgb(QLatin1String(h));
         const int d = (c[0] - t[0]) * (c[0] - t[0]) + (c[1] - t[1]) * (c[1] - t[1]) + (c[2] - t[2]) * (c[2] - t[2]);
         if (d < bestDistance) {
@@ -53,11 +56,7 @@ QString markerColorName(const QString& hex) {
 }
 
 QString markerHex(const QString& name) {
-    static const std::pair<const char*, const char*> table[] = {
-        {"RED", "#ff0000"},   {"ORANGE", "#ff8000"}, {"YELLOW", "#e0c040"}, {"GREEN", "#00c000"},
-        {"CYAN", "#00c0c0"},  {"BLUE", "#2060ff"},   {"PURPLE", "#8040c0"}, {"MAGENTA", "#ff00ff"},
-        {"PINK", "#ff80c0"},  {"BLACK", "#000000"},  {"WHITE", "#ffffff"}};
-    for (const auto& [n, hex] : table)
+    for (const auto& [n, hex] : kMarkerColours)
         if (name.compare(QLatin1String(n), Qt::CaseInsensitive) == 0) return QLatin1String(hex);
     return QStringLiteral("#e0c040");
 }

@@ -188,8 +188,7 @@ void Project::removeClip(ProjectState& s, Id clipId) {
     t->clips.removeAt(indexOfClip(*t, clipId));
 }
 
-void Project::clearRange(ProjectState& s, Track& track, qint64 start, qint64 end) {
-    const Id trackId = track.id;
+void Project::clearRange(ProjectState& s, Id trackId, qint64 start, qint64 end) {
     for (int i = 0; i < s.track(trackId)->clips.size();) {
         Track& t = *s.track(trackId);
         Clip& c = t.clips[i];
@@ -215,7 +214,7 @@ void Project::clearRange(ProjectState& s, Track& track, qint64 start, qint64 end
 }
 
 void Project::overwriteOnTrack(ProjectState& s, Id trackId, const Clip& clip) {
-    clearRange(s, *s.track(trackId), clip.position, clip.end());
+    clearRange(s, trackId, clip.position, clip.end());
     Track& t = *s.track(trackId);
     t.clips.append(clip);
     sortClips(t);

@@ -155,7 +155,7 @@ private:
 
     // Clip-level helpers working on a state copy.
     void overwriteOnTrack(ProjectState& s, Id trackId, const Clip& clip);
-    void clearRange(ProjectState& s, Track& track, qint64 start, qint64 end);
+    void clearRange(ProjectState& s, Id trackId, qint64 start, qint64 end);
     Id splitClipAt(ProjectState& s, Track& track, int index, qint64 frame);
     void removeClip(ProjectState& s, Id clipId);
 };

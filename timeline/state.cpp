@@ -192,13 +192,20 @@ QString ProjectState::consistencyError() const {
             return QStringLiteral("take %1 does not belong to a generated shot").arg(t.id);
         if (t.parentTakeId && !take(t.parentTakeId)) return QStringLiteral("take %1's parent is missing").arg(t.id);
     }
-    QHash<Id, const Clip*> allClips; // indexed once: edits run this check on every request
+    // Every clip indexed once, with its track kind and sequence: edits run this check on every request.
+    struct Placed {
+        const Clip* clip;
+        TrackKind kind;
+        Id sequenceId;
+    };
+    QHash<Id, Placed> allClips;
     for (const Sequence& s : sequences)
         for (const Track& t : s.tracks)
-            for (const Clip& c : t.clips) allClips.insert(c.id, &c);
+            for (const Clip& c : t.clips) allClips.insert(c.id, {&c, t.kind, s.id});
     for (const Mask& m : masks) {
         TANDEM_CHECK(unique(m.id, "mask"));
-        const Clip* c = allClips.value(m.clipId);
+        const auto found = allClips.constFind(m.clipId);
+        const Clip* c = found == allClips.cend() ? nullptr : found->clip;
         if (!c || c->maskId != m.id) return QStringLiteral("mask %1 is not attached to its clip").arg(m.id);
         for (int i = 1; i < m.keyframes.size(); ++i)
             if (m.keyframes[i - 1].frame >= m.keyframes[i].frame)
@@ -237,18 +244,14 @@ QString ProjectState::consistencyError() const {
                     return QStringLiteral("clips %1 and %2 overlap on %3").arg(t.clips[i - 1].id).arg(c.id).arg(t.name);
                 if (c.maskId && (!mask(c.maskId) || mask(c.maskId)->clipId != c.id))
                     return QStringLiteral("clip %1's mask is missing").arg(c.id);
+                if (c.linkedClipId) {
+                    const auto partner = allClips.constFind(c.linkedClipId);
+                    if (partner == allClips.cend() || partner->clip->linkedClipId != c.id || partner->sequenceId != s.id)
+                        return QStringLiteral("clip %1's link is not mutual").arg(c.id);
+                    if (partner->kind == t.kind)
+                        return QStringLiteral("clip %1 is linked to a clip of the same kind").arg(c.id);
+                }
             }
-        }
-        // Links, with every clip of the sequence indexed once (edits check this on every request).
-        QHash<Id, std::pair<const Clip*, TrackKind>> clipsHere;
-        for (const Track& t : s.tracks)
-            for (const Clip& c : t.clips) clipsHere.insert(c.id, {&c, t.kind});
-        for (const auto& [clip, kind] : std::as_const(clipsHere)) {
-            if (!clip->linkedClipId) continue;
-            const auto partner = clipsHere.constFind(clip->linkedClipId);
-            if (partner == clipsHere.cend() || partner->first->linkedClipId != clip->id)
-                return QStringLiteral("clip %1's link is not mutual").arg(clip->id);
-            if (partner->second == kind) return QStringLiteral("clip %1 is linked to a clip of the same kind").arg(clip->id);
         }
     }
 #undef TANDEM_CHECK

@@ -22,40 +22,41 @@ Playback::Playback(const timeline::Project& project, bool useAudioDevice, QObjec
 std::shared_ptr<const render::AudioSource> Playback::audioOf(const QString& file) {
     auto& cached = sources_[file];
     if (!cached) {
-        auto source = std::make_shared<render::AudioSource>();
         try {
-            source->samples = render::decodeAudio(file.toStdString(), kMixRate, kMixChannels);
+            cached = render::decodeAudioSource(file.toStdString());
         } catch (const render::MediaError&) {
-            // unreadable audio plays as silence; the bin shows the error
+            cached = std::make_shared<render::AudioSource>(); // unreadable audio plays as silence
         }
-        cached = source;
     }
     return cached;
 }
 
 void Playback::rebuild() {
     const auto& seq = project_.sequence();
-    // The sequence as the mixer sees it: clips placed in samples (frames → samples here, through TimeMap).
-    std::vector<render::MixTrack> tracks;
-    for (const auto& track : seq.tracks) {
-        if (track.kind != TrackKind::Audio) continue;
-        render::MixTrack mt;
-        mt.mute = track.muted;
-        for (const auto& clip : track.clips) {
-            render::MixClip mc;
-            mc.source = audioOf(mediaPath_(project_.state().mediaPathOfClip(clip)));
-            mc.start = seq.time.samplesForFrames(clip.position);
-            mc.sourceStart = seq.time.samplesForFrames(clip.sourceIn);
-            mc.length = seq.time.samplesForFrames(clip.end()) - mc.start;
-            mc.gainDb = clip.gainDb;
-            mt.clips.push_back(mc);
-        }
-        tracks.push_back(std::move(mt));
-    }
-    std::vector<float> mix = render::mixAll(tracks);
-    mix.resize(size_t(seq.time.samplesForFrames(seq.duration())) * kMixChannels, 0.f);
+    // Re-mix only when the sound changed: most edits (masks, markers, picture-only clips) leave it alone.
+    QList<timeline::SoundTrackPlan> plan = timeline::soundPlan(project_.state(), seq);
+    for (auto& track : plan) // compared as files, so another project's same-named media still re-mix
+        for (auto& p : track.clips)
+            if (!p.media.isEmpty()) p.media = mediaPath_(p.media);
+    const qint64 totalSamples = seq.time.samplesForFrames(seq.duration());
     const qint64 keep = std::max<qint64>(currentFrame_, 0);
-    audio_.load(std::move(mix), kMixRate, kMixChannels);
+    if (plan != soundPlan_ || totalSamples != mixedSamples_) {
+        std::vector<render::MixTrack> tracks;
+        for (const auto& track : plan) {
+            render::MixTrack mt;
+            mt.mute = track.muted;
+            for (const auto& p : track.clips) {
+                if (p.media.isEmpty()) continue; // offline
+                mt.clips.push_back({audioOf(p.media), p.start, p.sourceStart, p.length, p.gainDb, 0, 0});
+            }
+            tracks.push_back(std::move(mt));
+        }
+        std::vector<float> mix = render::mixAll(tracks);
+        mix.resize(size_t(totalSamples) * kMixChannels, 0.f);
+        audio_.load(std::move(mix), kMixRate, kMixChannels);
+        soundPlan_ = std::move(plan);
+        mixedSamples_ = totalSamples;
+    }
     currentFrame_ = -1; // the picture at the playhead may have changed with the edit: show it again
     seekToFrame(keep);
 }

@@ -8,6 +8,7 @@
 #include "render/audio_player.h"
 #include "render/mixer.h"
 #include "render/video_decoder.h"
+#include "timeline/plan.h"
 #include "timeline/project.h"
 
 #include <QImage>
@@ -56,6 +57,8 @@ private:
     std::map<QString, std::unique_ptr<render::VideoDecoder>> decoders_;
     std::map<QString, std::shared_ptr<const render::AudioSource>> sources_; // decoded once per file
     std::shared_ptr<const render::AudioSource> audioOf(const QString& file);
+    QList<timeline::SoundTrackPlan> soundPlan_; // what the loaded mix was made from
+    qint64 mixedSamples_ = -1;
     qint64 currentFrame_ = -1;
     QImage image_;
 };
