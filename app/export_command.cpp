@@ -63,7 +63,7 @@ render::ExportJob jobFor(const ProjectInput& in, QStringList* offline) {
         video.hidden = track.hidden;
         for (const auto& p : track.clips)
             if (const std::string file = fileOf(p.media, p.label); !file.empty())
-                video.clips.push_back({file, p.start, p.length, p.sourceSeconds, p.opacity});
+                video.clips.push_back(render::CompositeClip::of(file, p.start, p.length, p.sourceSeconds, p.opacity));
         job.video.push_back(std::move(video));
     }
     std::map<std::string, std::shared_ptr<const render::AudioSource>> sounds;

@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
         job.height = v->height;
         job.fps = v->fps;
         job.frames = int64_t(std::llround(info.duration * v->fps));
-        job.video = {CompositeTrack{{CompositeClip{argv[2], 0, job.frames, 0.0, 1.0}}, false}};
+        job.video = {CompositeTrack{{CompositeClip::of(argv[2], 0, job.frames, 0.0)}, false}};
         if (info.firstAudio()) {
             auto sound = std::make_shared<AudioSource>();
             sound->samples = decodeAudio(argv[2], kMixRate, kMixChannels);

@@ -2,6 +2,7 @@
 
 #include "render/media_error.h"
 
+#include <cmath>
 #include <filesystem>
 #include <system_error>
 
@@ -41,6 +42,33 @@ InputFile::InputFile(const std::string& path) : path_(path) {
 }
 
 InputFile::~InputFile() { avformat_close_input(&ctx_); }
+
+int displayRotation(const AVStream* stream) {
+    const auto* matrix = reinterpret_cast<const int32_t*>(
+        av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, nullptr));
+    if (!matrix) return 0;
+    // av_display_rotation_get is counter-clockwise; round to the quarter turns a display can honour.
+    const double ccw = av_display_rotation_get(matrix);
+    if (std::isnan(ccw)) return 0;
+    const int quarters = static_cast<int>(std::lround(-ccw / 90.0));
+    return ((quarters % 4) + 4) % 4 * 90;
+}
+
+bool isStillImage(const AVFormatContext* format, const AVStream* stream) {
+    if (stream->codecpar->codec_type != AVMEDIA_TYPE_VIDEO) return false;
+    // Image demuxers are named image2 or <codec>_pipe; a movie with a single frame is a still as well.
+    const std::string demuxer = format->iformat ? format->iformat->name : "";
+    const bool imageDemuxer = demuxer == "image2" || demuxer.ends_with("_pipe");
+    return imageDemuxer || stream->nb_frames == 1;
+}
+
+bool hasVariableRate(const AVStream* stream) {
+    // r_frame_rate is the lowest rate that represents every timestamp; the average differs when frame
+    // times are uneven. A 1 % tolerance keeps NTSC rounding (29.97 vs 30000/1001) constant.
+    const AVRational r = stream->r_frame_rate, avg = stream->avg_frame_rate;
+    if (!r.num || !r.den || !avg.num || !avg.den) return false;
+    return std::abs(av_q2d(r) / av_q2d(avg) - 1.0) > 0.01;
+}
 
 CodecContextPtr openDecoder(const InputFile& in, int index, int threads) {
     const AVStream* st = in.get()->streams[index];

@@ -6,6 +6,7 @@ extern "C" {
 #include <libavformat/avformat.h>
 #include <libavutil/audio_fifo.h>
 #include <libavutil/channel_layout.h>
+#include <libavutil/display.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/opt.h>
 #include <libswresample/swresample.h>
@@ -59,6 +60,11 @@ private:
     std::string path_;
     AVFormatContext* ctx_ = nullptr;
 };
+
+// Facts about a video stream that the prober and the decoder both need, in one place.
+int displayRotation(const AVStream* stream); // clockwise degrees the picture is turned for display: 0/90/180/270
+bool isStillImage(const AVFormatContext* format, const AVStream* stream); // one picture, not a movie
+bool hasVariableRate(const AVStream* stream);
 
 // Opens a decoder for stream `index` of `in`, with `threads` decoding threads (0 = FFmpeg's choice).
 CodecContextPtr openDecoder(const InputFile& in, int index, int threads = 0);

@@ -33,11 +33,15 @@ MediaInfo probe(const std::string& path) {
         if (st->duration != AV_NOPTS_VALUE) s.duration = st->duration * av_q2d(st->time_base);
         if (par->codec_type == AVMEDIA_TYPE_VIDEO && !(st->disposition & AV_DISPOSITION_ATTACHED_PIC)) {
             s.kind = StreamInfo::Kind::Video;
-            s.width = par->width;
-            s.height = par->height;
+            s.rotation = displayRotation(st);
+            const bool sideways = s.rotation % 180 != 0;
+            s.width = sideways ? par->height : par->width;
+            s.height = sideways ? par->width : par->height;
+            s.still = isStillImage(fmt, st);
+            s.variableRate = !s.still && hasVariableRate(st);
             AVRational rate = st->avg_frame_rate.num ? st->avg_frame_rate : st->r_frame_rate;
-            s.fps = rate.den ? av_q2d(rate) : 0;
-            s.frames = st->nb_frames;
+            s.fps = s.still || !rate.den ? 0 : av_q2d(rate);
+            s.frames = s.still ? 1 : st->nb_frames;
         } else if (par->codec_type == AVMEDIA_TYPE_AUDIO) {
             s.kind = StreamInfo::Kind::Audio;
             s.sample_rate = par->sample_rate;

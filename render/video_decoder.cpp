@@ -3,9 +3,22 @@
 #include "render/ffmpeg_util.h"
 #include "render/media_error.h"
 
+#include <opencv2/core.hpp>
+
+#include <algorithm>
 #include <cmath>
 
 namespace tandem::render {
+
+namespace {
+// A decoded frame whose timestamp is within this fraction of a frame period after the asked time still
+// counts as showing then: container timestamps are rounded to their time base.
+constexpr double kTimeToleranceFrames = 0.05;
+// Walking forward further than this decodes more than a seek to the keyframe before the target would.
+constexpr double kSeekAheadSeconds = 2.0;
+// Row length (bytes) swscale's vector code writes in whole multiples of.
+constexpr int kSwsRowAlign = 64;
+} // namespace
 
 struct VideoDecoder::Impl {
     std::unique_ptr<InputFile> in;
@@ -15,15 +28,30 @@ struct VideoDecoder::Impl {
     FramePtr frame;
     PacketPtr packet;
     double fps = 0;
+    bool isStill = false;
+    int rotation = 0;
     AVRational timeBase{1, 1};
     int64_t startPts = 0;
     int64_t nextIndex = 0;
     bool drained = false;
+    std::vector<uint8_t> staging; // padded rows for swscale, before rotation
+    // By-time state: the decoded frame showing at the last asked time, and the one decoded after it.
+    FramePtr current, ahead;
+    double currentTime = 0, aheadTime = 0;
+    bool haveCurrent = false, haveAhead = false, timeStateValid = false;
+    Frame shown;
+    bool shownIsCurrent = false;
 
+    int64_t ptsOf(const AVFrame* f) const {
+        return f->best_effort_timestamp != AV_NOPTS_VALUE ? f->best_effort_timestamp : f->pts;
+    }
+    double timeOf(const AVFrame* f) const {
+        const int64_t pts = ptsOf(f);
+        return pts == AV_NOPTS_VALUE ? nextIndex / std::max(fps, 1.0) : (pts - startPts) * av_q2d(timeBase);
+    }
     int64_t indexOf(const AVFrame* f) const {
-        const int64_t pts = f->best_effort_timestamp != AV_NOPTS_VALUE ? f->best_effort_timestamp : f->pts;
-        if (pts == AV_NOPTS_VALUE) return nextIndex;
-        return std::llround((pts - startPts) * av_q2d(timeBase) * fps);
+        if (ptsOf(f) == AV_NOPTS_VALUE) return nextIndex;
+        return std::llround(timeOf(f) * fps);
     }
 
     // Receives the next decoded picture into `frame`; false at end of stream.
@@ -45,17 +73,64 @@ struct VideoDecoder::Impl {
         }
     }
 
-    void convert(Frame& out, int64_t index) {
-        const int w = codec->width, h = codec->height;
-        sws.reset(sws_getCachedContext(sws.release(), w, h, static_cast<AVPixelFormat>(frame->format), w, h,
+    void seekToTime(double seconds) {
+        const int64_t target = startPts + std::llround(std::max(0.0, seconds) / av_q2d(timeBase));
+        if (int err = av_seek_frame(in->get(), stream, target, AVSEEK_FLAG_BACKWARD); err < 0)
+            throw MediaError(in->path() + ": seek failed (" + ffmpegErrorText(err) + ")");
+        avcodec_flush_buffers(codec.get());
+        drained = false;
+    }
+
+    void convert(const AVFrame* src, Frame& out, int64_t index) {
+        const int w = src->width, h = src->height;
+        sws.reset(sws_getCachedContext(sws.release(), w, h, static_cast<AVPixelFormat>(src->format), w, h,
                                        AV_PIX_FMT_RGB24, SWS_BILINEAR, nullptr, nullptr, nullptr));
-        out.width = w;
-        out.height = h;
+        const bool sideways = rotation % 180 != 0;
+        out.width = sideways ? h : w;
+        out.height = sideways ? w : h;
         out.index = index;
         out.rgb.resize(static_cast<size_t>(w) * h * 3);
-        uint8_t* dst[1] = {out.rgb.data()};
-        const int stride[1] = {w * 3};
-        sws_scale(sws.get(), frame->data, frame->linesize, 0, h, dst, stride);
+        // swscale's vector code writes whole blocks, past the end of a row whose bytes are not a multiple of
+        // the block: such rows (and turned pictures) go through a padded staging picture first.
+        const int rowBytes = w * 3;
+        const bool direct = rotation == 0 && rowBytes % kSwsRowAlign == 0;
+        const int stagingStride = (rowBytes + kSwsRowAlign - 1) / kSwsRowAlign * kSwsRowAlign;
+        if (!direct) staging.resize(size_t(stagingStride) * h + kSwsRowAlign);
+        uint8_t* dst[1] = {direct ? out.rgb.data() : staging.data()};
+        const int stride[1] = {direct ? rowBytes : stagingStride};
+        sws_scale(sws.get(), src->data, src->linesize, 0, h, dst, stride);
+        if (direct) return;
+        const cv::Mat upright(h, w, CV_8UC3, staging.data(), size_t(stagingStride));
+        cv::Mat result(out.height, out.width, CV_8UC3, out.rgb.data());
+        if (rotation == 0) upright.copyTo(result);
+        else cv::rotate(upright, result, rotation == 90    ? cv::ROTATE_90_CLOCKWISE
+                                         : rotation == 180 ? cv::ROTATE_180
+                                                           : cv::ROTATE_90_COUNTERCLOCKWISE);
+    }
+
+    // Moves the by-time state forward so that `current` is the frame showing at `seconds`.
+    void advanceTo(double seconds) {
+        const double tolerance = kTimeToleranceFrames / std::max(fps, 1.0);
+        while (true) {
+            if (haveAhead) {
+                if (aheadTime > seconds + tolerance) return;
+                std::swap(current, ahead);
+                currentTime = aheadTime;
+                haveCurrent = true;
+                haveAhead = false;
+                shownIsCurrent = false;
+            }
+            if (!decodeOne()) return;
+            av_frame_unref(ahead.get());
+            av_frame_move_ref(ahead.get(), frame.get());
+            aheadTime = timeOf(ahead.get());
+            haveAhead = true;
+        }
+    }
+
+    void resetTimeState() {
+        haveCurrent = haveAhead = shownIsCurrent = false;
+        timeStateValid = false;
     }
 };
 
@@ -67,20 +142,26 @@ VideoDecoder::VideoDecoder(const std::string& path) : impl_(std::make_unique<Imp
     m.codec = openDecoder(*m.in, m.stream);
     const AVStream* st = m.in->get()->streams[m.stream];
     m.timeBase = st->time_base;
+    m.isStill = isStillImage(m.in->get(), st);
+    m.rotation = displayRotation(st);
     const AVRational rate = st->avg_frame_rate.num ? st->avg_frame_rate : st->r_frame_rate;
     m.fps = rate.den ? av_q2d(rate) : 25.0;
     m.startPts = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
     m.frame = allocFrame();
     m.packet = allocPacket();
+    m.current = allocFrame();
+    m.ahead = allocFrame();
 }
 
 VideoDecoder::~VideoDecoder() = default;
 
-int VideoDecoder::width() const { return impl_->codec->width; }
-int VideoDecoder::height() const { return impl_->codec->height; }
-double VideoDecoder::fps() const { return impl_->fps; }
+int VideoDecoder::width() const { return impl_->rotation % 180 ? impl_->codec->height : impl_->codec->width; }
+int VideoDecoder::height() const { return impl_->rotation % 180 ? impl_->codec->width : impl_->codec->height; }
+double VideoDecoder::fps() const { return impl_->isStill ? 0 : impl_->fps; }
+bool VideoDecoder::still() const { return impl_->isStill; }
 
 int64_t VideoDecoder::frameCount() const {
+    if (impl_->isStill) return 1;
     const AVStream* st = impl_->in->get()->streams[impl_->stream];
     if (st->nb_frames > 0) return st->nb_frames;
     const double seconds = st->duration != AV_NOPTS_VALUE ? st->duration * av_q2d(st->time_base)
@@ -90,31 +171,50 @@ int64_t VideoDecoder::frameCount() const {
 
 bool VideoDecoder::readNext(Frame& out) {
     Impl& m = *impl_;
+    m.resetTimeState();
     if (!m.decodeOne()) return false;
     const int64_t index = m.indexOf(m.frame.get());
-    m.convert(out, index);
+    m.convert(m.frame.get(), out, index);
     m.nextIndex = index + 1;
     return true;
 }
 
 bool VideoDecoder::seekTo(int64_t index, Frame& out) {
     Impl& m = *impl_;
-    if (index != m.nextIndex) {
-        const int64_t target = m.startPts + std::llround(index / m.fps / av_q2d(m.timeBase));
-        if (int err = av_seek_frame(m.in->get(), m.stream, target, AVSEEK_FLAG_BACKWARD); err < 0)
-            throw MediaError(m.in->path() + ": seek failed (" + ffmpegErrorText(err) + ")");
-        avcodec_flush_buffers(m.codec.get());
-        m.drained = false;
-    }
+    m.resetTimeState();
+    if (index != m.nextIndex) m.seekToTime(index / m.fps);
     while (m.decodeOne()) {
         const int64_t got = m.indexOf(m.frame.get());
         if (got >= index) {
-            m.convert(out, got);
+            m.convert(m.frame.get(), out, got);
             m.nextIndex = got + 1;
             return got == index;
         }
     }
     return false;
+}
+
+const Frame* VideoDecoder::frameAtTime(double seconds) {
+    Impl& m = *impl_;
+    if (m.isStill) seconds = 0; // one picture for the whole clip
+    const bool behind = m.haveCurrent && seconds < m.currentTime - kTimeToleranceFrames / std::max(m.fps, 1.0);
+    const bool farAhead = m.haveCurrent && seconds > m.currentTime + kSeekAheadSeconds;
+    if (!m.timeStateValid || behind || farAhead) {
+        const bool freshAtStart = !m.timeStateValid && m.nextIndex == 0;
+        if (!freshAtStart || seconds > kSeekAheadSeconds) m.seekToTime(seconds);
+        m.resetTimeState();
+        m.timeStateValid = true;
+        m.nextIndex = -1; // readNext/seekTo must seek again
+    }
+    m.advanceTo(seconds);
+    // Before the first frame (or a seek that landed after the time asked): show the first one decoded.
+    const AVFrame* showing = m.haveCurrent ? m.current.get() : m.haveAhead ? m.ahead.get() : nullptr;
+    if (!showing) return nullptr;
+    if (!m.shownIsCurrent || !m.haveCurrent) {
+        m.convert(showing, m.shown, std::llround(m.timeOf(showing) * m.fps));
+        m.shownIsCurrent = m.haveCurrent;
+    }
+    return &m.shown;
 }
 
 void decodeAudioBlocks(const std::string& path, int sampleRate, int channels, const AudioBlockSink& sink) {

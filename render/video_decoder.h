@@ -1,6 +1,10 @@
-// Design note: decodes a file's first video stream to RGB frames, in order or by exact frame index.
-// Frame numbers come from presentation timestamps at the stream's frame rate, so a seek lands on the frame
-// the user asked for, not on the nearest keyframe. (Issue-level growth: caching and prefetch live above it.)
+// Design note: decodes a file's first video stream to RGB frames — in order, by exact frame index, or by
+// time. Frame numbers come from presentation timestamps at the stream's frame rate, so a seek lands on the
+// frame the user asked for, not on the nearest keyframe. By time is what the compositor uses: the frame
+// showing at an instant is the last one whose timestamp is not after it, which is right for constant and
+// variable frame rates alike; a still image shows its one picture at every time. Pictures come out turned
+// the way the file's display matrix says (phone footage shot upright). Caching and prefetch live above it
+// (render/frame_cache.h).
 #pragma once
 
 #include "render/frame.h"
@@ -16,13 +20,19 @@ public:
     explicit VideoDecoder(const std::string& path); // throws MediaError
     ~VideoDecoder();
 
-    int width() const;
+    int width() const;  // as displayed (after rotation)
     int height() const;
-    double fps() const;
+    double fps() const; // average rate; 0 for a still image
+    bool still() const;
     int64_t frameCount() const; // from the container; an estimate for some formats
 
     bool readNext(Frame& out);                // false at the end of the stream
     bool seekTo(int64_t index, Frame& out);   // decodes exactly frame `index`
+
+    // The picture showing at `seconds` of media time (before the first frame: the first; after the last:
+    // the last), owned by the decoder and valid until its next call; nullptr only when nothing decodes.
+    // Walking forward decodes straight on; going back, or jumping far ahead, seeks.
+    const Frame* frameAtTime(double seconds);
 
 private:
     struct Impl;

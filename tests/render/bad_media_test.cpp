@@ -85,7 +85,7 @@ TEST_CASE("the bad-media corpus gets clear errors or sensible results from every
         CHECK_THROWS_AS(render::decodeAudio(f, 48000, 2), render::MediaError);
         CHECK_THROWS_AS(render::computeWaveform(f), render::MediaError);
         // A clip of it on a sequence shows black instead of stopping playback or export.
-        render::Compositor c(32, 24, 16, {render::CompositeTrack{{render::CompositeClip{f, 0, 4, 0.0, 1.0}}, false}});
+        render::Compositor c(32, 24, 16, {render::CompositeTrack{{render::CompositeClip::of(f, 0, 4, 0.0)}, false}});
         const render::Frame& frame = c.frameAt(1);
         CHECK(std::all_of(frame.rgb.begin(), frame.rgb.end(), [](uint8_t v) { return v == 0; }));
     }

@@ -25,7 +25,7 @@ TEST_CASE("the compositor picks the right media frame, fits it with its aspect, 
     const std::string movie = dir + "/m.mp4";
     tandem::test::writeTestMovie(movie, {64, 48, 32, 16.0, 0}); // frame i is grey level testMovieLevel(i)
     CompositeTrack base;
-    base.clips = {{movie, 0, 20, 0.0, 1.0}, {movie, 20, 20, 1.0, 1.0}}; // the second from media second 1
+    base.clips = {CompositeClip::of(movie, 0, 20, 0.0), CompositeClip::of(movie, 20, 20, 1.0)}; // the second from media second 1
     Compositor c(160, 60, 32.0, {base});
     // Sequence frame 6 at 32 fps is media time 0.1875 s → media frame 3 at 16 fps.
     const Frame& f6 = c.frameAt(6);
@@ -37,7 +37,7 @@ TEST_CASE("the compositor picks the right media frame, fits it with its aspect, 
 
     // An upper layer at half opacity over the lower one.
     CompositeTrack top;
-    top.clips = {{movie, 0, 40, 0.5, 0.5}}; // media frame 8 onwards
+    top.clips = {CompositeClip::of(movie, 0, 40, 0.5, 0.5)}; // media frame 8 onwards
     Compositor blended(64, 48, 16.0, {base, top});
     const int below = tandem::test::testMovieLevel(0), above = tandem::test::testMovieLevel(8);
     CHECK(std::abs(greyAt(blended.frameAt(0), 32, 24) - (below + above) / 2) <= 3);
@@ -55,7 +55,7 @@ TEST_CASE("an export writes picture and sound of the right length, and a cancell
     job.fps = 32;
     job.frames = 64;
     CompositeTrack v;
-    v.clips = {{movie, 0, 64, 0.0, 1.0}};
+    v.clips = {CompositeClip::of(movie, 0, 64, 0.0)};
     job.video = {v};
     MixTrack a;
     MixClip clip;
@@ -141,7 +141,7 @@ TEST_CASE("flashes and beeps stay together through compositing, mixing and expor
     CompositeTrack v;
     MixTrack a;
     for (const Cut& c : cuts) {
-        v.clips.push_back({media, c.start, c.length, c.source, 1.0});
+        v.clips.push_back(CompositeClip::of(media, c.start, c.length, c.source));
         MixClip m;
         m.source = sound;
         m.start = c.start * 1600; // 48000 / 30

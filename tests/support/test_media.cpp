@@ -36,6 +36,55 @@ void writeTestMovie(const std::string& path, const TestMovie& spec) {
     w.finish();
 }
 
+namespace {
+constexpr int kNumberCells = 12;
+constexpr int kCellWidth = 10, kNumberHeight = 16;
+} // namespace
+
+void writeNumberedMovie(const std::string& path, int frames, double fps) {
+    render::MovieSettings s;
+    s.width = kNumberCells * kCellWidth;
+    s.height = kNumberHeight;
+    s.fps = fps;
+    s.crf = 10;
+    s.preset = "ultrafast";
+    render::MovieWriter w(path, s);
+    std::vector<uint8_t> frame(static_cast<size_t>(s.width) * s.height * 3);
+    for (int i = 0; i < frames; ++i) {
+        for (int y = 0; y < s.height; ++y)
+            for (int x = 0; x < s.width; ++x) {
+                const bool bit = (i >> (x / kCellWidth)) & 1;
+                std::fill_n(frame.begin() + (size_t(y) * s.width + x) * 3, 3, bit ? 235 : 16);
+            }
+        w.addFrame(frame.data());
+    }
+    w.finish();
+}
+
+int readBurnedNumber(const uint8_t* rgb, int width, int height) {
+    int n = 0;
+    for (int cell = 0; cell < kNumberCells; ++cell) {
+        const int x = (2 * cell + 1) * width / (2 * kNumberCells), y = height / 2;
+        const int level = rgb[(size_t(y) * width + x) * 3 + 1];
+        if (level > 80 && level < 170) return -1; // neither black nor white: not a clean frame
+        if (level >= 170) n |= 1 << cell;
+    }
+    return n;
+}
+
+void writeSolidMovie(const std::string& path, int width, int height, int frames, double fps, uint8_t level) {
+    render::MovieSettings s;
+    s.width = width;
+    s.height = height;
+    s.fps = fps;
+    s.crf = 10;
+    s.preset = "ultrafast";
+    render::MovieWriter w(path, s);
+    const std::vector<uint8_t> frame(static_cast<size_t>(width) * height * 3, level);
+    for (int i = 0; i < frames; ++i) w.addFrame(frame.data());
+    w.finish();
+}
+
 std::string writeBurstWav(const std::string& path, float left, float right) {
     const int rate = 48000, frames = 96000;
     std::vector<int16_t> pcm(size_t(frames) * 2, 0);

@@ -14,6 +14,15 @@ struct TestMovie {
 };
 void writeTestMovie(const std::string& path, const TestMovie& spec);
 
+// A silent movie whose frames carry their index burned in as 12 black/white cells (kNumberCells wide,
+// one row, least significant bit first) — decodes can be checked frame by frame for any index.
+void writeNumberedMovie(const std::string& path, int frames, double fps);
+// The index burned into a decoded picture of such a movie (after any scaling), or −1 if unreadable.
+int readBurnedNumber(const uint8_t* rgb, int width, int height);
+
+// A silent movie of `frames` frames of one grey level.
+void writeSolidMovie(const std::string& path, int width, int height, int frames, double fps, uint8_t level);
+
 // A 48 kHz stereo 16-bit WAV of 2 s: 1 s of silence, 0.5 s of constant (left, right), 0.5 s of silence.
 std::string writeBurstWav(const std::string& path, float left, float right);
 
