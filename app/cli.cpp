@@ -2,6 +2,7 @@
 #include "app/cli_args.h"
 #include "app/eval.h"
 #include "app/export_command.h"
+#include "app/refine_command.h"
 #include "app/otio_command.h"
 
 #include "model/engine.h"
@@ -476,6 +477,7 @@ const std::vector<Command>& commands() {
         {"dub", "give a voice line a face", kDubUsage, [](const std::vector<std::string>& w) { return runTask(model::Task::Dub, w); }},
         {"probe", "show the streams of a media file", kProbeUsage, runProbe, false},
         {"export", "render a project's sequence to an MP4", kExportUsage, runExport, false},
+        {"refine", "a shot to a deliverable rate and size (flow interpolation, upscaling)", kRefineUsage, runRefine, false},
         {"otio", "OpenTimelineIO: import a timeline as a project, export a sequence", kOtioUsage, runOtio, false},
         {"eval", "measure the model on held-out world seeds (sync, lips, adherence, keeps, drift)", kEvalUsage,
          [](const std::vector<std::string>& w) { return runEval(w, programDir()); }, false},

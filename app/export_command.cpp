@@ -1,6 +1,7 @@
 #include "app/export_command.h"
 
 #include "app/cli_args.h"
+#include "app/progress_line.h"
 #include "app/project_input.h"
 #include "render/exporter.h"
 #include "render/media_error.h"
@@ -9,9 +10,6 @@
 
 #include <QFileInfo>
 
-#include <atomic>
-#include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -32,8 +30,6 @@ options:
 )";
 
 namespace {
-
-std::atomic<bool> cancelRequested{false};
 
 struct Preset {
     const char* name;
@@ -106,30 +102,15 @@ int runExport(const std::vector<std::string>& words) {
     }
     for (const QString& name : offline) std::cerr << "note: " << name.toStdString() << " is offline; its clips export as gaps\n";
 
-    cancelRequested = false;
-    const auto previous = std::signal(SIGINT, [](int) { cancelRequested = true; });
-    const bool quiet = args.has("quiet");
-    const auto start = std::chrono::steady_clock::now();
-    int lastPercent = -1;
+    ProgressLine progress("export", args.has("quiet"));
     try {
-        render::exportMovie(out, job, [&](int64_t done, int64_t total) {
-            const int percent = int(100 * done / total);
-            if (!quiet && percent != lastPercent) {
-                const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-                const double eta = elapsed / double(done) * double(total - done);
-                std::fprintf(stderr, "\rexport %3d%%  frame %lld/%lld  ETA %.0f s ", percent, static_cast<long long>(done),
-                             static_cast<long long>(total), eta);
-                lastPercent = percent;
-            }
-            return !cancelRequested.load();
-        });
+        render::exportMovie(out, job, [&](int64_t done, int64_t total) { return progress(done, total); });
     } catch (const render::ExportCancelled&) {
-        std::signal(SIGINT, previous);
-        std::fprintf(stderr, "\nexport cancelled; nothing was written to %s\n", out.c_str());
+        progress.finish();
+        std::fprintf(stderr, "export cancelled; nothing was written to %s\n", out.c_str());
         return 130;
     }
-    std::signal(SIGINT, previous);
-    if (!quiet) std::fprintf(stderr, "\n");
+    progress.finish();
     std::cout << out << ": " << job.width << "x" << job.height << ", " << job.frames << " frames at "
               << seq->time.fps.num << "/" << seq->time.fps.den << " fps\n";
     return 0;
