@@ -7,12 +7,12 @@
 #include "render/media_error.h"
 #include "timeline/paths.h"
 #include "timeline/plan.h"
+#include "ui/sequence_render.h"
 
 #include <QFileInfo>
 
 #include <cstdio>
 #include <iostream>
-#include <map>
 
 namespace tandem::app {
 
@@ -46,35 +46,13 @@ render::ExportJob jobFor(const ProjectInput& in, QStringList* offline) {
     job.frames = seq.duration();
     const timeline::TimeMap time = seq.time;
     job.firstSampleOfFrame = [time](int64_t frame) { return time.samplesForFrames(frame); };
-    auto fileOf = [&](const QString& media, const QString& label) {
-        const QString file = media.isEmpty() ? QString() : timeline::resolveInBundle(in.bundle, media);
-        if (file.isEmpty() || !QFileInfo(file).isFile()) {
-            offline->append(label);
-            return std::string();
-        }
-        return file.toStdString();
+    const ui::MediaResolver resolve = [&](const QString& media) {
+        const QString file = timeline::resolveInBundle(in.bundle, media);
+        return file.isEmpty() || !QFileInfo(file).isFile() ? std::string() : file.toStdString();
     };
-    for (const auto& track : timeline::picturePlan(in.state, seq)) {
-        render::CompositeTrack video;
-        video.hidden = track.hidden;
-        for (const auto& p : track.clips)
-            if (const std::string file = fileOf(p.media, p.label); !file.empty())
-                video.clips.push_back(render::CompositeClip::of(file, p.start, p.length, p.sourceSeconds, p.opacity));
-        job.video.push_back(std::move(video));
-    }
-    std::map<std::string, std::shared_ptr<const render::AudioSource>> sounds;
-    for (const auto& track : timeline::soundPlan(in.state, seq)) {
-        render::MixTrack audio;
-        audio.mute = track.muted;
-        for (const auto& p : track.clips) {
-            const std::string file = fileOf(p.media, p.label);
-            if (file.empty()) continue;
-            auto& sound = sounds[file];
-            if (!sound) sound = render::decodeAudioSource(file);
-            audio.clips.push_back({sound, p.start, p.sourceStart, p.length, p.gainDb, 0, 0});
-        }
-        job.audio.push_back(std::move(audio));
-    }
+    job.video = ui::pictureTracks(timeline::picturePlan(in.state, seq), resolve, offline);
+    ui::SoundLibrary sounds(/*unreadableIsSilence=*/false);
+    job.audio = ui::soundTracks(timeline::soundPlan(in.state, seq), resolve, sounds, offline);
     return job;
 }
 

@@ -45,6 +45,12 @@ std::vector<LayerRequest> layersAt(const std::vector<CompositeTrack>& tracks, do
             const int64_t end = clip.start + clip.length + (next - next / 2);
             if (frame < first || frame >= end) continue;
             double opacity = clip.opacity;
+            const int64_t offset = frame - clip.start; // frames into the clip
+            if (clip.fadeIn > 0 && offset >= 0 && offset < clip.fadeIn)
+                opacity *= (double(offset) + 0.5) / double(clip.fadeIn);
+            const int64_t left = clip.start + clip.length - 1 - frame; // frames before its last
+            if (clip.fadeOut > 0 && left >= 0 && left < clip.fadeOut)
+                opacity *= (double(left) + 0.5) / double(clip.fadeOut);
             if (clip.dissolveIn > 0 && frame < first + clip.dissolveIn)
                 opacity *= (double(frame - first) + 0.5) / double(clip.dissolveIn);
             const double seconds = clip.sourceStart + double(frame - clip.start) / fps;

@@ -35,6 +35,7 @@ struct CompositeClip {
     int64_t length = 0;        // frames
     double sourceStart = 0;    // media time of the clip's first frame, seconds
     double opacity = 1;
+    int64_t fadeIn = 0, fadeOut = 0; // frames of ramp from / to transparent at the clip's ends
     int64_t dissolveIn = 0;    // frames of cross-dissolve from the previous clip on the track, centred on the cut
     std::shared_ptr<const MaskOverlay> overlay; // inpaint preview, or none
 

@@ -1,11 +1,20 @@
 #include "timeline/plan.h"
 
+#include <algorithm>
+#include <tuple>
+
 namespace tandem::timeline {
 
 namespace {
 QString labelOf(const ProjectState& s, const Clip& c) {
     const Asset* a = s.asset(c.assetId);
     return a ? a->label : QString();
+}
+
+// Fades as played: a trim may have left them longer than the clip; the fade in keeps its share first.
+std::pair<qint64, qint64> playedFades(const Clip& c) {
+    const qint64 in = std::min(c.fadeIn, c.length);
+    return {in, std::min(c.fadeOut, c.length - in)};
 }
 } // namespace
 
@@ -15,6 +24,9 @@ QList<SoundTrackPlan> soundPlan(const ProjectState& state, const Sequence& seq) 
         if (track.kind != TrackKind::Audio) continue;
         SoundTrackPlan t;
         t.muted = track.muted;
+        t.solo = track.solo;
+        t.gainDb = track.gainDb;
+        t.pan = track.pan;
         for (const Clip& c : track.clips) {
             SoundPlacement p;
             p.media = state.mediaPathOfClip(c);
@@ -23,6 +35,9 @@ QList<SoundTrackPlan> soundPlan(const ProjectState& state, const Sequence& seq) 
             p.sourceStart = seq.time.samplesForFrames(c.sourceIn);
             p.length = seq.time.samplesForFrames(c.end()) - p.start;
             p.gainDb = c.gainDb;
+            const auto [in, out] = playedFades(c);
+            p.fadeIn = seq.time.samplesForFrames(c.position + in) - p.start;
+            p.fadeOut = p.start + p.length - seq.time.samplesForFrames(c.end() - out);
             t.clips.append(p);
         }
         plan.append(t);
@@ -36,9 +51,15 @@ QList<PictureTrackPlan> picturePlan(const ProjectState& state, const Sequence& s
         if (track.kind != TrackKind::Video) continue;
         PictureTrackPlan t;
         t.hidden = track.muted;
-        for (const Clip& c : track.clips)
-            t.clips.append(PicturePlacement{state.mediaPathOfClip(c), labelOf(state, c), c.position, c.length,
-                                            seq.time.secondsForFrames(c.sourceIn), c.opacity});
+        for (int i = 0; i < track.clips.size(); ++i) {
+            const Clip& c = track.clips[i];
+            PicturePlacement p{state.mediaPathOfClip(c), labelOf(state, c), c.position, c.length,
+                               seq.time.secondsForFrames(c.sourceIn), c.opacity};
+            std::tie(p.fadeIn, p.fadeOut) = playedFades(c);
+            const Clip* before = i > 0 ? &track.clips[i - 1] : nullptr;
+            if (before && before->end() == c.position) p.dissolveIn = std::min({c.dissolveIn, c.length, before->length});
+            t.clips.append(p);
+        }
         plan.append(t);
     }
     return plan;

@@ -12,10 +12,12 @@ struct SoundPlacement {
     QString media, label;
     qint64 start = 0, sourceStart = 0, length = 0; // samples at the sequence's rate
     double gainDb = 0;
+    qint64 fadeIn = 0, fadeOut = 0; // samples, within the length
     bool operator==(const SoundPlacement&) const = default;
 };
 struct SoundTrackPlan {
-    bool muted = false;
+    bool muted = false, solo = false;
+    double gainDb = 0, pan = 0;
     QList<SoundPlacement> clips;
     bool operator==(const SoundTrackPlan&) const = default;
 };
@@ -25,6 +27,8 @@ struct PicturePlacement {
     qint64 start = 0, length = 0; // sequence frames
     double sourceSeconds = 0;     // media time of the first frame
     double opacity = 1;
+    qint64 fadeIn = 0, fadeOut = 0; // frames, within the length
+    qint64 dissolveIn = 0;          // frames, only where the clip before ends at this one's start
     bool operator==(const PicturePlacement&) const = default;
 };
 struct PictureTrackPlan {

@@ -68,8 +68,8 @@ Project::Project(const QString& name) {
     Sequence seq;
     seq.id = allocateId();
     seq.name = QStringLiteral("Sequence 1");
-    seq.tracks.append(Track{allocateId(), TrackKind::Video, QStringLiteral("V1"), false, false, {}});
-    seq.tracks.append(Track{allocateId(), TrackKind::Audio, QStringLiteral("A1"), false, false, {}});
+    seq.tracks.append(Track::named(allocateId(), TrackKind::Video, QStringLiteral("V1")));
+    seq.tracks.append(Track::named(allocateId(), TrackKind::Audio, QStringLiteral("A1")));
     state_.sequences.append(seq);
 }
 
@@ -166,6 +166,9 @@ Id Project::splitClipAt(ProjectState& s, Track& track, int index, qint64 frame) 
     right.length = left.end() - frame;
     right.linkedClipId = 0;
     right.maskId = 0;
+    // The fade in and dissolve stay with the left half, the fade out goes with the right.
+    right.fadeIn = right.dissolveIn = 0;
+    left.fadeOut = 0;
     left.length = frame - left.position;
     if (left.maskId) { // the right half keeps the same painted mask (keyframes are on source frames)
         Mask copy = *s.mask(left.maskId);
@@ -410,8 +413,8 @@ EditResult Project::requestAddSequence(const QString& name, Rational fps) {
         seq.id = allocateId();
         seq.name = name.trimmed();
         seq.time.fps = fps;
-        seq.tracks.append(Track{allocateId(), TrackKind::Video, QStringLiteral("V1"), false, false, {}});
-        seq.tracks.append(Track{allocateId(), TrackKind::Audio, QStringLiteral("A1"), false, false, {}});
+        seq.tracks.append(Track::named(allocateId(), TrackKind::Video, QStringLiteral("V1")));
+        seq.tracks.append(Track::named(allocateId(), TrackKind::Audio, QStringLiteral("A1")));
         s.sequences.append(seq);
         return {};
     });
@@ -446,7 +449,7 @@ EditResult Project::requestAddTrack(Id sequenceId, TrackKind kind, int indexInKi
             if (std::none_of(seq->tracks.begin(), seq->tracks.end(), [&](const Track& t) { return t.name == name; }))
                 break;
         }
-        seq->tracks.insert(at, Track{allocateId(), kind, name, false, false, {}});
+        seq->tracks.insert(at, Track::named(allocateId(), kind, name));
         return {};
     });
 }
@@ -805,6 +808,64 @@ EditResult Project::requestSetGain(Id clipId, double gainDb) {
         if (s.trackOfClip(clipId)->kind != TrackKind::Audio) return QStringLiteral("gain applies to sound clips");
         if (!std::isfinite(gainDb) || gainDb < -96 || gainDb > 24) return QStringLiteral("gain must be between -96 and +24 dB");
         s.clip(clipId)->gainDb = gainDb;
+        return {};
+    });
+}
+
+EditResult Project::requestSetFades(Id clipId, qint64 fadeIn, qint64 fadeOut) {
+    return edit(QStringLiteral("Fades"), [&](ProjectState& s) -> QString {
+        const Clip* c = s.clip(clipId);
+        if (!c) return noClip(clipId);
+        if (fadeIn < 0 || fadeOut < 0) return QStringLiteral("fades cannot be negative");
+        if (fadeIn + fadeOut > c->length) return QStringLiteral("the fades are longer than the clip");
+        for (Id id : withPartner(s, clipId)) {
+            Clip& x = *s.clip(id);
+            if (fadeIn + fadeOut > x.length) return QStringLiteral("the fades are longer than the linked clip");
+            x.fadeIn = fadeIn;
+            x.fadeOut = fadeOut;
+        }
+        return {};
+    });
+}
+
+EditResult Project::requestSetDissolve(Id clipId, qint64 frames) {
+    return edit(QStringLiteral("Cross-dissolve"), [&](ProjectState& s) -> QString {
+        Clip* c = s.clip(clipId);
+        if (!c) return noClip(clipId);
+        const Track& t = *s.trackOfClip(clipId);
+        if (t.kind != TrackKind::Video) return QStringLiteral("a cross-dissolve is between pictures");
+        if (frames < 0) return QStringLiteral("a dissolve cannot be negative");
+        if (frames > 0) {
+            const int i = indexOfClip(t, clipId);
+            if (i == 0 || t.clips[i - 1].end() != c->position)
+                return QStringLiteral("a cross-dissolve needs a clip ending where this one starts");
+            if (frames > std::min(c->length, t.clips[i - 1].length))
+                return QStringLiteral("the dissolve is longer than one of its clips");
+        }
+        c->dissolveIn = frames;
+        return {};
+    });
+}
+
+EditResult Project::requestSetTrackMix(Id trackId, double gainDb, double pan) {
+    return edit(QStringLiteral("Track mix"), [&](ProjectState& s) -> QString {
+        Track* t = s.track(trackId);
+        if (!t) return QStringLiteral("no track with id %1").arg(trackId);
+        if (t->kind != TrackKind::Audio) return QStringLiteral("gain and pan apply to sound tracks");
+        if (!std::isfinite(gainDb) || gainDb < -96 || gainDb > 24) return QStringLiteral("gain must be between -96 and +24 dB");
+        if (!(pan >= -1 && pan <= 1)) return QStringLiteral("pan must be between -1 (left) and +1 (right)");
+        t->gainDb = gainDb;
+        t->pan = pan;
+        return {};
+    });
+}
+
+EditResult Project::requestSetTrackSolo(Id trackId, bool solo) {
+    return edit(solo ? QStringLiteral("Solo track") : QStringLiteral("Unsolo track"), [&](ProjectState& s) -> QString {
+        Track* t = s.track(trackId);
+        if (!t) return QStringLiteral("no track with id %1").arg(trackId);
+        if (t->kind != TrackKind::Audio) return QStringLiteral("solo applies to sound tracks");
+        t->solo = solo;
         return {};
     });
 }

@@ -97,6 +97,10 @@ public:
     EditResult requestUnlink(Id clipId);
     EditResult requestSetGain(Id clipId, double gainDb);
     EditResult requestSetOpacity(Id clipId, double opacity);
+    EditResult requestSetFades(Id clipId, qint64 fadeIn, qint64 fadeOut); // frames; the linked partner too
+    EditResult requestSetDissolve(Id clipId, qint64 frames); // from the clip before it, centred on the cut
+    EditResult requestSetTrackMix(Id trackId, double gainDb, double pan); // audio tracks
+    EditResult requestSetTrackSolo(Id trackId, bool solo);
 
     // --- masks
     EditResult requestCreateMask(Id clipId); // newId = the mask

@@ -85,7 +85,8 @@ QJsonObject clipJson(const Clip& c) {
     return {{"id", double(c.id)},           {"asset", double(c.assetId)},     {"take", double(c.takeId)},
             {"position", double(c.position)}, {"source_in", double(c.sourceIn)}, {"length", double(c.length)},
             {"gain_db", c.gainDb},          {"opacity", c.opacity},           {"link", double(c.linkedClipId)},
-            {"mask", double(c.maskId)}};
+            {"mask", double(c.maskId)},       {"fade_in", double(c.fadeIn)},   {"fade_out", double(c.fadeOut)},
+            {"dissolve_in", double(c.dissolveIn)}};
 }
 
 QJsonObject sequenceJson(const Sequence& s) {
@@ -98,6 +99,9 @@ QJsonObject sequenceJson(const Sequence& s) {
                                   {"name", t.name},
                                   {"muted", t.muted},
                                   {"locked", t.locked},
+                                  {"gain_db", t.gainDb},
+                                  {"pan", t.pan},
+                                  {"solo", t.solo},
                                   {"clips", clips}});
     }
     for (const Marker& m : s.markers)
@@ -279,6 +283,9 @@ Clip readClip(const Reader& r) {
     c.opacity = r.number(QStringLiteral("opacity"), 0, 1);
     c.linkedClipId = r.id(QStringLiteral("link"));
     c.maskId = r.id(QStringLiteral("mask"));
+    c.fadeIn = r.integer(QStringLiteral("fade_in"), 0);
+    c.fadeOut = r.integer(QStringLiteral("fade_out"), 0);
+    c.dissolveIn = r.integer(QStringLiteral("dissolve_in"), 0);
     return c;
 }
 
@@ -298,6 +305,9 @@ Sequence readSequence(const Reader& r) {
         track.name = t.text(QStringLiteral("name"));
         track.muted = t.flag(QStringLiteral("muted"));
         track.locked = t.flag(QStringLiteral("locked"));
+        track.gainDb = t.number(QStringLiteral("gain_db"), -96, 24);
+        track.pan = t.number(QStringLiteral("pan"), -1, 1);
+        track.solo = t.flag(QStringLiteral("solo"));
         t.forEach(QStringLiteral("clips"), [&](const Reader& c) { track.clips.append(readClip(c)); });
         s.tracks.append(track);
     });
@@ -393,6 +403,40 @@ QByteArray serializeProject(const ProjectState& state) {
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
 
+namespace {
+
+// Schema 3 added track gain, pan and solo, and clip fades and dissolves: a schema 2 project had none.
+QJsonObject migrate2to3(QJsonObject root) {
+    QJsonArray sequences;
+    for (const QJsonValue& sv : root.value(QStringLiteral("sequences")).toArray()) {
+        QJsonObject seq = sv.toObject();
+        QJsonArray tracks;
+        for (const QJsonValue& tv : seq.value(QStringLiteral("tracks")).toArray()) {
+            QJsonObject t = tv.toObject();
+            t[QStringLiteral("gain_db")] = 0;
+            t[QStringLiteral("pan")] = 0;
+            t[QStringLiteral("solo")] = false;
+            QJsonArray clips;
+            for (const QJsonValue& cv : t.value(QStringLiteral("clips")).toArray()) {
+                QJsonObject c = cv.toObject();
+                c[QStringLiteral("fade_in")] = 0;
+                c[QStringLiteral("fade_out")] = 0;
+                c[QStringLiteral("dissolve_in")] = 0;
+                clips.append(c);
+            }
+            t[QStringLiteral("clips")] = clips;
+            tracks.append(t);
+        }
+        seq[QStringLiteral("tracks")] = tracks;
+        sequences.append(seq);
+    }
+    root[QStringLiteral("sequences")] = sequences;
+    root[QStringLiteral("schema")] = 3;
+    return root;
+}
+
+} // namespace
+
 std::optional<ProjectState> parseProject(const QByteArray& bytes, QString* error) {
     auto failWith = [&](const QString& why) -> std::optional<ProjectState> {
         if (error) *error = why;
@@ -419,6 +463,7 @@ std::optional<ProjectState> parseProject(const QByteArray& bytes, QString* error
                             .arg(version)
                             .arg(kProjectSchema));
     if (version == 1) root = migrate1to2(root);
+    if (version <= 2) root = migrate2to3(root);
     try {
         ProjectState state = readState(Reader(root, {}));
         if (QString why = state.consistencyError(); !why.isEmpty())

@@ -223,6 +223,8 @@ QString ProjectState::consistencyError() const {
         bool audioSeen = false;
         for (const Track& t : s.tracks) {
             TANDEM_CHECK(unique(t.id, "track"));
+            if (!std::isfinite(t.gainDb) || t.gainDb < -96 || t.gainDb > 24 || !(t.pan >= -1 && t.pan <= 1))
+                return QStringLiteral("track %1's gain or pan is out of range").arg(t.name);
             if (t.kind == TrackKind::Audio) audioSeen = true;
             else if (audioSeen) return QStringLiteral("video track %1 is below an audio track").arg(t.name);
             for (int i = 0; i < t.clips.size(); ++i) {
@@ -238,6 +240,10 @@ QString ProjectState::consistencyError() const {
                     return QStringLiteral("clip %1 shows a take of another shot").arg(c.id);
                 if (c.length <= 0) return QStringLiteral("clip %1 has no length").arg(c.id);
                 if (c.position < 0 || c.sourceIn < 0) return QStringLiteral("clip %1 starts before zero").arg(c.id);
+                if (c.fadeIn < 0 || c.fadeOut < 0 || c.dissolveIn < 0)
+                    return QStringLiteral("clip %1 has a negative fade").arg(c.id);
+                if (c.dissolveIn && t.kind != TrackKind::Video)
+                    return QStringLiteral("clip %1 dissolves, but it is sound").arg(c.id);
                 if (!a->offline() && c.sourceOut() > sourceLengthFrames(c, s.time))
                     return QStringLiteral("clip %1 runs past the end of its media").arg(c.id);
                 if (i > 0 && t.clips[i - 1].end() > c.position)

@@ -96,6 +96,12 @@ struct Clip {
     double opacity = 1;  // video clips
     Id linkedClipId = 0; // partner of an A/V pair, 0 if none
     Id maskId = 0;       // painted repair mask, 0 if none
+    // Ramps at the ends, in frames: sound fades from/to silence, pictures from/to transparent. Longer fades
+    // than the clip (after a trim) are shortened when played, never refused.
+    qint64 fadeIn = 0, fadeOut = 0;
+    // Video: frames of cross-dissolve from the clip before it on the track, centred on the cut. It plays
+    // only while that clip ends exactly where this one starts, and never longer than either clip.
+    qint64 dissolveIn = 0;
     qint64 end() const { return position + length; }
     bool operator==(const Clip&) const = default;
     qint64 sourceOut() const { return sourceIn + length; }
@@ -107,7 +113,20 @@ struct Track {
     QString name;
     bool muted = false;
     bool locked = false; // a locked track refuses every edit
+    // Audio tracks: the track's fader, pan (−1 left … +1 right, constant power) and solo (when any track of
+    // the sequence is soloed, only soloed tracks sound).
+    double gainDb = 0;
+    double pan = 0;
+    bool solo = false;
     QList<Clip> clips;   // sorted by position, never overlapping
+
+    static Track named(Id id, TrackKind kind, QString name) {
+        Track t;
+        t.id = id;
+        t.kind = kind;
+        t.name = std::move(name);
+        return t;
+    }
 };
 
 struct Sequence {

@@ -62,6 +62,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
         showFrame(frame);
     });
     connect(timeline_, &TimelineView::seekRequested, playback_, &Playback::seekToFrame);
+    connect(timeline_, &TimelineView::scrubRequested, playback_, &Playback::scrubToFrame);
 
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&Open media…"), QKeySequence::Open, this, &MainWindow::chooseMedia);
@@ -271,9 +272,12 @@ void MainWindow::showFrame(qint64 frame) {
 }
 
 void MainWindow::keyPressEvent(QKeyEvent* e) {
-    if (e->key() == Qt::Key_Space) {
-        playback_->togglePlay();
-        return;
+    switch (e->key()) {
+    case Qt::Key_Space: playback_->togglePlay(); return;
+    case Qt::Key_L: playback_->shuttleForward(); return;
+    case Qt::Key_J: playback_->shuttleBackward(); return;
+    case Qt::Key_K: playback_->stop(); return;
+    default: break;
     }
     QMainWindow::keyPressEvent(e);
 }

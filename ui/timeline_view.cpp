@@ -91,7 +91,7 @@ void TimelineView::mousePressEvent(QMouseEvent* e) {
 }
 
 void TimelineView::mouseMoveEvent(QMouseEvent* e) {
-    if (e->buttons() & Qt::LeftButton) Q_EMIT seekRequested(frameAt(int(e->position().x())));
+    if (e->buttons() & Qt::LeftButton) Q_EMIT scrubRequested(frameAt(int(e->position().x())));
 }
 
 } // namespace tandem::ui

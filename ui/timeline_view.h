@@ -25,6 +25,7 @@ public:
 
 Q_SIGNALS:
     void seekRequested(qint64 frame);
+    void scrubRequested(qint64 frame); // the playhead dragged: show and sound each frame passed
 
 protected:
     void paintEvent(QPaintEvent*) override;

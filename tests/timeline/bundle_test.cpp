@@ -94,7 +94,9 @@ TEST_CASE("corrupt, truncated and future-version project files get a clear error
         const char* expect;
     };
     QByteArray future = good;
-    future.replace("\"schema\": 2", "\"schema\": 3");
+    future.replace(QByteArray("\"schema\": ") + QByteArray::number(kProjectSchema),
+                   QByteArray("\"schema\": ") + QByteArray::number(kProjectSchema + 1));
+    REQUIRE(future != good);
     QByteArray wrongType = good;
     wrongType.replace("\"length\": 128", "\"length\": \"long\"");
     QByteArray badRef = good;

@@ -1,4 +1,7 @@
+#include "timeline/plan.h"
 #include "timeline/project_file.h"
+
+#include <QRegularExpression>
 #include "timeline_fixtures.h"
 
 using namespace tandem::timeline;
@@ -389,4 +392,74 @@ TEST_CASE("painting at a new frame starts a keyframe from the shape already ther
     REQUIRE_EDIT(f.p.requestLift(f.v));
     CHECK(f.p.state().mask(mask) == nullptr); // a removed clip takes its mask along
     f.check();
+}
+
+TEST_CASE("fades, cross-dissolves and the track mix are validated, split sensibly, planned and saved") {
+    Fixture f;
+    // Fades: on both clips of the pair, never longer than the clip.
+    REQUIRE_EDIT(f.p.requestSetFades(f.v, 8, 16));
+    f.check();
+    CHECK(f.clip(f.a).fadeIn == 8);
+    CHECK(f.clip(f.a).fadeOut == 16);
+    CHECK_FALSE(f.p.requestSetFades(f.v, 100, 100).ok);
+    CHECK_FALSE(f.p.requestSetFades(f.v, -1, 0).ok);
+    // Split: the fade in stays on the left half, the fade out goes right.
+    REQUIRE_EDIT(f.p.requestSplit(f.v, 64));
+    f.check();
+    const Track& video = trackById(f.p, videoTrack(f.p));
+    REQUIRE(video.clips.size() == 2);
+    CHECK(video.clips[0].fadeIn == 8);
+    CHECK(video.clips[0].fadeOut == 0);
+    CHECK(video.clips[1].fadeIn == 0);
+    CHECK(video.clips[1].fadeOut == 16);
+    // A dissolve needs the clip before to end where this one starts, and fits inside both.
+    const Id right = video.clips[1].id;
+    CHECK_FALSE(f.p.requestSetDissolve(f.v, 8).ok);  // nothing before the first clip
+    CHECK_FALSE(f.p.requestSetDissolve(right, 65).ok); // longer than a clip
+    CHECK_FALSE(f.p.requestSetDissolve(f.a, 8).ok);  // sound does not dissolve
+    REQUIRE_EDIT(f.p.requestSetDissolve(right, 12));
+    f.check();
+    // Track mix: sound tracks only, within range.
+    CHECK_FALSE(f.p.requestSetTrackMix(videoTrack(f.p), -6, 0).ok);
+    CHECK_FALSE(f.p.requestSetTrackMix(audioTrack(f.p), -6, 1.5).ok);
+    REQUIRE_EDIT(f.p.requestSetTrackMix(audioTrack(f.p), -6, -0.5));
+    REQUIRE_EDIT(f.p.requestSetTrackSolo(audioTrack(f.p), true));
+    f.check();
+
+    // The plans carry them, in frames and samples.
+    const auto pictures = picturePlan(f.p.state(), f.p.sequence());
+    REQUIRE(pictures.size() == 1);
+    CHECK(pictures[0].clips[0].fadeIn == 8);
+    CHECK(pictures[0].clips[1].dissolveIn == 12);
+    CHECK(pictures[0].clips[1].fadeOut == 16);
+    const auto sound = soundPlan(f.p.state(), f.p.sequence());
+    REQUIRE(sound.size() == 1);
+    CHECK(sound[0].gainDb == -6);
+    CHECK(sound[0].pan == -0.5);
+    CHECK(sound[0].solo);
+    CHECK(sound[0].clips[0].fadeIn == 8 * 1500); // 1500 samples a frame at 32 fps, 48 kHz
+    CHECK(sound[0].clips[1].fadeOut == 16 * 1500);
+    // Moving the right clip away leaves its dissolve in place but unplayed.
+    REQUIRE_EDIT(f.p.requestMove(right, 80));
+    CHECK(picturePlan(f.p.state(), f.p.sequence())[0].clips[1].dissolveIn == 0);
+
+    // Saved and read back; a schema 2 file (without them) reads with none.
+    QString error;
+    const auto back = parseProject(serializeProject(f.p.state()), &error);
+    REQUIRE(back);
+    CHECK(back->sequences[0].tracks[1].gainDb == -6);
+    CHECK(back->sequences[0].tracks[1].solo);
+    CHECK(back->clip(right)->dissolveIn == 12);
+    QByteArray old = serializeProject(f.p.state());
+    for (const char* key : {"fade_in", "fade_out", "dissolve_in", "pan", "solo"}) {
+        QRegularExpression field(QStringLiteral(",?\\s*\"%1\": [^,}\\]]+").arg(QLatin1String(key)));
+        old = QString::fromUtf8(old).remove(field).toUtf8();
+    }
+    old.replace(QByteArray("\"schema\": ") + QByteArray::number(kProjectSchema), "\"schema\": 2");
+    REQUIRE_FALSE(old.contains("fade_in"));
+    const auto migrated = parseProject(old, &error);
+    INFO(error.toStdString());
+    REQUIRE(migrated);
+    CHECK(migrated->sequences[0].tracks[1].gainDb == 0);
+    CHECK(migrated->clip(right)->dissolveIn == 0);
 }
