@@ -42,7 +42,9 @@ int main(int argc, char** argv) {
             MixClip clip;
             clip.source = sound;
             clip.length = sound->frames();
-            job.audio = {MixTrack{{clip}}};
+            MixTrack track;
+            track.clips = {clip};
+            job.audio = {track};
         }
         exportMovie(argv[3], job);
         frames = job.frames;

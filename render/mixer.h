@@ -40,6 +40,7 @@ struct MixTrack {
     double pan = 0; // −1 left … 0 centre … +1 right; constant power, unity at the centre
     bool mute = false;
     bool solo = false; // when any track is soloed, only soloed tracks sound
+    std::string name;  // for stems and messages
 };
 
 // Adds the mix of samples [from, from + count) to `out` (count × 2 floats, interleaved); silence where no

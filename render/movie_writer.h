@@ -1,6 +1,7 @@
-// Design note: writes a movie through the FFmpeg libraries — H.264 (libx264) video and AAC audio in MP4.
-// Audio of any rate is resampled to 48 kHz (libswresample), the rate of every Tandem sequence. The file is
-// written beside the destination under a temporary name and renamed into place only by finish(), so a
+// Design note: writes a movie (or a sound file) through the FFmpeg libraries: H.264 (libx264, or NVIDIA's
+// h264_nvenc when the machine has one) + AAC in MP4; ProRes 422 + 24-bit PCM in MOV; 24-bit PCM alone in
+// WAV. Audio of any rate is resampled to 48 kHz (libswresample), the rate of every Tandem sequence. The file
+// is written beside the destination under a temporary name and renamed into place only by finish(), so a
 // failed or abandoned write never leaves a half file where the user expects a finished one.
 #pragma once
 
@@ -17,8 +18,11 @@ struct MovieSettings {
     int input_sample_rate = 0; // 0 = no audio stream
     int channels = 1;
     int output_sample_rate = 48000;
-    int crf = 18;                 // x264 quality (lower = better)
+    int crf = 18;                 // x264 quality (lower = better); NVENC's constant quality likewise
     std::string preset = "medium"; // x264 speed preset
+    std::string container = "mp4"; // mp4 (H.264 + AAC) | mov (ProRes 422 + PCM) | wav (PCM, no picture)
+    // For mp4: libx264 | h264_nvenc | auto (NVENC when a GPU encoder opens, else libx264).
+    std::string h264Encoder = "libx264";
 };
 
 class MovieWriter {
@@ -31,6 +35,7 @@ public:
     void addFrame(const uint8_t* rgb);                  // width × height × 3 bytes
     void addAudio(const float* interleaved, int64_t n); // n samples per channel at input_sample_rate
     void finish();                                       // flushes, closes and renames into place
+    const std::string& videoEncoder() const;             // the encoder in use ("" for a sound file)
 
 private:
     struct Impl;

@@ -23,6 +23,7 @@ QList<SoundTrackPlan> soundPlan(const ProjectState& state, const Sequence& seq) 
     for (const Track& track : seq.tracks) {
         if (track.kind != TrackKind::Audio) continue;
         SoundTrackPlan t;
+        t.name = track.name;
         t.muted = track.muted;
         t.solo = track.solo;
         t.gainDb = track.gainDb;

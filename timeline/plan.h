@@ -16,6 +16,7 @@ struct SoundPlacement {
     bool operator==(const SoundPlacement&) const = default;
 };
 struct SoundTrackPlan {
+    QString name;
     bool muted = false, solo = false;
     double gainDb = 0, pan = 0;
     QList<SoundPlacement> clips;

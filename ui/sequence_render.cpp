@@ -49,6 +49,7 @@ std::vector<render::MixTrack> soundTracks(const QList<timeline::SoundTrackPlan>&
     std::vector<render::MixTrack> tracks;
     for (const auto& track : plan) {
         render::MixTrack audio;
+        audio.name = track.name.toStdString();
         audio.mute = track.muted;
         audio.solo = track.solo;
         audio.gainDb = track.gainDb;

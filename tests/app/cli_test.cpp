@@ -438,6 +438,28 @@ TEST_CASE("export renders a project's sequence with its cut, and refuses what it
     REQUIRE(decoder.seekTo(64, f));
     CHECK(std::abs(int(f.rgb[(180 * 640 + 320) * 3]) - tandem::test::testMovieLevel(16)) <= 4);
 
+    // ProRes MOV, normalised to -16 LUFS, with a stem per audio track.
+    r = run("export " + bundle.toStdString() + " --preset 360p --loudness -16 --stems " + dir + "/stems -o " + dir +
+            "/cut.mov --quiet");
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    CHECK(r.output.find("loudness: measured") != std::string::npos);
+    CHECK(tandem::render::probe(dir + "/cut.mov").firstVideo()->codec == "prores");
+    CHECK(tandem::render::probe(dir + "/stems/A1.wav").firstAudio()->duration == Approx(3.0).margin(0.01));
+    // The refiner from the command line: 16 → 32 fps, enlarged.
+    r = run("refine " + movie + " --fps 32 --size 128x96 --quiet -o " + dir + "/refined.mp4");
+    REQUIRE(r.status == 0);
+    const auto refined = tandem::render::probe(dir + "/refined.mp4");
+    CHECK(refined.firstVideo()->fps == Approx(32));
+    CHECK(refined.firstVideo()->width == 128);
+    CHECK(refined.firstVideo()->frames == 64);
+    r = run("refine " + movie + " --size 127x96 -o " + dir + "/odd.mp4");
+    CHECK(r.status == 2);
+
+    r = run("export " + bundle.toStdString() + " -o " + dir + "/x.avi");
+    CHECK(r.status == 2);
+    CHECK(r.output.find(".mp4") != std::string::npos);
+
     r = run("export " + bundle.toStdString() + " --preset 8k -o " + dir + "/x.mp4");
     CHECK(r.status == 2);
     CHECK(r.output.find("--preset must be") != std::string::npos);

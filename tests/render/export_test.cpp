@@ -184,3 +184,123 @@ TEST_CASE("flashes and beeps stay together through compositing, mixing and expor
         CHECK(std::abs(beeps[i] - flashes[i]) <= 0.5 / fps + 0.002);
     }
 }
+
+namespace {
+
+// A sound of `seconds` of a 1 kHz sine at `amplitude` in both channels.
+std::shared_ptr<AudioSource> sine(double seconds, float amplitude) {
+    auto s = std::make_shared<AudioSource>();
+    const auto n = size_t(seconds * kMixRate);
+    s->samples.resize(n * kMixChannels);
+    for (size_t i = 0; i < n; ++i)
+        s->samples[i * 2] = s->samples[i * 2 + 1] = amplitude * float(std::sin(2 * M_PI * 1000.0 * double(i) / kMixRate));
+    return s;
+}
+
+ExportJob soundJob(const std::string& movie, std::vector<MixTrack> audio) {
+    ExportJob job;
+    job.width = 64;
+    job.height = 48;
+    job.fps = 16;
+    job.frames = 32;
+    CompositeTrack v;
+    v.clips = {CompositeClip::of(movie, 0, 32, 0.0)};
+    job.video = {v};
+    job.audio = std::move(audio);
+    job.x264Preset = "ultrafast";
+    return job;
+}
+
+MixTrack trackOf(std::shared_ptr<AudioSource> source, std::string name) {
+    MixTrack t;
+    t.name = std::move(name);
+    t.clips = {{std::move(source), 0, 0, 2 * kMixRate, 0, 0, 0}};
+    return t;
+}
+
+} // namespace
+
+TEST_CASE("a MOV export is ProRes 422 with PCM sound; an MP4 asks for the H.264 encoder it can have") {
+    const std::string dir = tandem::test::freshTempDir("prores");
+    tandem::test::writeTestMovie(dir + "/m.mp4", {64, 48, 32, 16.0, 0});
+    ExportJob job = soundJob(dir + "/m.mp4", {trackOf(sine(2, 0.25f), "A1")});
+    job.container = "mov";
+    const ExportReport report = exportMovie(dir + "/out.mov", job);
+    CHECK(report.videoEncoder == "prores_ks");
+    const MediaInfo info = probe(dir + "/out.mov");
+    REQUIRE(info.firstVideo());
+    REQUIRE(info.firstAudio());
+    CHECK(info.firstVideo()->codec == "prores");
+    CHECK(info.firstAudio()->codec == "pcm_s24le");
+    CHECK(info.firstVideo()->duration == Approx(2.0).margin(1.0 / 16));
+    CHECK(decodeAudio(dir + "/out.mov", kMixRate, 2).size() == size_t(2 * kMixRate * 2));
+    // auto takes NVENC where a GPU encoder opens, else libx264; naming NVENC without one is a clear error.
+    job.container = "mp4";
+    job.h264Encoder = "auto";
+    const std::string used = exportMovie(dir + "/auto.mp4", job).videoEncoder;
+    CHECK((used == "libx264" || used == "h264_nvenc"));
+    if (used == "libx264") {
+        job.h264Encoder = "h264_nvenc";
+        CHECK_THROWS_WITH(exportMovie(dir + "/nv.mp4", job), Catch::Contains("h264_nvenc"));
+        CHECK_FALSE(std::filesystem::exists(dir + "/nv.mp4"));
+    }
+}
+
+TEST_CASE("loudness normalisation reaches the target, or stops at the true-peak ceiling and says so") {
+    const std::string dir = tandem::test::freshTempDir("loudness");
+    tandem::test::writeTestMovie(dir + "/m.mp4", {64, 48, 32, 16.0, 0});
+    ExportJob job = soundJob(dir + "/m.mp4", {trackOf(sine(2, 0.05f), "A1")}); // about −29 LUFS
+    const Loudness before = measureMix(job);
+    CHECK(before.integratedLufs < -25);
+    job.loudnessTarget = -14;
+    const ExportReport report = exportMovie(dir + "/out.mp4", job);
+    REQUIRE(report.measured);
+    CHECK(report.measured->integratedLufs == Approx(before.integratedLufs));
+    CHECK_FALSE(report.peakLimited);
+    CHECK(report.gainDb == Approx(-14 - before.integratedLufs).margin(0.01));
+    // The file's sound, decoded and measured again (AAC changes it a little).
+    const std::vector<float> back = decodeAudio(dir + "/out.mp4", kMixRate, 2);
+    LoudnessMeter meter(kMixRate, 2);
+    meter.add(back.data(), int64_t(back.size() / 2));
+    CHECK(meter.result().integratedLufs == Approx(-14).margin(0.5));
+
+    // A sine reads as loud as its peak: 0 LUFS would put the peak at 0 dBTP, so the ceiling wins.
+    ExportJob loud = soundJob(dir + "/m.mp4", {trackOf(sine(2, 0.7f), "A1")});
+    loud.loudnessTarget = 0;
+    const ExportReport held = exportMovie(dir + "/loud.mp4", loud);
+    CHECK(held.peakLimited);
+    CHECK(held.measured->truePeakDb + held.gainDb == Approx(kTruePeakCeilingDb).margin(0.01));
+}
+
+TEST_CASE("stems: each unmuted track alone, full length, in 24-bit WAV") {
+    const std::string dir = tandem::test::freshTempDir("stems");
+    tandem::test::writeTestMovie(dir + "/m.mp4", {64, 48, 32, 16.0, 0});
+    MixTrack left = trackOf(sine(1, 0.5f), "Dialogue"); // 1 s of sound in a 2 s sequence
+    left.pan = -1;
+    MixTrack muted = trackOf(sine(2, 0.5f), "Muted");
+    muted.mute = true;
+    MixTrack soloed = trackOf(sine(2, 0.25f), "Music");
+    soloed.solo = true; // soloed in the mix; a stem is the track by itself either way
+    const ExportJob job = soundJob(dir + "/m.mp4", {left, muted, soloed});
+    const std::vector<std::string> files = exportStems(dir + "/stems", job);
+    REQUIRE(files.size() == 2);
+    CHECK(files[0] == dir + "/stems/Dialogue.wav");
+    CHECK(files[1] == dir + "/stems/Music.wav");
+    const MediaInfo info = probe(files[0]);
+    REQUIRE(info.firstAudio());
+    CHECK(info.firstAudio()->codec == "pcm_s24le");
+    const std::vector<float> dialogue = decodeAudio(files[0], kMixRate, 2);
+    CHECK(dialogue.size() == size_t(2 * kMixRate * 2)); // the sequence's length, silence after the clip
+    float leftPeak = 0, rightPeak = 0, tailPeak = 0;
+    for (size_t i = 0; i < dialogue.size() / 2; ++i) {
+        (i < size_t(kMixRate) ? leftPeak : tailPeak) = std::max(i < size_t(kMixRate) ? leftPeak : tailPeak, std::abs(dialogue[i * 2]));
+        rightPeak = std::max(rightPeak, std::abs(dialogue[i * 2 + 1]));
+    }
+    CHECK(leftPeak > 0.5f); // panned hard left with constant-power pan: louder than centre
+    CHECK(rightPeak < 1e-3f);
+    CHECK(tailPeak < 1e-3f);
+    std::vector<float> music = decodeAudio(files[1], kMixRate, 2);
+    float musicPeak = 0;
+    for (float v : music) musicPeak = std::max(musicPeak, std::abs(v));
+    CHECK(musicPeak == Approx(0.25f).margin(0.01f));
+}
