@@ -1,5 +1,7 @@
 #include "app/otio_command.h"
 
+#include "ui/media_asset.h"
+
 #include "app/cli_args.h"
 #include "app/project_input.h"
 #include "render/media_error.h"
@@ -33,15 +35,7 @@ QString qs(const std::string& s) { return QString::fromStdString(s); }
 
 bool probeInto(const QString& path, timeline::Asset& asset) {
     try {
-        const render::MediaInfo info = render::probe(path.toStdString());
-        asset.hasVideo = info.firstVideo() != nullptr;
-        asset.hasAudio = info.firstAudio() != nullptr;
-        if (const auto* v = info.firstVideo()) {
-            asset.width = v->width;
-            asset.height = v->height;
-            asset.fps = v->fps;
-        }
-        asset.duration = info.duration;
+        ui::describeMedia(render::probe(path.toStdString()), asset);
         return true;
     } catch (const render::MediaError&) {
         return false;

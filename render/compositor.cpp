@@ -1,5 +1,6 @@
 #include "render/compositor.h"
 
+#include "render/ffmpeg_util.h"
 #include "render/frame_cache.h"
 #include "render/media_error.h"
 #include "render/video_decoder.h"
@@ -111,6 +112,16 @@ void Compositor::layer(const Frame& picture, double opacity, const MaskOverlay* 
     if (opacity >= 1) fitted.copyTo(region);
     else if (opacity > 0) cv::addWeighted(fitted, opacity, region, 1 - opacity, 0, region);
     if (overlay && overlay->width > 0 && overlay->height > 0 && opacity > 0) tint(region, *overlay, opacity);
+}
+
+const AVFrame* Compositor::passthroughAt(int64_t frame) {
+    const std::vector<LayerRequest> layers = layersAt(tracks_, fps_, frame);
+    if (layers.size() != 1 || layers[0].opacity < 1 || layers[0].clip->overlay) return nullptr;
+    Source& s = sources_[layers[0].clip->path];
+    if (!decodeAt(s.decoder, s.failed, layers[0].clip->path, layers[0].mediaSeconds) || s.decoder->rotation() != 0)
+        return nullptr;
+    const AVFrame* raw = s.decoder->rawFrameAtTime(layers[0].mediaSeconds);
+    return raw && raw->width == width_ && raw->height == height_ ? raw : nullptr;
 }
 
 const Frame& Compositor::frameAt(int64_t frame) {

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+struct AVFrame;
+
 namespace tandem::render {
 
 class VideoDecoder;
@@ -78,6 +80,10 @@ public:
     // The picture at sequence frame `frame`: width × height RGB, black where nothing plays. A clip whose
     // media cannot be read shows black (the caller learns why from probe).
     const Frame& frameAt(int64_t frame);
+
+    // When frame `frame` is exactly one opaque, full-size, upright picture with nothing drawn over it, that
+    // picture as decoded — so an exporter can encode it without a round trip through RGB; else nullptr.
+    const AVFrame* passthroughAt(int64_t frame);
 
     const std::vector<CompositeTrack>& tracks() const { return tracks_; }
     double fps() const { return fps_; }

@@ -104,7 +104,8 @@ ExportReport exportMovie(const std::string& path, const ExportJob& job,
     std::vector<float> block;
     int64_t soundDone = 0; // samples written
     for (int64_t f = 0; f < job.frames; ++f) {
-        writer.addFrame(compositor.frameAt(f).rgb.data());
+        // A frame that is one opaque full-size picture goes to the encoder as decoded (no RGB round trip).
+        if (!writer.addDecodedFrame(compositor.passthroughAt(f))) writer.addFrame(compositor.frameAt(f).rgb.data());
         const bool blockEnds = (f + 1) % framesPerBlock == 0 || f + 1 == job.frames;
         if (sound && blockEnds) {
             const int64_t until = sampleOf(job, f + 1);

@@ -246,6 +246,18 @@ void MovieWriter::addAudio(const float* interleaved, int64_t n) {
     m.drainFifo(false);
 }
 
+bool MovieWriter::addDecodedFrame(const AVFrame* frame) {
+    Impl& m = *impl_;
+    if (!m.video || !frame || frame->format != m.video->pix_fmt || frame->width != m.settings.width ||
+        frame->height != m.settings.height)
+        return false;
+    if (int err = av_frame_make_writable(m.videoFrame.get()); err < 0) m.fail("frame not writable", err);
+    if (int err = av_frame_copy(m.videoFrame.get(), frame); err < 0) m.fail("cannot copy a frame", err);
+    m.videoFrame->pts = m.nextVideoPts++;
+    m.encode(m.video.get(), m.videoStream, m.videoFrame.get());
+    return true;
+}
+
 const std::string& MovieWriter::videoEncoder() const { return impl_->encoderName; }
 
 void MovieWriter::finish() {

@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 
+struct AVFrame;
+
 namespace tandem::render {
 
 struct MovieSettings {
@@ -33,6 +35,9 @@ public:
     MovieWriter& operator=(const MovieWriter&) = delete;
 
     void addFrame(const uint8_t* rgb);                  // width × height × 3 bytes
+    // A decoded picture in the encoder's own pixel format and size, encoded as it is; false (nothing
+    // written) when it is not, and the caller draws it in RGB instead.
+    bool addDecodedFrame(const AVFrame* frame);
     void addAudio(const float* interleaved, int64_t n); // n samples per channel at input_sample_rate
     void finish();                                       // flushes, closes and renames into place
     const std::string& videoEncoder() const;             // the encoder in use ("" for a sound file)

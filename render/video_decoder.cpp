@@ -128,6 +128,22 @@ struct VideoDecoder::Impl {
         }
     }
 
+    // Positions the by-time state at `seconds`; the frame showing then is `current` (or `ahead` before the first).
+    const AVFrame* positionAt(double seconds) {
+        if (isStill) seconds = 0; // one picture for the whole clip
+        const bool behind = haveCurrent && seconds < currentTime - kTimeToleranceFrames / std::max(fps, 1.0);
+        const bool farAhead = haveCurrent && seconds > currentTime + kSeekAheadSeconds;
+        if (!timeStateValid || behind || farAhead) {
+            const bool freshAtStart = !timeStateValid && nextIndex == 0;
+            if (!freshAtStart || seconds > kSeekAheadSeconds) seekToTime(seconds);
+            resetTimeState();
+            timeStateValid = true;
+            nextIndex = -1; // readNext/seekTo must seek again
+        }
+        advanceTo(seconds);
+        return haveCurrent ? current.get() : haveAhead ? ahead.get() : nullptr;
+    }
+
     void resetTimeState() {
         haveCurrent = haveAhead = shownIsCurrent = false;
         timeStateValid = false;
@@ -196,19 +212,8 @@ bool VideoDecoder::seekTo(int64_t index, Frame& out) {
 
 const Frame* VideoDecoder::frameAtTime(double seconds) {
     Impl& m = *impl_;
-    if (m.isStill) seconds = 0; // one picture for the whole clip
-    const bool behind = m.haveCurrent && seconds < m.currentTime - kTimeToleranceFrames / std::max(m.fps, 1.0);
-    const bool farAhead = m.haveCurrent && seconds > m.currentTime + kSeekAheadSeconds;
-    if (!m.timeStateValid || behind || farAhead) {
-        const bool freshAtStart = !m.timeStateValid && m.nextIndex == 0;
-        if (!freshAtStart || seconds > kSeekAheadSeconds) m.seekToTime(seconds);
-        m.resetTimeState();
-        m.timeStateValid = true;
-        m.nextIndex = -1; // readNext/seekTo must seek again
-    }
-    m.advanceTo(seconds);
-    // Before the first frame (or a seek that landed after the time asked): show the first one decoded.
-    const AVFrame* showing = m.haveCurrent ? m.current.get() : m.haveAhead ? m.ahead.get() : nullptr;
+    const AVFrame* showing = m.positionAt(seconds);
+    // Before the first frame (or a seek that landed after the time asked): the first one decoded shows.
     if (!showing) return nullptr;
     if (!m.shownIsCurrent || !m.haveCurrent) {
         m.convert(showing, m.shown, std::llround(m.timeOf(showing) * m.fps));
@@ -216,6 +221,9 @@ const Frame* VideoDecoder::frameAtTime(double seconds) {
     }
     return &m.shown;
 }
+
+const AVFrame* VideoDecoder::rawFrameAtTime(double seconds) { return impl_->positionAt(seconds); }
+int VideoDecoder::rotation() const { return impl_->rotation; }
 
 void decodeAudioBlocks(const std::string& path, int sampleRate, int channels, const AudioBlockSink& sink) {
     InputFile in(path);

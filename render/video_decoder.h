@@ -13,6 +13,8 @@
 #include <memory>
 #include <string>
 
+struct AVFrame;
+
 namespace tandem::render {
 
 class VideoDecoder {
@@ -33,6 +35,10 @@ public:
     // the last), owned by the decoder and valid until its next call; nullptr only when nothing decodes.
     // Walking forward decodes straight on; going back, or jumping far ahead, seeks.
     const Frame* frameAtTime(double seconds);
+    // The same picture as FFmpeg decoded it (no colour conversion, no rotation applied), for handing
+    // straight to an encoder; owned by the decoder, valid until its next call.
+    const AVFrame* rawFrameAtTime(double seconds);
+    int rotation() const; // clockwise degrees the raw picture still needs
 
 private:
     struct Impl;

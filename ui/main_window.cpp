@@ -4,6 +4,7 @@
 #include "render/probe.h"
 #include "timeline/bundle.h"
 #include "timeline/paths.h"
+#include "ui/media_asset.h"
 #include "ui/model_words_dialog.h"
 #include "ui/playback.h"
 #include "ui/timeline_view.h"
@@ -113,14 +114,7 @@ bool MainWindow::openMedia(const QString& path, QString* error) {
     timeline::Asset asset;
     asset.label = QFileInfo(path).fileName();
     asset.originalName = QFileInfo(path).absoluteFilePath();
-    asset.duration = info.duration;
-    if (const auto* v = info.firstVideo()) {
-        asset.hasVideo = true;
-        asset.width = v->width;
-        asset.height = v->height;
-        asset.fps = v->fps;
-    }
-    asset.hasAudio = info.firstAudio() != nullptr;
+    describeMedia(info, asset);
     QString why;
     asset.path = timeline::adoptMediaFile(bundleDir(), path, &why);
     if (asset.path.isEmpty()) {

@@ -51,6 +51,7 @@ public:
     bool saveProject(const QString& path = {}, QString* error = nullptr);
 
     const timeline::Project& project() const { return project_; }
+    timeline::Project& project() { return project_; } // edits made here reach every view, as the UI's own
     QUndoStack& undoStack() { return undo_->stack(); }
     // The folder the project's media live in (an untitled project's scratch bundle until it is saved).
     QString bundleDir() const { return bundleDir_.isEmpty() ? scratch_.path() : bundleDir_; }

@@ -2,6 +2,7 @@
 #define CATCH_CONFIG_RUNNER
 #include "support/test_media.h"
 #include "ui/main_window.h"
+#include "ui/media_asset.h"
 #include "ui/model_words_dialog.h"
 #include "ui/playback.h"
 #include "ui/timeline_view.h"
@@ -109,6 +110,29 @@ TEST_CASE("J, K and L shuttle: each press faster, the other way starts at 1x, K 
     QTest::keyClick(&w, Qt::Key_K);
     CHECK_FALSE(w.playback().playing());
     CHECK(w.playback().speed() == 1);
+}
+
+TEST_CASE("a still image comes in as five seconds of picture, and a dissolve blends into it") {
+    const std::string png = test::freshTempDir("uistill") + "/still.png";
+    REQUIRE(std::system(("ffmpeg -v error -y -f lavfi -i color=c=white:size=64x48 -frames:v 1 " + png).c_str()) == 0);
+    ui::MainWindow w(silent());
+    REQUIRE(w.openMedia(QString::fromStdString(movie())));
+    REQUIRE(w.openMedia(QString::fromStdString(png)));
+    const auto& video = w.project().sequence().tracks[0];
+    REQUIRE(video.clips.size() == 2);
+    CHECK(video.clips[1].length == qint64(ui::kStillSeconds * 32));
+    CHECK(w.project().sequence().tracks[1].clips.size() == 1); // no sound came with it
+    REQUIRE(w.project().requestSetDissolve(video.clips[1].id, 16).ok);
+    auto centre = [&](qint64 frame) {
+        w.playback().seekToFrame(frame);
+        const QImage shown = w.viewer().image();
+        return qGray(shown.pixel(shown.width() / 2, shown.height() / 2));
+    };
+    CHECK(centre(100) > 250);                                               // the still
+    CHECK(std::abs(centre(55) - test::testMovieLevel(27)) <= 4);            // before the dissolve
+    const int middle = centre(64);                                          // halfway through it
+    CHECK(middle > test::testMovieLevel(31) + 40);
+    CHECK(middle < 250);
 }
 
 TEST_CASE("unreadable media is refused and the project stays empty") {
