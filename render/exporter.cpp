@@ -52,7 +52,8 @@ std::vector<std::string> exportStems(const std::string& folder, const ExportJob&
         MixTrack alone = job.audio[i];
         if (alone.mute) continue;
         alone.solo = false; // a stem is the track by itself, whatever is soloed in the mix
-        const std::string name = alone.name.empty() ? "A" + std::to_string(i + 1) : alone.name;
+        std::string name = alone.name;
+        if (name.empty()) name = "A" + std::to_string(i + 1); // (a separate statement: GCC 12 warns falsely on the ?: form)
         const std::string path = (std::filesystem::path(folder) / (name + ".wav")).string();
         MovieSettings settings;
         settings.container = "wav";

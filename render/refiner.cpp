@@ -1,6 +1,7 @@
 #include "render/refiner.h"
 
 #include "render/media_error.h"
+#include "render/mixer.h"
 #include "render/movie_writer.h"
 #include "render/probe.h"
 #include "render/video_decoder.h"
@@ -39,10 +40,6 @@ constexpr float kLostBeyond = 1.5f;
 constexpr double kSharpenFrom = 1.5;
 constexpr double kUnsharpAmount = 0.3;
 constexpr double kUnsharpSigma = 0.6;
-
-// The refined movie's sound, as the exporter writes it.
-constexpr int kSoundRate = 48000;
-constexpr int kSoundChannels = 2;
 
 cv::Mat view(const Frame& f) {
     return cv::Mat(f.height, f.width, CV_8UC3, const_cast<uint8_t*>(f.rgb.data()));
@@ -326,23 +323,23 @@ void refineMovie(const std::string& in, const std::string& out, const RefineSett
     const double fps = settings.fps > 0 ? settings.fps : decoder.fps();
     const auto [width, height] = outputSize(decoder.width(), decoder.height(), settings);
     std::vector<float> sound;
-    if (probe(in).firstAudio()) sound = decodeAudio(in, kSoundRate, kSoundChannels);
-    const int64_t soundFrames = int64_t(sound.size()) / kSoundChannels;
+    if (probe(in).firstAudio()) sound = decodeAudio(in, kMixRate, kMixChannels);
+    const int64_t soundFrames = int64_t(sound.size()) / kMixChannels;
 
     MovieSettings ms;
     ms.width = width;
     ms.height = height;
     ms.fps = fps;
-    ms.input_sample_rate = sound.empty() ? 0 : kSoundRate;
-    ms.channels = kSoundChannels;
-    ms.output_sample_rate = kSoundRate;
+    ms.input_sample_rate = sound.empty() ? 0 : kMixRate;
+    ms.channels = kMixChannels;
+    ms.output_sample_rate = kMixRate;
     MovieWriter writer(out, ms);
 
     int64_t soundDone = 0; // sample frames written
     auto writeSoundUntil = [&](int64_t until) {
         until = std::min(until, soundFrames);
         if (until <= soundDone) return;
-        writer.addAudio(sound.data() + soundDone * kSoundChannels, until - soundDone);
+        writer.addAudio(sound.data() + soundDone * kMixChannels, until - soundDone);
         soundDone = until;
     };
 
@@ -367,7 +364,7 @@ void refineMovie(const std::string& in, const std::string& out, const RefineSett
         }
         writer.addFrame(picture.rgb.data());
         if ((done + 1) % framesPerBlock == 0)
-            writeSoundUntil(std::llround(double(done + 1) * kSoundRate / fps));
+            writeSoundUntil(std::llround(double(done + 1) * kMixRate / fps));
         const int64_t total =
             source.ended() ? rate.outputFrames(source.framesRead()) : std::max(estimate, done + 1);
         if (progress && !progress(done + 1, total)) throw RefineCancelled(); // the writer abandons its file

@@ -71,8 +71,9 @@ void Playback::pause() {
     timer_.stop();
     shuttleStep_ = 0;
     audio_.setSpeed(1);
-    // Show the frame the sound stopped on.
-    present(sync_->frameDue(audio_.position()));
+    // Show the frame the sound stopped on (at the end: the last one).
+    const qint64 last = std::max<qint64>(0, project_.sequence().duration() - 1);
+    present(std::clamp<qint64>(sync_->frameDue(audio_.position()), 0, last));
     Q_EMIT stateChanged(false);
 }
 
