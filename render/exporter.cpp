@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 
 namespace tandem::render {
@@ -52,8 +53,10 @@ std::vector<std::string> exportStems(const std::string& folder, const ExportJob&
         MixTrack alone = job.audio[i];
         if (alone.mute) continue;
         alone.solo = false; // a stem is the track by itself, whatever is soloed in the mix
-        std::string name = alone.name;
-        if (name.empty()) name = "A" + std::to_string(i + 1); // (a separate statement: GCC 12 warns falsely on the ?: form)
+        // Formatted into a buffer: GCC 12 warns falsely (-Wrestrict) on the string-concatenation forms.
+        char fallback[24];
+        std::snprintf(fallback, sizeof fallback, "A%zu", i + 1);
+        const std::string name = alone.name.empty() ? std::string(fallback) : alone.name;
         const std::string path = (std::filesystem::path(folder) / (name + ".wav")).string();
         MovieSettings settings;
         settings.container = "wav";
