@@ -50,6 +50,10 @@ private:
     std::string running_;
     int runningClient_ = -1;
     std::atomic<bool> cancelRunning_{false};
+    // The running job's last finished step, and what it was when a cancel arrived: the "cancelled" message
+    // reports both, so a client can tell how far the job went after it asked (at most one step).
+    std::atomic<int> lastStep_{0};
+    std::atomic<int> cancelAtStep_{-1};
     std::atomic<bool> stopping_{false};
     std::map<int, uint64_t> serials_; // connected descriptors → connection serial (guarded by mutex_)
     uint64_t nextSerial_ = 1;
@@ -97,6 +101,8 @@ void Server::worker() {
             running_ = job.id;
             runningClient_ = job.client;
             cancelRunning_ = false;
+            lastStep_ = 0;
+            cancelAtStep_ = -1;
         }
         runJob(job);
         std::lock_guard lock(mutex_);
@@ -113,13 +119,15 @@ void Server::runJob(Job& job) {
         const Shot shot = engine_->generate(job.request, [&](const StepProgress& p) {
             sendToJob(job, {{"type", "progress"}, {"job", job.id}, {"step", p.step}, {"total", p.total},
                               {"elapsed", p.elapsed_seconds}, {"eta", p.eta_seconds}});
+            lastStep_ = p.step;
             return !cancelRunning_.load();
         });
         writeShotFile(job.output, shot);
         sendToJob(job, {{"type", "result"}, {"job", job.id}, {"output", job.output}, {"frames", shot.frames},
                           {"samples", shot.audio.size()}});
     } catch (const Cancelled&) {
-        sendToJob(job, {{"type", "cancelled"}, {"job", job.id}});
+        sendToJob(job, {{"type", "cancelled"}, {"job", job.id}, {"requested_at_step", cancelAtStep_.load()},
+                        {"stopped_at_step", lastStep_.load()}});
     } catch (const std::exception& e) {
         sendToJob(job, {{"type", "error"}, {"job", job.id}, {"message", e.what()}});
     }
@@ -174,7 +182,10 @@ void Server::handle(int fd, const std::string& line) {
                     wasQueued = true;
                     break;
                 }
-            if (!wasQueued && running_ == id && runningClient_ == fd) cancelRunning_ = true;
+            if (!wasQueued && running_ == id && runningClient_ == fd) {
+                cancelAtStep_ = lastStep_.load();
+                cancelRunning_ = true;
+            }
         }
         if (wasQueued) send(fd, {{"type", "cancelled"}, {"job", id}});
     } else if (type == "status") {
