@@ -5,8 +5,6 @@
 #include "app/project_input.h"
 #include "render/exporter.h"
 #include "render/media_error.h"
-#include "timeline/paths.h"
-#include "timeline/plan.h"
 #include "ui/sequence_render.h"
 
 #include <QFileInfo>
@@ -36,35 +34,6 @@ options:
   --quiet           no progress line
 )";
 
-namespace {
-
-struct Preset {
-    const char* name;
-    int width, height;
-};
-constexpr Preset kPresets[] = {{"1080p", 1920, 1080}, {"720p", 1280, 720}, {"360p", 640, 360}, {"vertical", 1080, 1920}};
-
-// The project's sequence as the renderer sees it: the plans' media resolved in the bundle; each sound file
-// decoded once.
-render::ExportJob jobFor(const ProjectInput& in, QStringList* offline) {
-    const timeline::Sequence& seq = in.sequence();
-    render::ExportJob job;
-    job.fps = seq.time.fps.toDouble();
-    job.frames = seq.duration();
-    const timeline::TimeMap time = seq.time;
-    job.firstSampleOfFrame = [time](int64_t frame) { return time.samplesForFrames(frame); };
-    const ui::MediaResolver resolve = [&](const QString& media) {
-        const QString file = timeline::resolveInBundle(in.bundle, media);
-        return file.isEmpty() || !QFileInfo(file).isFile() ? std::string() : file.toStdString();
-    };
-    job.video = ui::pictureTracks(timeline::picturePlan(in.state, seq), resolve, offline);
-    ui::SoundLibrary sounds(/*unreadableIsSilence=*/false);
-    job.audio = ui::soundTracks(timeline::soundPlan(in.state, seq), resolve, sounds, offline);
-    return job;
-}
-
-} // namespace
-
 int runExport(const std::vector<std::string>& words) {
     Args args(words, "export", {"output", "sequence", "preset", "loudness", "stems", "encoder"}, {"quiet"},
               {{"-o", "--output"}});
@@ -73,19 +42,12 @@ int runExport(const std::vector<std::string>& words) {
     const ProjectInput in = openProjectInput(args.positional()[0], args.text("sequence"));
     const timeline::Sequence* seq = &in.sequence();
     QStringList offline;
-    render::ExportJob job = jobFor(in, &offline);
+    render::ExportJob job = ui::exportJobFor(in.state, *seq, in.bundle, &offline);
     const std::string preset = args.text("preset", "1080p");
-    if (preset == "sequence") {
-        job.width = seq->width;
-        job.height = seq->height;
-    } else {
-        const Preset* p = nullptr;
-        for (const Preset& candidate : kPresets)
-            if (preset == candidate.name) p = &candidate;
-        if (!p) throw UsageError("--preset must be 1080p, 720p, 360p, vertical or sequence, got '" + preset + "'");
-        job.width = p->width;
-        job.height = p->height;
-    }
+    const ui::ExportPreset* p = ui::findExportPreset(preset);
+    if (!p) throw UsageError("--preset must be 1080p, 720p, 360p, vertical or sequence, got '" + preset + "'");
+    job.width = p->width ? p->width : seq->width;
+    job.height = p->height ? p->height : seq->height;
     const std::string suffix = QFileInfo(QString::fromStdString(out)).suffix().toLower().toStdString();
     if (suffix != "mp4" && suffix != "mov") throw UsageError("the output must end in .mp4 (H.264) or .mov (ProRes 422)");
     job.container = suffix;
@@ -97,8 +59,10 @@ int runExport(const std::vector<std::string>& words) {
 
     ProgressLine progress("export", args.has("quiet"));
     render::ExportReport report;
+    std::vector<std::string> stems;
     try {
-        report = render::exportMovie(out, job, [&](int64_t done, int64_t total) { return progress(done, total); });
+        stems = ui::exportWithStems(out, job, args.text("stems"), &report,
+                                    [&](int64_t done, int64_t total) { return progress(done, total); });
     } catch (const render::ExportCancelled&) {
         progress.finish();
         std::fprintf(stderr, "export cancelled; nothing was written to %s\n", out.c_str());
@@ -112,10 +76,7 @@ int runExport(const std::vector<std::string>& words) {
                     report.measured->truePeakDb, report.gainDb,
                     report.peakLimited ? " (held under the -1 dBTP ceiling, so quieter than the target)" : "");
     }
-    if (args.has("stems")) {
-        for (const std::string& file : render::exportStems(args.text("stems"), job, report.gainDb))
-            std::cout << "stem " << file << "\n";
-    }
+    for (const std::string& file : stems) std::cout << "stem " << file << "\n";
     return 0;
 }
 

@@ -117,9 +117,9 @@ void Server::runJob(Job& job) {
         if (!job.mask.empty()) job.request.paint_mask = readMaskFile(job.mask);
         for (const auto& ref : job.references) job.request.references.push_back(readShotFile(ref));
         const Shot shot = engine_->generate(job.request, [&](const StepProgress& p) {
+            lastStep_ = p.step; // before the client can hear of this step (and answer it with a cancel)
             sendToJob(job, {{"type", "progress"}, {"job", job.id}, {"step", p.step}, {"total", p.total},
                               {"elapsed", p.elapsed_seconds}, {"eta", p.eta_seconds}});
-            lastStep_ = p.step;
             return !cancelRunning_.load();
         });
         writeShotFile(job.output, shot);

@@ -4,6 +4,7 @@
 #include "render/probe.h"
 #include "timeline/bundle.h"
 #include "timeline/paths.h"
+#include "ui/export_dialog.h"
 #include "ui/media_asset.h"
 #include "ui/model_words_dialog.h"
 #include "ui/playback.h"
@@ -75,6 +76,8 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
     });
     file->addAction(tr("Save project &as…"), QKeySequence::SaveAs, this, &MainWindow::chooseSaveLocation);
     file->addSeparator();
+    file->addAction(tr("&Export…"), QKeySequence(tr("Ctrl+E")), this, &MainWindow::openExportDialog);
+    file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
     QMenu* edit = menuBar()->addMenu(tr("&Edit"));
     QAction* undo = undo_->stack().createUndoAction(this, tr("&Undo"));
@@ -96,6 +99,13 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
 }
 
 MainWindow::~MainWindow() = default;
+
+ExportDialog* MainWindow::openExportDialog() {
+    auto* dialog = new ExportDialog(project_.state(), project_.sequence().id, bundleDir(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+    return dialog;
+}
 
 void MainWindow::showModelWords() {
     auto* dialog = new ModelWordsDialog(modelDir_, this);

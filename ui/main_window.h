@@ -23,6 +23,7 @@ class QPushButton;
 namespace tandem::ui {
 
 class Playback;
+class ExportDialog;
 class TimelineView;
 class Viewer;
 
@@ -56,6 +57,7 @@ public:
     // The folder the project's media live in (an untitled project's scratch bundle until it is saved).
     QString bundleDir() const { return bundleDir_.isEmpty() ? scratch_.path() : bundleDir_; }
     Playback& playback() { return *playback_; }
+    ExportDialog* openExportDialog(); // File ▸ Export: a snapshot of the project at this moment; non-modal
     TimelineView& timelineView() { return *timeline_; }
     Viewer& viewer() { return *viewer_; }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "render/compositor.h"
+#include "render/exporter.h"
 #include "render/mixer.h"
 #include "timeline/plan.h"
 
@@ -37,5 +38,25 @@ std::vector<render::CompositeTrack> pictureTracks(const QList<timeline::PictureT
                                                   const MediaResolver& resolve, QStringList* offline = nullptr);
 std::vector<render::MixTrack> soundTracks(const QList<timeline::SoundTrackPlan>& plan, const MediaResolver& resolve,
                                           SoundLibrary& sounds, QStringList* offline = nullptr);
+
+// Export: the sequence as a render job (size and format left at their defaults for the caller to choose);
+// media resolved inside `bundle`, missing files left out as gaps and named in `offline`. Unreadable sound
+// is an error here (MediaError): an export must not silently drop a line of dialogue.
+render::ExportJob exportJobFor(const timeline::ProjectState& state, const timeline::Sequence& sequence,
+                               const QString& bundle, QStringList* offline);
+
+struct ExportPreset {
+    const char* name;
+    const char* label;
+    int width, height; // 0 = the sequence's own size
+};
+// 1080p, 720p, 360p (a quick draft), vertical (1080×1920), sequence.
+const std::vector<ExportPreset>& exportPresets();
+const ExportPreset* findExportPreset(const std::string& name);
+
+// The movie, then (with a folder) a stem per audio track at the mix's loudness gain. Returns the stems.
+std::vector<std::string> exportWithStems(const std::string& path, const render::ExportJob& job,
+                                         const std::string& stemsFolder, render::ExportReport* report,
+                                         const std::function<bool(int64_t, int64_t)>& progress = {});
 
 } // namespace tandem::ui

@@ -1,6 +1,8 @@
 // The editor window, constructed for real under Qt's offscreen platform.
 #define CATCH_CONFIG_RUNNER
 #include "support/test_media.h"
+#include "render/probe.h"
+#include "ui/export_dialog.h"
 #include "ui/main_window.h"
 #include "ui/media_asset.h"
 #include "ui/model_words_dialog.h"
@@ -255,4 +257,49 @@ int main(int argc, char** argv) {
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
     return Catch::Session().run(argc, argv);
+}
+
+TEST_CASE("the export dialog renders the sequence on a worker thread, and a cancelled export leaves nothing") {
+    ui::MainWindow w(silent());
+    REQUIRE(w.openMedia(QString::fromStdString(movie())));
+    const QString dir = QString::fromStdString(test::freshTempDir("uiexport"));
+    ui::ExportDialog* dialog = w.openExportDialog();
+    REQUIRE(dialog);
+    dialog->setOutputPath(dir + QStringLiteral("/out.mp4"));
+    dialog->setPreset(QStringLiteral("360p"));
+    dialog->setLoudness(true, -16);
+    bool done = false, ok = false;
+    QObject::connect(dialog, &ui::ExportDialog::exportFinished, [&](bool success, const QString&) { done = true, ok = success; });
+    QTest::mouseClick(dialog->findChild<QPushButton*>(QStringLiteral("exportButton")), Qt::LeftButton);
+    CHECK(dialog->running());
+    // Editing goes on while it renders; the export keeps the project as it was when it started.
+    REQUIRE(w.project().requestMove(w.project().sequence().tracks[0].clips[0].id, 10).ok);
+    QElapsedTimer timer;
+    timer.start();
+    while (!done && timer.elapsed() < 60000) QTest::qWait(20);
+    INFO(dialog->statusText().toStdString());
+    REQUIRE(done);
+    CHECK(ok);
+    CHECK(dialog->statusText().contains(QStringLiteral("LUFS")));
+    const auto info = render::probe((dir + QStringLiteral("/out.mp4")).toStdString());
+    REQUIRE(info.firstVideo());
+    CHECK(info.firstVideo()->width == 640);
+    CHECK(info.firstVideo()->duration == Approx(2.0).margin(1.0 / 32)); // 64 frames: the move came later
+
+    // Cancelled at once: the file never appears.
+    done = false;
+    dialog->setOutputPath(dir + QStringLiteral("/never.mov"));
+    dialog->startExport();
+    dialog->cancelExport();
+    timer.restart();
+    while (!done && timer.elapsed() < 60000) QTest::qWait(20);
+    REQUIRE(done);
+    CHECK_FALSE(ok);
+    CHECK(dialog->statusText().contains(QStringLiteral("nothing was written")));
+    CHECK_FALSE(QFileInfo::exists(dir + QStringLiteral("/never.mov")));
+    // A name without a movie suffix is refused before anything starts.
+    dialog->setOutputPath(dir + QStringLiteral("/x.avi"));
+    dialog->startExport();
+    CHECK_FALSE(dialog->running());
+    CHECK(dialog->statusText().contains(QStringLiteral(".mp4")));
 }
