@@ -275,12 +275,49 @@ void MainWindow::showFrame(qint64 frame) {
     timeline_->setPlayhead(frame);
 }
 
+void MainWindow::splitAtPlayhead() {
+    // The selected clip if the playhead is inside it; else every clip under the playhead — one undo step.
+    const qint64 at = timeline_->playhead();
+    QList<timeline::Id> targets;
+    const timeline::Clip* selected = project_.state().clip(timeline_->selectedClip());
+    if (selected && selected->position < at && selected->end() > at) {
+        targets.append(selected->id);
+    } else {
+        for (const auto& track : project_.sequence().tracks)
+            for (const auto& clip : track.clips)
+                if (clip.position < at && clip.end() > at) targets.append(clip.id);
+    }
+    if (targets.isEmpty()) return;
+    const auto result = project_.requestCompound(tr("Split"), [&] {
+        timeline::EditResult last{true, {}, 0};
+        for (timeline::Id id : targets) {
+            const timeline::Clip* c = project_.state().clip(id);
+            if (!c || c->position >= at || c->end() <= at) continue; // split already with its partner
+            last = project_.requestSplit(id, at);
+            if (!last.ok) return last;
+        }
+        return last;
+    });
+    if (!result.ok) status_->setText(result.reason);
+}
+
+void MainWindow::removeSelected(bool ripple) {
+    const timeline::Id id = timeline_->selectedClip();
+    if (!id) return;
+    const auto result = ripple ? project_.requestRippleDelete(id) : project_.requestLift(id);
+    if (!result.ok) status_->setText(result.reason);
+    timeline_->select(0);
+}
+
 void MainWindow::keyPressEvent(QKeyEvent* e) {
     switch (e->key()) {
     case Qt::Key_Space: playback_->togglePlay(); return;
     case Qt::Key_L: playback_->shuttleForward(); return;
     case Qt::Key_J: playback_->shuttleBackward(); return;
     case Qt::Key_K: playback_->stop(); return;
+    case Qt::Key_S: splitAtPlayhead(); return;
+    case Qt::Key_Delete:
+    case Qt::Key_Backspace: removeSelected(e->modifiers() & Qt::ShiftModifier); return;
     default: break;
     }
     QMainWindow::keyPressEvent(e);

@@ -72,6 +72,8 @@ private:
     QString waveformCache() const; // the bundle's cache/waveforms
     void updateTitle();
     void showModelWords();
+    void splitAtPlayhead();             // S
+    void removeSelected(bool ripple);   // Delete lifts, Shift+Delete ripple-deletes
     void showFrame(qint64 frame);
 
     timeline::Project project_;

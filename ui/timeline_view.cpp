@@ -76,7 +76,10 @@ void TimelineView::paintEvent(QPaintEvent*) {
             p.setPen(Qt::white);
             const timeline::Asset* a = project_.asset(clip.assetId);
             p.drawText(r.adjusted(4, 1, -4, 0), Qt::AlignTop | Qt::AlignLeft, a ? a->label : QString());
-            p.setPen(QColor(0x10, 0x10, 0x10));
+            const timeline::Id chosen = selectedClip();
+            const timeline::Clip* picked = chosen ? project_.state().clip(chosen) : nullptr;
+            const bool selected = picked && (clip.id == chosen || clip.id == picked->linkedClipId);
+            p.setPen(selected ? QPen(QColor(0xff, 0xc8, 0x3c), 2) : QPen(QColor(0x10, 0x10, 0x10)));
             p.drawRect(r.adjusted(0, 0, -1, -1));
         }
     }
@@ -86,8 +89,25 @@ void TimelineView::paintEvent(QPaintEvent*) {
     p.drawLine(x, 0, x, height());
 }
 
+timeline::Id TimelineView::clipAt(QPoint point) const {
+    const auto& tracks = project_.sequence().tracks;
+    for (int i = 0; i < tracks.size(); ++i)
+        for (const auto& clip : tracks[i].clips)
+            if (clipRect(i, clip).contains(point)) return clip.id;
+    return 0;
+}
+
+timeline::Id TimelineView::selectedClip() const { return project_.state().clip(selected_) ? selected_ : 0; }
+
+void TimelineView::select(timeline::Id clipId) {
+    selected_ = clipId;
+    update();
+}
+
 void TimelineView::mousePressEvent(QMouseEvent* e) {
-    if (e->position().x() >= kHeaderWidth) Q_EMIT seekRequested(frameAt(int(e->position().x())));
+    if (e->position().x() < kHeaderWidth) return;
+    select(clipAt(e->position().toPoint()));
+    Q_EMIT seekRequested(frameAt(int(e->position().x())));
 }
 
 void TimelineView::mouseMoveEvent(QMouseEvent* e) {

@@ -1,5 +1,6 @@
 // Design note: draws a sequence — a ruler, one row per track, clips with their thumbnail or waveform, and
-// the playhead — and turns clicks on the ruler into seek requests. It reads the project; it never edits it.
+// the playhead — and turns clicks into seek requests and a clip selection (a clicked clip, shown with its
+// linked partner). It reads the project; it never edits it: the main window turns keys into requests.
 #pragma once
 
 #include "timeline/project.h"
@@ -22,6 +23,9 @@ public:
     // Rectangle of a clip in widget coordinates (for tests and hit-testing).
     QRect clipRect(int trackIndex, const timeline::Clip& clip) const;
     QSize sizeHint() const override { return {900, 200}; }
+    // The selected clip, 0 when none (or when an edit removed it).
+    timeline::Id selectedClip() const;
+    void select(timeline::Id clipId);
 
 Q_SIGNALS:
     void seekRequested(qint64 frame);
@@ -39,6 +43,8 @@ private:
     const timeline::Project& project_;
     const QHash<timeline::Id, MediaPreview>& previews_;
     qint64 playhead_ = 0;
+    timeline::Id selected_ = 0;
+    timeline::Id clipAt(QPoint point) const;
     double pixelsPerFrame_ = 4.0;
     qint64 frameAt(int x) const;
 };

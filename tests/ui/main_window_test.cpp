@@ -303,3 +303,40 @@ TEST_CASE("the export dialog renders the sequence on a worker thread, and a canc
     CHECK_FALSE(dialog->running());
     CHECK(dialog->statusText().contains(QStringLiteral(".mp4")));
 }
+
+TEST_CASE("S splits at the playhead, Delete lifts the selected clip, Shift+Delete ripples, undo takes it back") {
+    ui::MainWindow w(silent());
+    w.show();
+    REQUIRE(w.openMedia(QString::fromStdString(movie()))); // 64 frames, picture and sound linked
+    auto& tl = w.timelineView();
+    auto clips = [&](int track) { return w.project().sequence().tracks[track].clips; };
+    w.playback().seekToFrame(24);
+    QTest::keyClick(&w, Qt::Key_S);
+    REQUIRE(clips(0).size() == 2);
+    REQUIRE(clips(1).size() == 2); // the sound split with its picture
+    CHECK(clips(0)[1].position == 24);
+    CHECK(w.project().consistencyError().isEmpty());
+
+    // Select the first clip by clicking it, and lift it: a gap stays.
+    const QRect first = tl.clipRect(0, clips(0)[0]);
+    QTest::mouseClick(&tl, Qt::LeftButton, {}, first.center());
+    CHECK(tl.selectedClip() == clips(0)[0].id);
+    QTest::keyClick(&w, Qt::Key_Delete);
+    CHECK(clips(0).size() == 1);
+    CHECK(clips(1).size() == 1); // its linked sound went too
+    CHECK(clips(0)[0].position == 24);
+    CHECK(tl.selectedClip() == 0);
+    w.undoStack().undo(); // Edit ▸ Undo
+    REQUIRE(clips(0).size() == 2);
+
+    // Ripple delete of the first: the rest closes up to frame 0.
+    QTest::mouseClick(&tl, Qt::LeftButton, {}, tl.clipRect(0, clips(0)[0]).center());
+    QTest::keyClick(&w, Qt::Key_Delete, Qt::ShiftModifier);
+    REQUIRE(clips(0).size() == 1);
+    CHECK(clips(0)[0].position == 0);
+    CHECK(w.project().sequence().duration() == 40);
+    CHECK(w.project().consistencyError().isEmpty());
+    // With nothing selected, Delete does nothing.
+    QTest::keyClick(&w, Qt::Key_Delete);
+    CHECK(clips(0).size() == 1);
+}
