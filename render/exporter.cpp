@@ -27,13 +27,18 @@ void mixBlock(const std::vector<MixTrack>& tracks, int64_t from, int64_t until, 
 // About a second of sound at a time.
 constexpr int64_t kBlockSamples = kMixRate;
 
+// The samples of the sequence the job covers.
+std::pair<int64_t, int64_t> soundRange(const ExportJob& job) {
+    return {sampleOf(job, job.firstFrame), sampleOf(job, job.firstFrame + job.frames)};
+}
+
 } // namespace
 
 Loudness measureMix(const ExportJob& job) {
     LoudnessMeter meter(kMixRate, kMixChannels);
-    const int64_t end = sampleOf(job, job.frames);
+    const auto [begin, end] = soundRange(job);
     std::vector<float> block;
-    for (int64_t at = 0; at < end; at += kBlockSamples) {
+    for (int64_t at = begin; at < end; at += kBlockSamples) {
         const int64_t until = std::min(end, at + kBlockSamples);
         mixBlock(job.audio, at, until, 1.f, block);
         meter.add(block.data(), until - at);
@@ -47,7 +52,7 @@ std::vector<std::string> exportStems(const std::string& folder, const ExportJob&
     std::filesystem::create_directories(folder, ec);
     if (ec) throw MediaError(folder + ": cannot create the stems folder (" + ec.message() + ")");
     std::vector<std::string> written;
-    const int64_t end = sampleOf(job, job.frames);
+    const auto [begin, end] = soundRange(job);
     std::vector<float> block;
     for (size_t i = 0; i < job.audio.size(); ++i) {
         MixTrack alone = job.audio[i];
@@ -65,7 +70,7 @@ std::vector<std::string> exportStems(const std::string& folder, const ExportJob&
         settings.channels = kMixChannels;
         MovieWriter wav(path, settings);
         const std::vector<MixTrack> only{alone};
-        for (int64_t at = 0; at < end; at += kBlockSamples) {
+        for (int64_t at = begin; at < end; at += kBlockSamples) {
             const int64_t until = std::min(end, at + kBlockSamples);
             mixBlock(only, at, until, gain, block);
             wav.addAudio(block.data(), until - at);
@@ -78,7 +83,8 @@ std::vector<std::string> exportStems(const std::string& folder, const ExportJob&
 
 ExportReport exportMovie(const std::string& path, const ExportJob& job,
                          const std::function<bool(int64_t, int64_t)>& progress) {
-    if (job.frames <= 0) throw MediaError(path + ": the sequence is empty; nothing to export");
+    if (job.frames <= 0) throw MediaError(path + ": the sequence (or the range) is empty; nothing to export");
+    if (job.firstFrame < 0) throw MediaError(path + ": the range starts before the sequence");
     if (job.width < 16 || job.height < 16 || job.width % 2 || job.height % 2)
         throw MediaError(path + ": the output size must be even and at least 16×16");
     const bool sound = !job.audio.empty();
@@ -106,18 +112,19 @@ ExportReport exportMovie(const std::string& path, const ExportJob& job,
 
     const int64_t framesPerBlock = std::max<int64_t>(1, int64_t(std::lround(job.fps))); // about a second
     std::vector<float> block;
-    int64_t soundDone = 0; // samples written
-    for (int64_t f = 0; f < job.frames; ++f) {
+    int64_t soundDone = sampleOf(job, job.firstFrame); // sequence samples written up to
+    const int64_t end = job.firstFrame + job.frames;
+    for (int64_t f = job.firstFrame; f < end; ++f) {
         // A frame that is one opaque full-size picture goes to the encoder as decoded (no RGB round trip).
         if (!writer.addDecodedFrame(compositor.passthroughAt(f))) writer.addFrame(compositor.frameAt(f).rgb.data());
-        const bool blockEnds = (f + 1) % framesPerBlock == 0 || f + 1 == job.frames;
+        const bool blockEnds = (f + 1 - job.firstFrame) % framesPerBlock == 0 || f + 1 == end;
         if (sound && blockEnds) {
             const int64_t until = sampleOf(job, f + 1);
             mixBlock(job.audio, soundDone, until, gain, block);
             writer.addAudio(block.data(), until - soundDone);
             soundDone = until;
         }
-        if (progress && !progress(f + 1, job.frames)) throw ExportCancelled(); // the writer abandons its file
+        if (progress && !progress(f + 1 - job.firstFrame, job.frames)) throw ExportCancelled(); // the writer abandons its file
     }
     writer.finish();
     return report;

@@ -23,6 +23,7 @@ namespace tandem::render {
 struct ExportJob {
     int width = 1920, height = 1080;
     double fps = 32;
+    int64_t firstFrame = 0; // a range of the sequence: frames [firstFrame, firstFrame + frames)
     int64_t frames = 0;
     std::vector<CompositeTrack> video; // bottom layer first
     std::vector<MixTrack> audio;       // empty = a silent film: no audio stream

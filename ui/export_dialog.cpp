@@ -18,8 +18,9 @@
 
 namespace tandem::ui {
 
-ExportDialog::ExportDialog(timeline::ProjectState state, timeline::Id sequenceId, QString bundle, QWidget* parent)
-    : QDialog(parent), state_(std::move(state)), sequenceId_(sequenceId), bundle_(std::move(bundle)) {
+ExportDialog::ExportDialog(timeline::ProjectState state, timeline::Id sequenceId, QString bundle,
+                           std::pair<qint64, qint64> zone, QWidget* parent)
+    : QDialog(parent), state_(std::move(state)), sequenceId_(sequenceId), bundle_(std::move(bundle)), zone_(zone) {
     setWindowTitle(tr("Export"));
     auto* form = new QFormLayout();
     output_ = new QLineEdit(this);
@@ -35,6 +36,13 @@ ExportDialog::ExportDialog(timeline::ProjectState state, timeline::Id sequenceId
     preset_->setObjectName(QStringLiteral("exportPreset"));
     for (const ExportPreset& p : exportPresets()) preset_->addItem(tr(p.label), QString::fromLatin1(p.name));
     form->addRow(tr("Size"), preset_);
+    range_ = new QComboBox(this);
+    range_->addItem(tr("Whole sequence"));
+    if (zone_.second > zone_.first) {
+        range_->addItem(tr("In to Out (frames %1–%2)").arg(zone_.first).arg(zone_.second - 1));
+        range_->setCurrentIndex(1); // marks set: what the user most likely means to export
+    }
+    form->addRow(tr("Range"), range_);
     loudnessOn_ = new QCheckBox(tr("Normalise loudness to"), this);
     loudness_ = new QDoubleSpinBox(this);
     loudness_->setRange(-60, 0);
@@ -85,6 +93,7 @@ void ExportDialog::setLoudness(bool on, double lufs) {
     loudness_->setValue(lufs);
 }
 void ExportDialog::setStemsFolder(const QString& folder) { stems_->setText(folder); }
+void ExportDialog::setRangeToZone(bool zoneOnly) { range_->setCurrentIndex(zoneOnly && range_->count() > 1 ? 1 : 0); }
 QString ExportDialog::statusText() const { return status_->text(); }
 
 void ExportDialog::chooseOutput() {
@@ -117,6 +126,14 @@ void ExportDialog::startExport() {
         return;
     }
     const ExportPreset& preset = exportPresets()[size_t(std::max(0, preset_->currentIndex()))];
+    if (range_->currentIndex() == 1) {
+        job.firstFrame = std::clamp<qint64>(zone_.first, 0, job.frames);
+        job.frames = std::clamp<qint64>(zone_.second, job.firstFrame, job.frames) - job.firstFrame;
+        if (job.frames <= 0) {
+            status_->setText(tr("The In/Out range holds no frames of the sequence."));
+            return;
+        }
+    }
     job.width = preset.width ? preset.width : seq->width;
     job.height = preset.height ? preset.height : seq->height;
     job.container = suffix.toStdString();

@@ -27,13 +27,16 @@ class ExportDialog : public QDialog {
     Q_OBJECT
 public:
     // `bundle`: the project's folder, where its media resolve.
-    ExportDialog(timeline::ProjectState state, timeline::Id sequenceId, QString bundle, QWidget* parent = nullptr);
+    // `zone`: the In/Out marks, frames [first, second); offered as the range when not empty.
+    ExportDialog(timeline::ProjectState state, timeline::Id sequenceId, QString bundle,
+                 std::pair<qint64, qint64> zone = {0, 0}, QWidget* parent = nullptr);
     ~ExportDialog() override; // cancels and waits for a running export
 
     void setOutputPath(const QString& path);
     void setPreset(const QString& name); // one of ui::exportPresets()
     void setLoudness(bool on, double lufs = -14);
     void setStemsFolder(const QString& folder); // empty: no stems
+    void setRangeToZone(bool zoneOnly);         // the In/Out zone instead of the whole sequence
     void startExport();
     void cancelExport();
     bool running() const { return worker_.joinable() && !finished_; }
@@ -52,6 +55,8 @@ private:
     QString bundle_;
     QLineEdit* output_;
     QComboBox* preset_;
+    QComboBox* range_;
+    std::pair<qint64, qint64> zone_;
     QCheckBox* loudnessOn_;
     QDoubleSpinBox* loudness_;
     QLineEdit* stems_;

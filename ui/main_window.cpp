@@ -101,7 +101,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
 MainWindow::~MainWindow() = default;
 
 ExportDialog* MainWindow::openExportDialog() {
-    auto* dialog = new ExportDialog(project_.state(), project_.sequence().id, bundleDir(), this);
+    auto* dialog = new ExportDialog(project_.state(), project_.sequence().id, bundleDir(), zone(), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->show();
     return dialog;
@@ -301,6 +301,18 @@ void MainWindow::splitAtPlayhead() {
     if (!result.ok) status_->setText(result.reason);
 }
 
+void MainWindow::markIn() {
+    markIn_ = timeline_->playhead();
+    if (markOut_ <= markIn_) markOut_ = project_.sequence().duration(); // to the end until O says otherwise
+    timeline_->setZone(markIn_, markOut_);
+}
+
+void MainWindow::markOut() {
+    markOut_ = timeline_->playhead() + 1; // the frame under the playhead is the last one in
+    if (markIn_ >= markOut_) markIn_ = 0;
+    timeline_->setZone(markIn_, markOut_);
+}
+
 void MainWindow::removeSelected(bool ripple) {
     const timeline::Id id = timeline_->selectedClip();
     if (!id) return;
@@ -316,6 +328,8 @@ void MainWindow::keyPressEvent(QKeyEvent* e) {
     case Qt::Key_J: playback_->shuttleBackward(); return;
     case Qt::Key_K: playback_->stop(); return;
     case Qt::Key_S: splitAtPlayhead(); return;
+    case Qt::Key_I: markIn(); return;
+    case Qt::Key_O: markOut(); return;
     case Qt::Key_Delete:
     case Qt::Key_Backspace: removeSelected(e->modifiers() & Qt::ShiftModifier); return;
     default: break;

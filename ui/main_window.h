@@ -58,6 +58,8 @@ public:
     QString bundleDir() const { return bundleDir_.isEmpty() ? scratch_.path() : bundleDir_; }
     Playback& playback() { return *playback_; }
     ExportDialog* openExportDialog(); // File ▸ Export: a snapshot of the project at this moment; non-modal
+    // The In/Out zone, frames [first, second); empty (second <= first) when not both marked.
+    std::pair<qint64, qint64> zone() const { return {markIn_, markOut_}; }
     TimelineView& timelineView() { return *timeline_; }
     Viewer& viewer() { return *viewer_; }
 
@@ -74,6 +76,8 @@ private:
     void showModelWords();
     void splitAtPlayhead();             // S
     void removeSelected(bool ripple);   // Delete lifts, Shift+Delete ripple-deletes
+    void markIn();                      // I: the zone starts at the playhead
+    void markOut();                     // O: the zone ends after the playhead's frame
     void showFrame(qint64 frame);
 
     timeline::Project project_;
@@ -85,6 +89,7 @@ private:
     QHash<timeline::Id, MediaPreview> previews_;
     Viewer* viewer_ = nullptr;
     TimelineView* timeline_ = nullptr;
+    qint64 markIn_ = 0, markOut_ = 0; // the In/Out zone (view state, like the playhead)
     Playback* playback_ = nullptr;
     QPushButton* playButton_ = nullptr;
     QLabel* status_ = nullptr;

@@ -84,6 +84,10 @@ void TimelineView::paintEvent(QPaintEvent*) {
         }
     }
 
+    if (zoneOut_ > zoneIn_) {
+        const int left = kHeaderWidth + int(zoneIn_ * pixelsPerFrame_), right = kHeaderWidth + int(zoneOut_ * pixelsPerFrame_);
+        p.fillRect(QRect(left, 0, std::max(1, right - left), kRulerHeight), QColor(0x4c, 0x8d, 0xd6, 150));
+    }
     const int x = kHeaderWidth + int(playhead_ * pixelsPerFrame_);
     p.setPen(QPen(QColor(0xff, 0x55, 0x44), 2));
     p.drawLine(x, 0, x, height());
@@ -98,6 +102,12 @@ timeline::Id TimelineView::clipAt(QPoint point) const {
 }
 
 timeline::Id TimelineView::selectedClip() const { return project_.state().clip(selected_) ? selected_ : 0; }
+
+void TimelineView::setZone(qint64 in, qint64 out) {
+    zoneIn_ = in;
+    zoneOut_ = out;
+    update();
+}
 
 void TimelineView::select(timeline::Id clipId) {
     selected_ = clipId;

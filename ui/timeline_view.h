@@ -26,6 +26,8 @@ public:
     // The selected clip, 0 when none (or when an edit removed it).
     timeline::Id selectedClip() const;
     void select(timeline::Id clipId);
+    // The In/Out zone shown on the ruler (frames [in, out)); out <= in hides it.
+    void setZone(qint64 in, qint64 out);
 
 Q_SIGNALS:
     void seekRequested(qint64 frame);
@@ -44,6 +46,7 @@ private:
     const QHash<timeline::Id, MediaPreview>& previews_;
     qint64 playhead_ = 0;
     timeline::Id selected_ = 0;
+    qint64 zoneIn_ = 0, zoneOut_ = 0;
     timeline::Id clipAt(QPoint point) const;
     double pixelsPerFrame_ = 4.0;
     qint64 frameAt(int x) const;

@@ -304,3 +304,32 @@ TEST_CASE("stems: each unmuted track alone, full length, in 24-bit WAV") {
     for (float v : music) musicPeak = std::max(musicPeak, std::abs(v));
     CHECK(musicPeak == Approx(0.25f).margin(0.01f));
 }
+
+TEST_CASE("a range of the sequence exports only its frames and their sound, from the range's first sample") {
+    const std::string dir = tandem::test::freshTempDir("range");
+    const std::string movie = dir + "/m.mp4";
+    tandem::test::writeTestMovie(movie, {64, 48, 32, 16.0, 0}); // frame i grey testMovieLevel(i)
+    auto ramp = std::make_shared<AudioSource>();                  // sample i of the mix says where it is
+    ramp->samples.resize(size_t(2 * kMixRate) * kMixChannels);
+    for (size_t i = 0; i < ramp->samples.size() / 2; ++i)
+        ramp->samples[i * 2] = ramp->samples[i * 2 + 1] = float(i) / float(2 * kMixRate);
+    ExportJob job = soundJob(movie, {trackOf(ramp, "A1")});
+    job.crf = 0;
+    job.container = "mov"; // PCM sound: samples come back exactly enough to read positions
+    job.firstFrame = 8;    // sequence second 0.5 …
+    job.frames = 16;       // … to 1.5
+    int64_t lastDone = 0, total = 0;
+    exportMovie(dir + "/range.mov", job, [&](int64_t done, int64_t all) { return lastDone = done, total = all, true; });
+    CHECK(lastDone == 16);
+    CHECK(total == 16);
+    const MediaInfo info = probe(dir + "/range.mov");
+    CHECK(info.firstVideo()->duration == Approx(1.0).margin(1.0 / 16));
+    VideoDecoder decoder(dir + "/range.mov");
+    Frame f;
+    REQUIRE(decoder.readNext(f));
+    CHECK(std::abs(greyAt(f, 32, 24) - tandem::test::testMovieLevel(8)) <= 4);
+    const std::vector<float> sound = decodeAudio(dir + "/range.mov", kMixRate, 2);
+    REQUIRE(sound.size() == size_t(kMixRate) * 2);
+    CHECK(sound[0] == Approx(0.25f).margin(1e-4));                        // the sample at 0.5 s
+    CHECK(sound[sound.size() - 2] == Approx(0.75f).margin(1e-4));         // … up to 1.5 s
+}

@@ -297,6 +297,24 @@ TEST_CASE("the export dialog renders the sequence on a worker thread, and a canc
     CHECK_FALSE(ok);
     CHECK(dialog->statusText().contains(QStringLiteral("nothing was written")));
     CHECK_FALSE(QFileInfo::exists(dir + QStringLiteral("/never.mov")));
+    // I and O mark a zone on the timeline; the dialog offers it as the range and exports just that.
+    w.playback().seekToFrame(16);
+    QTest::keyClick(&w, Qt::Key_I);
+    w.playback().seekToFrame(47);
+    QTest::keyClick(&w, Qt::Key_O);
+    CHECK(w.zone() == std::pair<qint64, qint64>(16, 48));
+    ui::ExportDialog* ranged = w.openExportDialog();
+    ranged->setOutputPath(dir + QStringLiteral("/zone.mp4"));
+    ranged->setPreset(QStringLiteral("360p"));
+    done = false;
+    QObject::connect(ranged, &ui::ExportDialog::exportFinished, [&](bool success, const QString&) { done = true, ok = success; });
+    ranged->startExport();
+    timer.restart();
+    while (!done && timer.elapsed() < 60000) QTest::qWait(20);
+    REQUIRE(done);
+    CHECK(ok);
+    CHECK(render::probe((dir + QStringLiteral("/zone.mp4")).toStdString()).firstVideo()->duration == Approx(1.0).margin(1.0 / 32));
+
     // A name without a movie suffix is refused before anything starts.
     dialog->setOutputPath(dir + QStringLiteral("/x.avi"));
     dialog->startExport();
