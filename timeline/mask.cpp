@@ -17,11 +17,49 @@ double distanceSquared(QPointF p, QPointF a, QPointF b) {
     return QPointF::dotProduct(d, d);
 }
 
+// Coverage of a brush at squared distance d2 from its spine: full inside radius × hardness, then a linear fall
+// to nothing at the radius.
+int brushCoverage(double d2, double r, double hardness) {
+    if (d2 > r * r) return 0;
+    const double inner = r * std::clamp(hardness, 0.0, 1.0);
+    const double d = std::sqrt(d2);
+    if (d <= inner) return 255;
+    return int(std::lround(255.0 * (r - d) / (r - inner)));
+}
+
+// Paint keeps the larger coverage, erase the smaller remainder, so overlapping soft dabs never darken seams.
+void apply(unsigned char& pixel, int coverage, bool erase) {
+    if (erase) pixel = static_cast<unsigned char>(std::min<int>(pixel, 255 - coverage));
+    else pixel = static_cast<unsigned char>(std::max<int>(pixel, coverage));
+}
+
+// Fills the polygon of a fill stroke (even-odd rule, pixel centres), one scanline at a time.
+void fillPolygon(const Stroke& s, int width, int height, unsigned char* out) {
+    const int n = int(s.points.size());
+    if (n < 3) return;
+    std::vector<double> crossings;
+    for (int y = 0; y < height; ++y) {
+        const double cy = (y + 0.5) / height;
+        crossings.clear();
+        for (int i = 0; i < n; ++i) {
+            const QPointF a = s.points[i], b = s.points[(i + 1) % n];
+            if ((a.y() <= cy) == (b.y() <= cy)) continue;
+            crossings.push_back((a.x() + (cy - a.y()) / (b.y() - a.y()) * (b.x() - a.x())) * width);
+        }
+        std::sort(crossings.begin(), crossings.end());
+        for (size_t k = 0; k + 1 < crossings.size(); k += 2) {
+            const int x0 = std::max(0, int(std::ceil(crossings[k] - 0.5)));
+            const int x1 = std::min(width - 1, int(std::floor(crossings[k + 1] - 0.5)));
+            for (int x = x0; x <= x1; ++x) apply(out[y * width + x], 255, s.erase);
+        }
+    }
+}
+
 // Paints (or erases) one stroke: a chain of round-capped segments, in pixel units.
 void paintStroke(const Stroke& s, int width, int height, unsigned char* out) {
     if (s.points.isEmpty()) return;
+    if (s.fill) return fillPolygon(s, width, height, out);
     const double r = std::max(0.5, s.radius * height);
-    const unsigned char value = s.erase ? 0 : 255;
     auto toPixels = [&](QPointF p) { return QPointF(p.x() * width, p.y() * height); };
     for (int i = 0; i < s.points.size(); ++i) {
         const QPointF a = toPixels(s.points[i]);
@@ -31,8 +69,10 @@ void paintStroke(const Stroke& s, int width, int height, unsigned char* out) {
         const int y0 = std::max(0, int(std::floor(std::min(a.y(), b.y()) - r)));
         const int y1 = std::min(height - 1, int(std::ceil(std::max(a.y(), b.y()) + r)));
         for (int y = y0; y <= y1; ++y)
-            for (int x = x0; x <= x1; ++x)
-                if (distanceSquared(QPointF(x + 0.5, y + 0.5), a, b) <= r * r) out[y * width + x] = value;
+            for (int x = x0; x <= x1; ++x) {
+                const int c = brushCoverage(distanceSquared(QPointF(x + 0.5, y + 0.5), a, b), r, s.hardness);
+                if (c > 0) apply(out[y * width + x], c, s.erase);
+            }
         if (s.points.size() == 1) break;
     }
 }

@@ -18,6 +18,10 @@ struct Stroke {
     QList<QPointF> points; // fractions of the frame
     double radius = 0.02;  // brush radius, fraction of frame height
     bool erase = false;    // an eraser stroke clears what earlier strokes painted
+    // 1 = a hard edge; lower values fade coverage linearly from radius × hardness out to the radius, so a
+    // soft brush blends its repair into the picture before any feather.
+    double hardness = 1.0;
+    bool fill = false; // the points are a closed polygon, filled (lasso fill, whole-frame fill or clear)
     bool operator==(const Stroke&) const = default;
 };
 

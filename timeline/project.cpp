@@ -898,29 +898,62 @@ EditResult Project::requestCreateMask(Id clipId) {
     });
 }
 
+namespace {
+
+QString strokeError(const Stroke& stroke) {
+    if (stroke.points.isEmpty()) return QStringLiteral("an empty stroke paints nothing");
+    if (stroke.fill && stroke.points.size() < 3) return QStringLiteral("a fill needs at least three points");
+    if (!(stroke.radius > 0 && stroke.radius <= 1)) return QStringLiteral("the brush radius must be in (0, 1]");
+    if (!(stroke.hardness >= 0 && stroke.hardness <= 1)) return QStringLiteral("the brush hardness must be in [0, 1]");
+    for (QPointF p : stroke.points)
+        if (!std::isfinite(p.x()) || !std::isfinite(p.y())) return QStringLiteral("a stroke point is not a number");
+    return {};
+}
+
+// The keyframe at `frame`, made if missing: a new keyframe starts from the shape the mask holds there, as the
+// painter sees it (the keyframe before it, or the first one before any).
+int ensureKeyframe(Mask& m, qint64 frame) {
+    auto at = std::lower_bound(m.keyframes.begin(), m.keyframes.end(), frame,
+                               [](const MaskKeyframe& k, qint64 f) { return k.frame < f; });
+    if (at == m.keyframes.end() || at->frame != frame) {
+        MaskKeyframe k;
+        k.frame = frame;
+        if (at != m.keyframes.begin()) {
+            k.strokes = std::prev(at)->strokes;
+            k.interpolation = std::prev(at)->interpolation;
+        } else if (at != m.keyframes.end()) {
+            k.strokes = at->strokes;
+        }
+        at = m.keyframes.insert(at, k);
+    }
+    return int(at - m.keyframes.begin());
+}
+
+} // namespace
+
 EditResult Project::requestPaintStroke(Id maskId, qint64 sourceFrame, const Stroke& stroke) {
     return edit(stroke.erase ? QStringLiteral("Erase mask") : QStringLiteral("Paint mask"), [&](ProjectState& s) -> QString {
         Mask* m = s.mask(maskId);
         if (!m) return QStringLiteral("no mask with id %1").arg(maskId);
-        if (stroke.points.isEmpty()) return QStringLiteral("an empty stroke paints nothing");
-        if (!(stroke.radius > 0 && stroke.radius <= 1)) return QStringLiteral("the brush radius must be in (0, 1]");
-        for (QPointF p : stroke.points)
-            if (!std::isfinite(p.x()) || !std::isfinite(p.y())) return QStringLiteral("a stroke point is not a number");
-        auto at = std::lower_bound(m->keyframes.begin(), m->keyframes.end(), sourceFrame,
-                                   [](const MaskKeyframe& k, qint64 f) { return k.frame < f; });
-        if (at == m->keyframes.end() || at->frame != sourceFrame) {
-            // A new keyframe starts from the shape the mask holds there, as the painter sees it.
-            MaskKeyframe k;
-            k.frame = sourceFrame;
-            if (at != m->keyframes.begin()) {
-                k.strokes = std::prev(at)->strokes;
-                k.interpolation = std::prev(at)->interpolation;
-            } else if (at != m->keyframes.end()) {
-                k.strokes = at->strokes;
-            }
-            at = m->keyframes.insert(at, k);
-        }
-        at->strokes.append(stroke);
+        if (QString why = strokeError(stroke); !why.isEmpty()) return why;
+        m->keyframes[ensureKeyframe(*m, sourceFrame)].strokes.append(stroke);
+        return {};
+    });
+}
+
+EditResult Project::requestPaintStrokeRange(Id maskId, qint64 firstFrame, qint64 lastFrame, const Stroke& stroke) {
+    return edit(stroke.erase ? QStringLiteral("Erase mask") : QStringLiteral("Paint mask"), [&](ProjectState& s) -> QString {
+        Mask* m = s.mask(maskId);
+        if (!m) return QStringLiteral("no mask with id %1").arg(maskId);
+        if (QString why = strokeError(stroke); !why.isEmpty()) return why;
+        if (firstFrame < 0 || lastFrame < firstFrame) return QStringLiteral("the frame range is empty");
+        // The frame after the range keeps the mask as it was, so the stroke ends with the range; the range's
+        // last frame holds the stroke (a Linear blend towards the unpainted frame would fade it out early).
+        ensureKeyframe(*m, lastFrame + 1);
+        ensureKeyframe(*m, firstFrame);
+        m->keyframes[ensureKeyframe(*m, lastFrame)].interpolation = Interpolation::Hold;
+        for (MaskKeyframe& k : m->keyframes)
+            if (k.frame >= firstFrame && k.frame <= lastFrame) k.strokes.append(stroke);
         return {};
     });
 }

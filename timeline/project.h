@@ -105,6 +105,9 @@ public:
     // --- masks
     EditResult requestCreateMask(Id clipId); // newId = the mask
     EditResult requestPaintStroke(Id maskId, qint64 sourceFrame, const Stroke& stroke);
+    // The stroke on every source frame in [first, last]: the keyframes there get it, and the mask after the
+    // range stays as it was (a keyframe at last + 1 keeps the earlier shape).
+    EditResult requestPaintStrokeRange(Id maskId, qint64 firstFrame, qint64 lastFrame, const Stroke& stroke);
     EditResult requestSetInterpolation(Id maskId, qint64 keyframe, Interpolation interpolation);
     EditResult requestRemoveKeyframe(Id maskId, qint64 keyframe);
     EditResult requestSetFeather(Id maskId, double feather);

@@ -22,7 +22,10 @@ QJsonObject strokeJson(const Stroke& s) {
         points.append(p.x());
         points.append(p.y());
     }
-    return {{"radius", s.radius}, {"erase", s.erase}, {"points", points}};
+    QJsonObject o{{"radius", s.radius}, {"erase", s.erase}, {"points", points}};
+    if (s.hardness != 1.0) o.insert(QStringLiteral("hardness"), s.hardness); // absent = a hard brush
+    if (s.fill) o.insert(QStringLiteral("fill"), true);
+    return o;
 }
 
 QJsonObject maskJson(const Mask& m) {
@@ -197,6 +200,8 @@ Stroke readStroke(const Reader& r) {
     Stroke s;
     s.radius = r.number(QStringLiteral("radius"), 0, 1);
     s.erase = r.flag(QStringLiteral("erase"));
+    if (r.has(QStringLiteral("hardness"))) s.hardness = r.number(QStringLiteral("hardness"), 0, 1);
+    s.fill = r.has(QStringLiteral("fill")) && r.flag(QStringLiteral("fill"));
     const QJsonArray pts = r.array(QStringLiteral("points"));
     if (pts.size() % 2) r.fail(QStringLiteral("points"), QStringLiteral("expected x, y pairs"));
     for (int i = 0; i < pts.size(); i += 2) {

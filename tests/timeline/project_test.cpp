@@ -394,6 +394,72 @@ TEST_CASE("painting at a new frame starts a keyframe from the shape already ther
     f.check();
 }
 
+TEST_CASE("soft brushes fade their edge, fills cover a polygon, erasers clear with them") {
+    const int W = 100, H = 100;
+    Stroke soft;
+    soft.points = {QPointF(0.5, 0.5)};
+    soft.radius = 0.2; // 20 px
+    soft.hardness = 0.5; // full to 10 px, then a linear fall to 20 px
+    const MaskRaster r = rasteriseStrokes({soft}, W, H);
+    CHECK(r.at(50, 50) == 255);
+    CHECK(r.at(58, 50) == 255);
+    const int mid = r.at(65, 50); // 15.5 px from the centre: about half way down the fall
+    CHECK(mid == Approx(115).margin(20));
+    CHECK(r.at(71, 50) == 0);
+    // Painting over a soft edge never lowers coverage; an eraser dab lowers it by its own coverage.
+    Stroke hard = soft;
+    hard.hardness = 1;
+    hard.radius = 0.05;
+    hard.points = {QPointF(0.65, 0.5)};
+    CHECK(rasteriseStrokes({hard, soft}, W, H).at(65, 50) == 255);
+
+    Stroke triangle;
+    triangle.fill = true;
+    triangle.points = {QPointF(0.1, 0.1), QPointF(0.9, 0.1), QPointF(0.1, 0.9)};
+    const MaskRaster t = rasteriseStrokes({triangle}, W, H);
+    CHECK(t.at(20, 20) == 255);
+    CHECK(t.at(80, 80) == 0);
+    CHECK(t.coveredPixels() == Approx(0.32 * W * H).epsilon(0.03)); // half of an 80 × 80 square
+    Stroke clear = triangle;
+    clear.erase = true;
+    clear.points = {QPointF(0, 0), QPointF(1, 0), QPointF(1, 1), QPointF(0, 1)};
+    CHECK(rasteriseStrokes({triangle, clear}, W, H).coveredPixels() == 0);
+}
+
+TEST_CASE("a stroke over a frame range paints every frame of it and no other, and saves") {
+    Fixture f;
+    const Id mask = f.p.requestCreateMask(f.v).newId;
+    Stroke base;
+    base.points = {QPointF(0.2, 0.2)};
+    REQUIRE_EDIT(f.p.requestPaintStroke(mask, 0, base));
+    Stroke range;
+    range.points = {QPointF(0.8, 0.8), QPointF(0.7, 0.8)};
+    range.hardness = 0.3;
+    REQUIRE_EDIT(f.p.requestPaintStrokeRange(mask, 10, 20, range));
+    const Mask& m = *f.p.state().mask(mask);
+    auto covered = [&](qint64 frame) { return rasteriseMask(m, frame, 50, 50).at(40, 40) > 0; };
+    CHECK_FALSE(covered(9));
+    CHECK(covered(10));
+    CHECK(covered(15));
+    CHECK(covered(20));
+    CHECK_FALSE(covered(21));
+    CHECK(rasteriseMask(m, 21, 50, 50).at(10, 10) > 0); // the earlier shape goes on after the range
+    CHECK_FALSE(f.p.requestPaintStrokeRange(mask, 5, 4, range).ok);
+    Stroke bad = range;
+    bad.hardness = 2;
+    CHECK_FALSE(f.p.requestPaintStrokeRange(mask, 1, 4, bad).ok);
+    // Hardness and fill survive a save and load.
+    Stroke fill;
+    fill.fill = true;
+    fill.points = {QPointF(0, 0), QPointF(1, 0), QPointF(0, 1)};
+    REQUIRE_EDIT(f.p.requestPaintStroke(mask, 30, fill));
+    QString why;
+    const auto loaded = parseProject(serializeProject(f.p.state()), &why);
+    REQUIRE(loaded);
+    CHECK(*loaded->mask(mask) == *f.p.state().mask(mask));
+    f.check();
+}
+
 TEST_CASE("fades, cross-dissolves and the track mix are validated, split sensibly, planned and saved") {
     Fixture f;
     // Fades: on both clips of the pair, never longer than the clip.
