@@ -13,6 +13,7 @@
 #include "model/engine_client.h"
 #include "model/model_folder.h"
 #include "model/shot_file.h"
+#include "ui/shot_media.h"
 
 #include <nlohmann/json.hpp>
 
@@ -175,45 +176,11 @@ TaskCommand taskCommand(model::Task task) {
 
 // Reads the --input of a task: a lossless shot file as it is, or any media conformed to the model.
 model::Shot loadSource(const std::string& path, const model::ModelConfig& cfg, model::Task task) {
-    const model::TimeBase tb = cfg.timeBase();
-    model::Shot s;
-    if (model::looksLikeShotFile(path)) {
-        s = model::readShotFile(path);
-        if (s.frames > 0 && (s.width != cfg.video.width || s.height != cfg.video.height || std::abs(s.fps - cfg.video.fps) > 1e-6))
-            throw UsageError(path + " was made at " + std::to_string(s.width) + "x" + std::to_string(s.height) +
-                             " by another model; give the MP4 instead to conform it");
-        return s;
+    try {
+        return ui::loadSourceShot(path, cfg, task);
+    } catch (const ui::ShotInputError& e) {
+        throw UsageError(e.what());
     }
-    render::ConformSpec spec{cfg.video.width, cfg.video.height, cfg.video.fps, cfg.audio.sample_rate, 60};
-    render::ConformedMedia media = render::conformMedia(path, spec);
-    s.width = media.width;
-    s.height = media.height;
-    s.fps = media.fps;
-    s.sample_rate = media.sample_rate;
-    if (task == model::Task::Image) {
-        if (!media.hasVideo()) throw UsageError(path + " has no picture");
-        s.frames = 1;
-        s.rgb.assign(media.rgb.begin(), media.rgb.begin() + size_t(s.width) * s.height * 3);
-        return s;
-    }
-    if (task == model::Task::Dub) {
-        if (media.audio.empty()) throw UsageError(path + " has no sound to dub");
-        s.audio = std::move(media.audio);
-        return s;
-    }
-    if (!media.hasVideo()) throw UsageError(path + " has no picture");
-    // Whole latent steps: drop the last few frames if needed (a shot shorter than one step repeats its last frame).
-    const int tc = cfg.video.temporal_compression;
-    const int64_t frames = std::max<int64_t>(tc, media.frames / tc * tc);
-    const size_t frameBytes = size_t(s.width) * s.height * 3;
-    media.rgb.resize(frames * frameBytes);
-    for (int64_t f = media.frames; f < frames; ++f)
-        std::copy_n(media.rgb.begin() + (media.frames - 1) * frameBytes, frameBytes, media.rgb.begin() + f * frameBytes);
-    s.frames = frames;
-    s.rgb = std::move(media.rgb);
-    s.audio = std::move(media.audio);
-    s.audio.resize(size_t(tb.samplesForFrames(frames)), 0.f); // silence where the media has none
-    return s;
 }
 
 std::vector<std::string> splitList(const std::string& text) {
@@ -223,22 +190,6 @@ std::vector<std::string> splitList(const std::string& text) {
     while (std::getline(in, item, ','))
         if (!item.empty()) out.push_back(item);
     return out;
-}
-
-// A reference from the bins: whatever picture and sound the file has, conformed to the model.
-model::Shot loadReference(const std::string& path, const model::ModelConfig& cfg) {
-    if (model::looksLikeShotFile(path)) return model::readShotFile(path);
-    render::ConformSpec spec{cfg.video.width, cfg.video.height, cfg.video.fps, cfg.audio.sample_rate, 60};
-    render::ConformedMedia m = render::conformMedia(path, spec);
-    model::Shot s;
-    s.width = m.width;
-    s.height = m.height;
-    s.fps = m.fps;
-    s.frames = m.frames;
-    s.rgb = std::move(m.rgb);
-    s.sample_rate = m.sample_rate;
-    s.audio = std::move(m.audio);
-    return s;
 }
 
 // The inpaint mask: a picture, white = repaint, scaled to the model's frame and repeated over the frames.
@@ -258,19 +209,6 @@ std::vector<uint8_t> loadMask(const std::string& path, const model::ModelConfig&
     return all;
 }
 
-void writeMovie(const model::Shot& shot, const std::string& out) {
-    render::MovieSettings ms;
-    ms.width = shot.width;
-    ms.height = shot.height;
-    ms.fps = shot.fps;
-    ms.input_sample_rate = shot.sample_rate;
-    ms.channels = 1;
-    render::MovieWriter writer(out, ms);
-    const size_t frameBytes = static_cast<size_t>(shot.width) * shot.height * 3;
-    for (int64_t f = 0; f < shot.frames; ++f) writer.addFrame(shot.rgb.data() + f * frameBytes);
-    writer.addAudio(shot.audio.data(), static_cast<int64_t>(shot.audio.size()));
-    writer.finish();
-}
 
 
 // The directory this program lives in: tandem-engine is installed beside it.
@@ -380,7 +318,7 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
     const model::ModelFolder folder = modelDir.empty() ? model::ModelFolder{} : model::readModelFolder(modelDir);
     const model::ModelConfig& cfg = folder.config;
     if (!input.empty()) req.source = loadSource(input, cfg, task);
-    for (const auto& ref : splitList(args.text("refs"))) req.references.push_back(loadReference(ref, cfg));
+    for (const auto& ref : splitList(args.text("refs"))) req.references.push_back(ui::loadReferenceShot(ref, cfg));
     if (task == model::Task::Inpaint) {
         req.paint_mask = loadMask(maskPath, cfg, req.source.frames);
         if (!frames.empty()) {
@@ -419,7 +357,7 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
             return true;
         });
     }
-    writeMovie(shot, out);
+    ui::writeShotMovie(shot, out);
     if (!shotOut.empty()) model::writeShotFile(shotOut, shot);
     std::cout << "wrote " << out << " (" << shot.frames << " frames at " << shot.fps << " fps, "
               << shot.audio.size() << " audio samples at " << shot.sample_rate << " Hz)\n";

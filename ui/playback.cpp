@@ -12,7 +12,11 @@ using render::kMixChannels;
 using render::kMixRate;
 
 Playback::Playback(const timeline::Project& project, bool useAudioDevice, QObject* parent)
-    : QObject(parent), project_(project), audio_(useAudioDevice),
+    : Playback(project, render::AudioPlayerOptions{useAudioDevice, {}, false}, render::FrameCache::kDefaultBytes, parent) {}
+
+Playback::Playback(const timeline::Project& project, const render::AudioPlayerOptions& audio, size_t cacheBytes,
+                   QObject* parent)
+    : QObject(parent), project_(project), audio_(audio), cache_(std::make_shared<render::FrameCache>(cacheBytes)),
       sync_(std::make_unique<render::AvSync>(project.sequence().time.fps.toDouble())) {
     timer_.setInterval(kTickMs);
     timer_.setTimerType(Qt::PreciseTimer);
@@ -40,6 +44,7 @@ void Playback::rebuild() {
         const auto identity = [](const QString& file) { return file.toStdString(); };
         std::vector<float> mix = render::mixAll(soundTracks(sound, identity, sounds_));
         mix.resize(size_t(totalSamples) * kMixChannels, 0.f);
+        measureLevels(mix, seq.time);
         audio_.load(std::move(mix), kMixRate, kMixChannels);
         soundPlan_ = std::move(sound);
         mixedSamples_ = totalSamples;
@@ -55,6 +60,25 @@ void Playback::rebuild() {
     }
     currentFrame_ = -1; // the picture at the playhead may have changed with the edit: show it again
     seekToFrame(keep);
+}
+
+// Peak per channel per sequence frame: a few bytes a frame, so the meters never need the mix again.
+void Playback::measureLevels(const std::vector<float>& mix, const timeline::TimeMap& time) {
+    const qint64 frames = project_.sequence().duration();
+    levels_.assign(size_t(frames) * kMixChannels, 0.f);
+    for (qint64 f = 0; f < frames; ++f) {
+        const size_t first = size_t(time.samplesForFrames(f)) * kMixChannels;
+        const size_t last = std::min(mix.size(), size_t(time.samplesForFrames(f + 1)) * kMixChannels);
+        for (size_t i = first; i < last; ++i) {
+            float& peak = levels_[size_t(f) * kMixChannels + i % kMixChannels];
+            peak = std::max(peak, std::abs(mix[i]));
+        }
+    }
+}
+
+std::pair<float, float> Playback::levelsAt(qint64 frame) const {
+    if (frame < 0 || size_t(frame + 1) * kMixChannels > levels_.size()) return {0.f, 0.f};
+    return {levels_[size_t(frame) * kMixChannels], levels_[size_t(frame) * kMixChannels + 1]};
 }
 
 void Playback::play() {

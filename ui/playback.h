@@ -35,6 +35,9 @@ public:
 
     // useAudioDevice = false keeps the clock on the headless sink (tests).
     Playback(const timeline::Project& project, bool useAudioDevice, QObject* parent = nullptr);
+    // `audio` picks the output (host API, or the headless sink); `cacheBytes` bounds decoded frames kept.
+    Playback(const timeline::Project& project, const render::AudioPlayerOptions& audio, size_t cacheBytes,
+             QObject* parent = nullptr);
     ~Playback() override;
     // Turns an asset's bundle-relative path into a file to open.
     void setMediaResolver(std::function<QString(const QString&)> resolve) { mediaPath_ = std::move(resolve); }
@@ -54,6 +57,8 @@ public:
     QImage currentImage() const { return image_; }
     QString audioStatus() const { return QString::fromStdString(audio_.deviceStatus()); }
     const render::AvSyncStats& syncStats() const { return sync_->stats(); }
+    // Peak level (0..1) of the left and right channel of the mix during a sequence frame (the audio meters).
+    std::pair<float, float> levelsAt(qint64 frame) const;
 
 Q_SIGNALS:
     void frameShown(qint64 frame, const QImage& image);
@@ -63,6 +68,7 @@ private:
     void tick();
     void present(qint64 frame);
     void shuttle(int direction);
+    void measureLevels(const std::vector<float>& mix, const timeline::TimeMap& time);
     std::string fileOf(const QString& media) const;
 
     // Video timer period: polling the audio clock every 5 ms shows each frame within 5 ms of its time.
@@ -72,13 +78,14 @@ private:
     render::AudioPlayer audio_;
     QTimer timer_;
     SoundLibrary sounds_{/*unreadableIsSilence=*/true};
-    std::shared_ptr<render::FrameCache> cache_ = std::make_shared<render::FrameCache>();
+    std::shared_ptr<render::FrameCache> cache_;
     std::unique_ptr<render::Compositor> compositor_;
     std::unique_ptr<render::Prefetcher> prefetcher_;
     std::unique_ptr<render::AvSync> sync_;
     QList<timeline::SoundTrackPlan> soundPlan_;     // what the loaded mix was made from
     QList<timeline::PictureTrackPlan> picturePlan_; // what the compositor was made from
     qint64 mixedSamples_ = -1;
+    std::vector<float> levels_; // frames × 2 peaks of the loaded mix
     int shuttleStep_ = 0; // index into kShuttleSpeeds, signed by direction (0 = not shuttling)
     qint64 currentFrame_ = -1;
     QImage image_;

@@ -37,6 +37,8 @@ std::string movie(int frames = 32) {
 ui::MainWindowOptions silent() {
     ui::MainWindowOptions o;
     o.useAudioDevice = false;
+    // Preferences and layout go to a file of this test run, never to the user's settings.
+    o.settingsFile = QString::fromStdString(test::freshTempDir("uisettings")) + QStringLiteral("/tandem.ini");
     return o;
 }
 
@@ -162,7 +164,7 @@ TEST_CASE("opening media is one step on the editor's undo stack, and undo takes 
     // Its waveform was cached in the bundle, so reopening the project will not decode it again.
     CHECK(QDir(w.bundleDir() + QStringLiteral("/cache/waveforms")).entryList({QStringLiteral("*.peaks")}).size() == 1);
     REQUIRE(w.undoStack().count() == 1);
-    CHECK(w.undoStack().undoText().startsWith(QStringLiteral("Open")));
+    CHECK(w.undoStack().undoText().startsWith(QStringLiteral("Import")));
     w.undoStack().undo();
     CHECK(w.project().state().assets.isEmpty());
     CHECK(w.project().sequence().tracks[0].clips.isEmpty());

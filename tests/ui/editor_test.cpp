@@ -1,0 +1,387 @@
+// The editor as a creator uses it: a demo project edited with the mouse and keys, a mask painted stroke by
+// stroke, generations on a tiny model landing as takes, the engine killed mid-job, and the remembered layout.
+#include "support/test_media.h"
+#include "support/tiny_model.h"
+#include "timeline/mask.h"
+#include "ui/bins_panel.h"
+#include "ui/generation_panel.h"
+#include "ui/job_panel.h"
+#include "ui/main_window.h"
+#include "ui/mask_canvas.h"
+#include "ui/mask_panel.h"
+#include "ui/playback.h"
+#include "ui/takes_panel.h"
+#include "ui/timeline_view.h"
+#include "ui/viewer.h"
+
+#include <QDockWidget>
+#include <QFile>
+#include <QFileInfo>
+#include <QMimeData>
+#include <QPushButton>
+#include <QTest>
+#include <QTreeWidget>
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <fstream>
+
+using namespace tandem;
+
+namespace {
+
+std::string clipFile(const std::string& dir, const std::string& name, int frames) {
+    const std::string path = dir + "/" + name;
+    test::writeTestMovie(path, {64, 48, frames, 16.0, 16000});
+    return path;
+}
+
+ui::MainWindowOptions options(const QString& settings = {}) {
+    ui::MainWindowOptions o;
+    o.useAudioDevice = false;
+    o.settingsFile = settings.isEmpty() ? QString::fromStdString(test::freshTempDir("editorsettings")) + QStringLiteral("/tandem.ini")
+                                        : settings;
+    return o;
+}
+
+// The tiny model in the real engine process, on one CPU thread: a generation takes well under a second a step.
+ui::EngineSettings tinyEngine() {
+    static const QString config = [] {
+        const std::string dir = test::freshTempDir("editorengine");
+        std::ofstream(dir + "/tiny.json") << test::tinyModelConfig().toJson();
+        return QString::fromStdString(dir + "/tiny.json");
+    }();
+    ui::EngineSettings e;
+    e.program = QStringLiteral(TANDEM_ENGINE);
+    e.configPath = config;
+    e.device = QStringLiteral("cpu");
+    e.threads = 1;
+    return e;
+}
+
+// A saved project of three clips (2 s, 1 s, 2 s) on V1/A1, as a creator's demo project would be.
+QString demoProject() {
+    const std::string dir = test::freshTempDir("editordemo");
+    ui::MainWindow w(options());
+    for (auto [name, frames] : {std::pair{"a.mp4", 32}, std::pair{"b.mp4", 16}, std::pair{"c.mp4", 32}})
+        REQUIRE(w.openMedia(QString::fromStdString(clipFile(dir, name, frames))));
+    const QString bundle = QString::fromStdString(dir) + QStringLiteral("/demo.tandem");
+    QString error;
+    REQUIRE(w.saveProject(bundle, &error));
+    return bundle;
+}
+
+const ui::JobInfo* waitForJob(ui::MainWindow& w, const QString& id, int timeoutMs = 90000) {
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < timeoutMs) {
+        const ui::JobInfo* j = w.jobs().job(id);
+        if (j && j->finished()) return j;
+        QTest::qWait(50);
+    }
+    return w.jobs().job(id);
+}
+
+void check(const ui::MainWindow& w) { REQUIRE(w.project().consistencyError().isEmpty()); }
+
+// The clips of every track of the first sequence, in order.
+QList<QList<timeline::Clip>> clipsOf(const timeline::ProjectState& s) {
+    QList<QList<timeline::Clip>> out;
+    for (const auto& t : s.sequences.front().tracks) out.append(t.clips);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("the demo project opens; a clip is dragged, split, ripple-deleted, and undo restores each step") {
+    const QString bundle = demoProject();
+    ui::MainWindow w(options());
+    w.show();
+    REQUIRE(QTest::qWaitForWindowExposed(&w));
+    QString error;
+    REQUIRE(w.openProject(bundle, &error));
+    const auto clips = [&] { return w.project().sequence().tracks[0].clips; };
+    REQUIRE(clips().size() == 3);
+    const timeline::ProjectState opened = w.project().state();
+    auto& tl = w.timelineView();
+    tl.setSnapping(false);
+
+    // Drag the last clip 20 frames right: it and its sound move, a gap opens before it.
+    const timeline::Clip last = clips()[2];
+    const QRect r = tl.clipRect(0, last);
+    REQUIRE(tl.dragForTest(r.center(), r.center() + QPoint(int(20 * tl.pixelsPerFrame()), 0)));
+    CHECK(clips()[2].position == last.position + 20);
+    CHECK(w.project().sequence().tracks[1].clips[2].position == last.position + 20);
+    check(w);
+
+    // S splits the selected clip at the playhead.
+    tl.select(clips()[0].id);
+    w.playback().seekToFrame(40);
+    QTest::keyClick(&w, Qt::Key_S);
+    REQUIRE(clips().size() == 4);
+    CHECK(clips()[1].position == 40);
+    check(w);
+
+    // Shift+Delete ripple-deletes the selected clip: what follows closes up.
+    const qint64 before = clips()[2].position;
+    tl.select(clips()[1].id);
+    QTest::keyClick(&w, Qt::Key_Delete, Qt::ShiftModifier);
+    REQUIRE(clips().size() == 3);
+    CHECK(clips()[1].position == before - 24);
+    check(w);
+
+    // Undo walks back through every step to the project as opened.
+    REQUIRE(w.undoStack().count() == 3);
+    for (int i = 0; i < 3; ++i) {
+        w.undoStack().undo();
+        check(w);
+    }
+    CHECK(clipsOf(w.project().state()) == clipsOf(opened));
+}
+
+TEST_CASE("a painted stroke becomes the clip's mask raster, undoably, and the eraser takes part of it back") {
+    const std::string dir = test::freshTempDir("editormask");
+    ui::MainWindow w(options());
+    w.resize(1280, 800);
+    w.show();
+    REQUIRE(QTest::qWaitForWindowExposed(&w));
+    REQUIRE(w.openMedia(QString::fromStdString(clipFile(dir, "a.mp4", 32))));
+    w.playback().seekToFrame(10);
+    auto* paint = w.maskPanel().findChild<QPushButton*>(QStringLiteral("maskPaintToggle"));
+    REQUIRE(paint);
+    paint->click();
+    ui::MaskCanvas& canvas = w.maskCanvas();
+    REQUIRE(canvas.isActive());
+    const timeline::Id clip = w.project().sequence().tracks[0].clips[0].id;
+    REQUIRE(canvas.clipId() == clip);
+    CHECK(canvas.sourceFrame() == 10);
+
+    // A horizontal stroke across the middle of the picture.
+    const QRect pic = w.viewer().pictureRect();
+    REQUIRE(pic.width() > 100);
+    canvas.paintStrokeForTest({QPointF(pic.left() + pic.width() * 0.2, pic.center().y()),
+                               QPointF(pic.left() + pic.width() * 0.5, pic.center().y()),
+                               QPointF(pic.left() + pic.width() * 0.8, pic.center().y())});
+    const timeline::Clip* c = w.project().state().clip(clip);
+    REQUIRE(c->maskId);
+    const timeline::Mask* mask = w.project().state().mask(c->maskId);
+    REQUIRE(mask);
+    REQUIRE(mask->keyframes.size() == 1);
+    CHECK(mask->keyframes[0].frame == 10);
+    const timeline::MaskRaster raster = timeline::rasteriseMask(*mask, 10, 64, 48);
+    CHECK(raster.at(32, 24) == 255); // on the stroke
+    CHECK(raster.at(16, 24) == 255);
+    CHECK(raster.at(32, 4) == 0);    // far above it
+    CHECK(raster.at(2, 24) == 0);    // before it starts
+    // The overlay shows the same shape.
+    const QImage& overlay = canvas.overlay();
+    REQUIRE_FALSE(overlay.isNull());
+    CHECK(qAlpha(overlay.pixel(overlay.width() / 2, overlay.height() / 2)) > 0);
+    CHECK(qAlpha(overlay.pixel(overlay.width() / 2, 2)) == 0);
+
+    // The eraser clears where it passes; each stroke is its own undo step.
+    canvas.setTool(ui::MaskCanvas::Tool::Eraser);
+    canvas.paintStrokeForTest({QPointF(pic.center().x(), pic.top() + 2), QPointF(pic.center().x(), pic.bottom() - 2)});
+    const timeline::Mask* erased = w.project().state().mask(c->maskId);
+    CHECK(timeline::rasteriseMask(*erased, 10, 64, 48).at(32, 24) == 0);
+    CHECK(timeline::rasteriseMask(*erased, 10, 64, 48).at(16, 24) == 255);
+    w.undoStack().undo();
+    CHECK(timeline::rasteriseMask(*w.project().state().mask(c->maskId), 10, 64, 48).at(32, 24) == 255);
+    w.undoStack().undo(); // the first stroke (and the mask it made)
+    CHECK(w.project().state().clip(clip)->maskId == 0);
+    QTest::qWait(10);
+    CHECK(qAlpha(canvas.overlay().pixel(canvas.overlay().width() / 2, canvas.overlay().height() / 2)) == 0);
+    check(w);
+}
+
+TEST_CASE("generations on a tiny model land as takes: a new shot, then an inpaint that replaces it with take 2") {
+    const std::string dir = test::freshTempDir("editorgen");
+    ui::MainWindowOptions o = options();
+    o.engine = tinyEngine();
+    ui::MainWindow w(o);
+    w.show();
+    REQUIRE(w.openMedia(QString::fromStdString(clipFile(dir, "a.mp4", 32))));
+    const qint64 mediaLength = w.project().sequence().duration();
+
+    // Generate: the form's spec, placed at the playhead (the end of the sequence).
+    ui::GenerationSpec spec;
+    spec.task = QStringLiteral("generate");
+    spec.prompt = QStringLiteral("a ball bounces");
+    spec.seconds = 0.5;
+    spec.steps = 2;
+    spec.randomSeed = false;
+    spec.seed = 7;
+    spec.placement = ui::TakePlacement::Insert;
+    w.generationPanel().setSpec(spec);
+    w.playback().seekToFrame(mediaLength); // clamps to the last frame
+    w.timelineView().setPlayhead(mediaLength);
+    QString error;
+    const QString first = w.submitGeneration(&error);
+    REQUIRE(error.isEmpty());
+    REQUIRE_FALSE(first.isEmpty());
+    const ui::JobInfo* job = waitForJob(w, first);
+    REQUIRE(job);
+    INFO(job->error.toStdString());
+    REQUIRE(job->state == ui::JobState::Done);
+    CHECK(job->total == 2);
+    check(w);
+
+    const auto& s = w.project().state();
+    REQUIRE(s.takes.size() == 1);
+    const timeline::Take take = s.takes[0];
+    CHECK(take.seed == 7);
+    CHECK(QFileInfo::exists(w.bundleDir() + QLatin1Char('/') + take.output));
+    const timeline::Clip* landed = nullptr;
+    for (const auto& c : w.project().sequence().tracks[0].clips)
+        if (c.takeId == take.id) landed = &c;
+    REQUIRE(landed);
+    CHECK(landed->position == mediaLength);
+    CHECK(w.timelineView().selectedClip() == landed->id);
+
+    // Inpaint the generated clip (a mask over its left half), replacing it: the shot gets a second take.
+    const timeline::Id clipId = landed->id;
+    const auto masked = w.project().requestCompound(QStringLiteral("mask"), [&] {
+        const auto m = w.project().requestCreateMask(clipId);
+        if (!m.ok) return m;
+        timeline::Stroke fill;
+        fill.fill = true;
+        fill.points = {QPointF(0, 0), QPointF(0.5, 0), QPointF(0.5, 1), QPointF(0, 1)};
+        return w.project().requestPaintStroke(m.newId, w.project().state().clip(clipId)->sourceIn, fill);
+    });
+    REQUIRE(masked.ok);
+    spec.task = QStringLiteral("inpaint");
+    spec.sourceClipId = clipId;
+    spec.placement = ui::TakePlacement::ReplaceClip;
+    w.generationPanel().setSpec(spec);
+    w.generationPanel().setSourceClip(clipId);
+    const QString second = w.submitGeneration(&error);
+    REQUIRE_FALSE(second.isEmpty());
+    job = waitForJob(w, second);
+    INFO(job->error.toStdString());
+    REQUIRE(job->state == ui::JobState::Done);
+    check(w);
+    const timeline::Clip* replaced = w.project().state().clip(clipId);
+    REQUIRE(replaced);
+    REQUIRE(w.project().state().takes.size() == 2);
+    CHECK(replaced->takeId == w.project().state().takes[1].id);
+    CHECK(w.project().state().takes[1].parentTakeId == take.id);
+    CHECK(w.project().state().takes[1].inputs.maskId == replaced->maskId);
+    CHECK_FALSE(w.project().state().isStale(*replaced));
+
+    // The takes panel lists both; switching back is one undo step.
+    w.takesPanel().setClip(clipId);
+    CHECK(w.takesPanel().listedTakes().size() == 2);
+    REQUIRE(w.takesPanel().useTake(take.id));
+    CHECK(w.project().state().clip(clipId)->takeId == take.id);
+    w.undoStack().undo();
+    CHECK(w.project().state().clip(clipId)->takeId != take.id);
+
+    // A job the project cannot serve is refused before it reaches the engine.
+    spec.task = QStringLiteral("retake");
+    spec.windowStart = spec.windowEnd = 0;
+    CHECK(w.jobs().submit(spec, &error).isEmpty());
+    CHECK(error.contains(QStringLiteral("window")));
+}
+
+TEST_CASE("killing the engine mid-job fails the job, leaves the project untouched, and a retry works") {
+    const std::string dir = test::freshTempDir("editorkill");
+    ui::MainWindowOptions o = options();
+    o.engine = tinyEngine();
+    ui::MainWindow w(o);
+    w.show();
+    REQUIRE(w.openMedia(QString::fromStdString(clipFile(dir, "a.mp4", 32))));
+    const quint64 revision = w.project().revision();
+    const timeline::ProjectState before = w.project().state();
+
+    ui::GenerationSpec spec;
+    spec.prompt = QStringLiteral("a long shot");
+    spec.seconds = 2;
+    spec.steps = 400; // long enough to be killed in the middle
+    QString error;
+    const QString id = w.jobs().submit(spec, &error);
+    REQUIRE_FALSE(id.isEmpty());
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < 60000 && w.jobs().job(id)->step < 1) QTest::qWait(20);
+    REQUIRE(w.jobs().job(id)->step >= 1);
+    const qint64 pid = w.jobs().enginePid();
+    REQUIRE(pid > 0);
+    REQUIRE(::kill(pid_t(pid), SIGKILL) == 0);
+
+    const ui::JobInfo* job = waitForJob(w, id);
+    REQUIRE(job->state == ui::JobState::Failed);
+    CHECK(job->error.contains(QStringLiteral("signal 9")));
+    CHECK(w.project().revision() == revision); // the project never saw the engine die
+    CHECK(clipsOf(w.project().state()) == clipsOf(before));
+    CHECK(w.isVisible());
+
+    // The job queue panel shows the failure; the engine comes back and a retry with few steps succeeds.
+    auto* list = w.jobPanel().findChild<QTreeWidget*>(QStringLiteral("jobList"));
+    REQUIRE(list);
+    CHECK(list->topLevelItemCount() == 1);
+    t.restart();
+    while (t.elapsed() < 60000 && (w.jobs().enginePid() == 0 || w.jobs().enginePid() == pid)) QTest::qWait(50);
+    CHECK(w.jobs().enginePid() != pid);
+    spec.steps = 2;
+    spec.seconds = 0.5;
+    const QString again = w.jobs().submit(spec, &error);
+    job = waitForJob(w, again);
+    INFO(job->error.toStdString());
+    CHECK(job->state == ui::JobState::Done);
+    check(w);
+}
+
+TEST_CASE("the window remembers its panel layout and recent projects; imports run with progress") {
+    const QString settings = QString::fromStdString(test::freshTempDir("editorlayout")) + QStringLiteral("/tandem.ini");
+    const QString bundle = demoProject();
+    {
+        ui::MainWindow w(options(settings));
+        w.show();
+        REQUIRE(w.dock(QStringLiteral("jobsDock")));
+        CHECK_FALSE(w.dock(QStringLiteral("jobsDock"))->isHidden());
+        w.dock(QStringLiteral("jobsDock"))->hide();
+        REQUIRE(w.openProject(bundle));
+        w.close();
+    }
+    ui::MainWindow again(options(settings));
+    again.show();
+    CHECK(again.dock(QStringLiteral("jobsDock"))->isHidden());
+    REQUIRE(again.recentProjectList().size() == 1);
+    CHECK(QFileInfo(again.recentProjectList()[0]) == QFileInfo(bundle));
+
+    // Two files imported in the background (one unreadable): one asset arrives, the progress bar goes away.
+    const std::string dir = test::freshTempDir("editorimport");
+    const std::string bad = dir + "/broken.mp4";
+    std::ofstream(bad) << "not a movie";
+    again.importFiles({QString::fromStdString(clipFile(dir, "x.mp4", 16)), QString::fromStdString(bad)});
+    CHECK(again.importing());
+    QTRY_VERIFY_WITH_TIMEOUT(!again.importing(), 30000);
+    CHECK(again.project().state().assets.size() == 1);
+    CHECK(again.project().sequence().duration() == 0); // imported into the bins, not placed
+    CHECK(again.bins().tree().topLevelItemCount() == 1);
+}
+
+TEST_CASE("an asset dragged from the bins drops onto the timeline at the frame under the cursor") {
+    const std::string dir = test::freshTempDir("editordrop");
+    ui::MainWindow w(options());
+    w.show();
+    REQUIRE(QTest::qWaitForWindowExposed(&w));
+    w.importFiles({QString::fromStdString(clipFile(dir, "x.mp4", 16))});
+    QTRY_VERIFY_WITH_TIMEOUT(!w.importing(), 30000);
+    const timeline::Id asset = w.project().state().assets[0].id;
+    auto& tl = w.timelineView();
+    std::unique_ptr<QMimeData> mime(ui::assetMimeData({asset}));
+    const QPoint at(tl.clipRect(0, timeline::Clip{0, 0, 0, 10, 0, 1}).left() + 1, tl.clipRect(0, timeline::Clip{}).center().y());
+    QDragEnterEvent enter(at, Qt::CopyAction, mime.get(), Qt::LeftButton, {});
+    QCoreApplication::sendEvent(&tl, &enter);
+    REQUIRE(enter.isAccepted());
+    QDropEvent drop(QPointF(at), Qt::CopyAction, mime.get(), Qt::LeftButton, {});
+    QCoreApplication::sendEvent(&tl, &drop);
+    const auto& clips = w.project().sequence().tracks[0].clips;
+    REQUIRE(clips.size() == 1);
+    CHECK(clips[0].assetId == asset);
+    CHECK(clips[0].position == 10);
+    CHECK(w.project().sequence().tracks[1].clips.size() == 1);
+    check(w);
+}
