@@ -44,6 +44,8 @@ namespace {
 
 // How often the worker looks for engine messages: often enough that progress bars move smoothly.
 constexpr int kPollMs = 50;
+// How often the status line (device, memory, queue) is refreshed: every 2 s.
+constexpr int kStatusEveryPolls = 40;
 
 std::string text(const QString& s) { return s.toStdString(); }
 
@@ -191,6 +193,8 @@ private:
 
     void poll() {
         if (!client_) return;
+        // The engine's memory and queue change while it works: ask again every kStatusEveryPolls polls.
+        if (++polls_ % kStatusEveryPolls == 0 && client_->alive()) client_->requestStatus();
         for (const nlohmann::json& m : client_->poll(0)) handle(m);
     }
 
@@ -242,7 +246,7 @@ private:
         say({}, QStringLiteral("engine"),
             {{QStringLiteral("status"), QStringLiteral("%1 · %2 · %3 · %4")
                                             .arg(QString::fromStdString(m.value("device", std::string())),
-                                                 QString::fromStdString(m.value("model", std::string())), memory, state)},
+                                                 modelName(m.value("model", std::string())), memory, state)},
              {QStringLiteral("pid"), qint64(client_ ? client_->pid() : 0)}});
     }
 
@@ -255,6 +259,9 @@ private:
                                            {QStringLiteral("pid"), 0}});
         ensureEngine();
     }
+
+    // The model's folder name ("demo"), not its path: the status line names the model, not the disk.
+    static QString modelName(const std::string& model) { return QFileInfo(QString::fromStdString(model)).fileName(); }
 
     // Resident memory of the engine process (Linux /proc), for the status line.
     static QString residentMemory(qint64 pid) {
@@ -271,6 +278,7 @@ private:
     std::map<std::string, PreparedJob> running_; // engine job id → the editor's job
     std::string lastLaunchError_;
     QTimer* timer_ = nullptr;
+    int polls_ = 0;
 };
 
 // ---- the UI side

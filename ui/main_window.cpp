@@ -33,6 +33,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QStatusBar>
+#include <QStyle>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -124,6 +125,8 @@ void MainWindow::buildCentre() {
     auto* transport = new QHBoxLayout();
     auto button = [&](const QString& text, const QString& name, const QString& tip) {
         auto* b = new QPushButton(text, centre);
+        if (text.isEmpty()) b->setIcon(style()->standardIcon(name == QLatin1String("stepBack") ? QStyle::SP_MediaSkipBackward
+                                                                                                 : QStyle::SP_MediaSkipForward));
         b->setObjectName(name);
         b->setToolTip(tip);
         b->setFocusPolicy(Qt::NoFocus); // keys stay with the window's transport shortcuts
@@ -131,10 +134,10 @@ void MainWindow::buildCentre() {
         return b;
     };
     transport->addStretch();
-    connect(button(QStringLiteral("⏮"), QStringLiteral("stepBack"), tr("Previous frame (←)")), &QPushButton::clicked, this,
+    connect(button(QString(), QStringLiteral("stepBack"), tr("Previous frame (←)")), &QPushButton::clicked, this,
             [this] { stepFrames(-1); });
     playButton_ = button(tr("Play"), QStringLiteral("playButton"), tr("Play / pause (Space); J K L shuttle"));
-    connect(button(QStringLiteral("⏭"), QStringLiteral("stepForward"), tr("Next frame (→)")), &QPushButton::clicked, this,
+    connect(button(QString(), QStringLiteral("stepForward"), tr("Next frame (→)")), &QPushButton::clicked, this,
             [this] { stepFrames(1); });
     transport->addStretch();
     auto* safe = new QCheckBox(tr("Safe areas"), centre);
@@ -184,7 +187,7 @@ void MainWindow::buildDocks() {
     tabifyDockWidget(genDock, takesDock);
     genDock->raise();
     addPanel(jobPanel_, tr("Jobs"), QStringLiteral("jobsDock"), Qt::RightDockWidgetArea);
-    resizeDocks({binsDock, genDock}, {300, 360}, Qt::Horizontal);
+    resizeDocks({binsDock, genDock}, {400, 360}, Qt::Horizontal);
 }
 
 void MainWindow::buildMenus() {
@@ -239,9 +242,9 @@ void MainWindow::connectViews() {
         viewer_->setLevels(left, right);
         showFrame(frame);
     });
-    connect(viewer_, &Viewer::pictureRectChanged, this, [this](QRect r) {
+    connect(viewer_, &Viewer::pictureRectChanged, this, [this] {
         maskCanvas_->setGeometry(viewer_->rect());
-        maskCanvas_->setPictureRect(r);
+        updateMaskTarget();
     });
     connect(timeline_, &TimelineView::seekRequested, playback_, &Playback::seekToFrame);
     connect(timeline_, &TimelineView::scrubRequested, playback_, &Playback::scrubToFrame);
@@ -594,8 +597,20 @@ void MainWindow::updateMaskTarget() {
                 for (const auto& c : track.clips)
                     if (covers(&c)) target = &c; // later video tracks are on top
     if (!target) return maskPanel_->setTarget(0, 0);
+    maskCanvas_->setPictureRect(clipPictureRect(*target));
     maskPanel_->setClipRange(target->sourceIn, target->sourceIn + target->length - 1);
     maskPanel_->setTarget(target->id, target->sourceIn + (at - target->position));
+}
+
+// Where a clip's own picture is in the viewer: the compositor fits it, centred, inside the sequence frame, and
+// mask strokes are fractions of the clip's picture — not of the (possibly letterboxed) sequence frame.
+QRect MainWindow::clipPictureRect(const timeline::Clip& clip) const {
+    const QRect frame = viewer_->pictureRect();
+    const timeline::Asset* a = project_.asset(clip.assetId);
+    if (!a || a->width <= 0 || a->height <= 0) return frame;
+    QRect r(QPoint(0, 0), QSize(a->width, a->height).scaled(frame.size(), Qt::KeepAspectRatio));
+    r.moveCenter(frame.center());
+    return r;
 }
 
 QString MainWindow::submitGeneration(QString* error) {

@@ -138,6 +138,7 @@ private:
     void showFrame(qint64 frame);
     void followSelection();           // the panels that act on "the clip" follow the timeline's selection
     void updateMaskTarget();
+    QRect clipPictureRect(const timeline::Clip& clip) const;
     void placeFromSource(timeline::Id assetId, qint64 sourceIn, qint64 length, bool overwrite);
     void compareTakes(timeline::Id a, timeline::Id b);
     void startNextImport();
