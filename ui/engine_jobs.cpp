@@ -502,6 +502,17 @@ void EngineJobs::onWorkerMessage(const QString& id, const QString& type, const Q
     Q_EMIT jobChanged(id);
 }
 
+// A take written while the project was saved elsewhere (Save as during the job) is copied to where the
+// project now lives, so the project never names a file outside its bundle. Returns the file's path there.
+QString EngineJobs::intoCurrentBundle(const QString& file) const {
+    const QString relative = QDir(bundleDir_()).relativeFilePath(file);
+    if (!relative.startsWith(QLatin1String(".."))) return file;
+    const QString moved = bundleDir_() + QLatin1Char('/') + QLatin1String(timeline::kTakesDir) + QLatin1Char('/') +
+                          QFileInfo(file).fileName();
+    QDir().mkpath(QFileInfo(moved).absolutePath());
+    return QFile::copy(file, moved) || QFileInfo::exists(moved) ? moved : QString();
+}
+
 void EngineJobs::markFailed(JobInfo& j, const QString& why) {
     j.state = JobState::Failed;
     j.error = why;
@@ -518,12 +529,15 @@ void EngineJobs::land(JobInfo& j, const QString& modelName) {
     } catch (const std::exception& e) {
         return markFailed(j, tr("the take cannot be read back: %1").arg(QString::fromStdString(e.what())));
     }
+    const QString movie = intoCurrentBundle(p.takeMovie);
+    intoCurrentBundle(p.takeShot);
+    if (movie.isEmpty()) return markFailed(j, tr("the take could not be copied into the project's folder"));
     timeline::Take take;
     take.task = j.spec.task;
     take.request = requestJson(p.request);
     take.seed = j.spec.seed;
     take.modelId = modelName;
-    take.output = QDir(bundleDir_()).relativeFilePath(p.takeMovie);
+    take.output = QDir(bundleDir_()).relativeFilePath(movie);
     take.duration = described.duration;
     take.inputs = p.inputs;
     take.inputsFingerprint = p.fingerprint; // as the inputs were when the job was asked for

@@ -86,6 +86,7 @@ private:
     timeline::EditResult place(const GenerationSpec& spec, const std::optional<timeline::Clip>& source, bool sameShot,
                                timeline::Id assetId, timeline::Id takeId, timeline::Id* landed);
     void markFailed(JobInfo& job, const QString& why);
+    QString intoCurrentBundle(const QString& file) const;
     JobInfo* find(const QString& id);
 
     timeline::Project& project_;

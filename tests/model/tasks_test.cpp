@@ -74,7 +74,7 @@ TEST_CASE("image: frame 0 is the given picture, the rest is generated") {
     CHECK_FALSE(framesEqual(out, 1, r.source, 0, 1));
 }
 
-TEST_CASE("inpaint: pixels outside the mask are the source's, bit for bit; audio kept unless asked") {
+TEST_CASE("inpaint: pixels outside the mask are the source's, bit for bit — audio kept unless asked") {
     ShotRequest r = base(Task::Inpaint);
     r.source = source(16);
     r.paint_mask.assign(16 * kFramePixels, 0);

@@ -58,7 +58,7 @@ TEST_CASE("every impact is seen at the floor and heard at its time") {
     }
 }
 
-TEST_CASE("sliding objects knock on the walls; falling ones land once") {
+TEST_CASE("sliding objects knock on the walls — falling ones land once") {
     const Clip slide = render(quietScene(Motion::Slide, Material::Wood), 5);
     CHECK_FALSE(slide.impacts.empty());
     const Clip fall = render(quietScene(Motion::Fall, Material::Metal), 5);

@@ -49,7 +49,7 @@ TEST_CASE("clips land sample-accurately and play the right source range") {
     CHECK(mix[159 * 2] == 0.5f);
 }
 
-TEST_CASE("tracks sum; clip and track gains multiply; mute and solo decide who sounds") {
+TEST_CASE("tracks sum — clip and track gains multiply — mute and solo decide who sounds") {
     MixTrack a, b;
     a.clips = {clipOf(constant(0.25f, 10), 0, 10)};
     b.clips = {clipOf(constant(0.5f, 10), 0, 10)};
@@ -80,7 +80,7 @@ TEST_CASE("pan is constant power with unity at the centre") {
     CHECK(half.first * half.first + half.second * half.second == Approx(2.f)); // power stays even
 }
 
-TEST_CASE("fades ramp linearly within the clip; sources that end early fall silent") {
+TEST_CASE("fades ramp linearly within the clip — sources that end early fall silent") {
     MixTrack t;
     MixClip c = clipOf(constant(1.f, 100), 0, 100);
     c.fadeIn = 10;

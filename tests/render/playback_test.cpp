@@ -104,7 +104,7 @@ TEST_CASE("a scrub sounds one short grain, ramped at both ends, and moves the cl
     CHECK_FALSE(player.playing());
 }
 
-TEST_CASE("frames whose time passed unseen are dropped and counted; a seek is not a drop") {
+TEST_CASE("frames whose time passed unseen are dropped and counted — a seek is not a drop") {
     render::AvSync sync(32);
     CHECK(sync.frameToShow(0.0) == 0);
     sync.shown(0, 0.001);

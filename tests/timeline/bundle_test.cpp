@@ -199,7 +199,7 @@ TEST_CASE("a full disk fails the save with a message and leaves the saved projec
     CHECK(QDir(bundle).entryList(QStringList{QStringLiteral(".*tmp*")}, QDir::Hidden | QDir::Files).isEmpty());
 }
 
-TEST_CASE("autosave writes a recovery file after the delay; opening offers it; saving retires it") {
+TEST_CASE("autosave writes a recovery file after the delay — opening offers it — saving retires it") {
     app();
     const QString bundle = freshBundle("bundle-autosave");
     Project p = sampleProject();
@@ -237,7 +237,7 @@ TEST_CASE("autosave writes a recovery file after the delay; opening offers it; s
     CHECK(QFile::exists(bundle + QStringLiteral("/recovery.discarded.json")));
 }
 
-TEST_CASE("media brought into a bundle stay inside it; the same file is not copied twice") {
+TEST_CASE("media brought into a bundle stay inside it — the same file is not copied twice") {
     const std::string dir = tandem::test::freshTempDir("bundle-adopt");
     const QString source = QString::fromStdString(dir) + QStringLiteral("/take.mp4");
     spit(source, QByteArray(1000, 'x'));

@@ -60,7 +60,7 @@ TEST_CASE("inserting a shot places a linked picture and sound pair") {
     CHECK(trackById(f.p, audioTrack(f.p)).clips.size() == 1);
 }
 
-TEST_CASE("insert ripples later material; overwrite replaces a range") {
+TEST_CASE("insert ripples later material — overwrite replaces a range") {
     Fixture f;
     REQUIRE_EDIT(f.p.requestInsertAsset(f.asset, 32)); // inside the first clip: it splits around the insert
     f.check();
@@ -145,7 +145,7 @@ TEST_CASE("split, trim, ripple trim, roll and slip keep pairs together") {
     f.check();
 }
 
-TEST_CASE("ripple delete closes the gap on every track; lift leaves it") {
+TEST_CASE("ripple delete closes the gap on every track — lift leaves it") {
     Fixture f;
     REQUIRE_EDIT(f.p.requestInsertAsset(f.asset, 128));
     const Id second = trackById(f.p, videoTrack(f.p)).clips[1].id;
@@ -300,7 +300,7 @@ TEST_CASE("a repainted mask makes the inpainted take stale") {
     CHECK(f.p.state().fingerprint(in) != before);
 }
 
-TEST_CASE("bins hold assets; removing a bin moves its contents up; cycles are refused") {
+TEST_CASE("bins hold assets — removing a bin moves its contents up — cycles are refused") {
     Project p;
     const Id refs = p.requestAddBin(QStringLiteral("References")).newId;
     const Id chars = p.requestAddBin(QStringLiteral("Characters"), refs).newId;

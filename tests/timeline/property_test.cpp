@@ -103,7 +103,7 @@ private:
 
 } // namespace
 
-TEST_CASE("10 000 random edits keep the project consistent; undo all and redo all are byte-exact") {
+TEST_CASE("10 000 random edits keep the project consistent — undo all and redo all are byte-exact") {
     const unsigned seed = seedFromEnvironment(20261124);
     INFO("seed " << seed << " (set TANDEM_TEST_SEED to replay or vary)");
     Project p;

@@ -94,7 +94,7 @@ QList<QList<timeline::Clip>> clipsOf(const timeline::ProjectState& s) {
 
 } // namespace
 
-TEST_CASE("the demo project opens; a clip is dragged, split, ripple-deleted, and undo restores each step") {
+TEST_CASE("the demo project opens — a clip is dragged, split, ripple-deleted, and undo restores each step") {
     const QString bundle = demoProject();
     ui::MainWindow w(options());
     w.show();
@@ -330,9 +330,34 @@ TEST_CASE("killing the engine mid-job fails the job, leaves the project untouche
     INFO(job->error.toStdString());
     CHECK(job->state == ui::JobState::Done);
     check(w);
+
+    // Cancel stops a running job at its next step; nothing lands.
+    const int takes = int(w.project().state().takes.size());
+    spec.steps = 400;
+    const QString long_ = w.jobs().submit(spec, &error);
+    t.restart();
+    while (t.elapsed() < 60000 && w.jobs().job(long_)->step < 1) QTest::qWait(20);
+    w.jobs().cancel(long_);
+    job = waitForJob(w, long_);
+    CHECK(job->state == ui::JobState::Cancelled);
+    CHECK(job->step < 400);
+    CHECK(int(w.project().state().takes.size()) == takes);
 }
 
-TEST_CASE("the window remembers its panel layout and recent projects; imports run with progress") {
+TEST_CASE("the generation panel names the prompt words the loaded model does not know") {
+    ui::MainWindow w(options());
+    ui::GenerationPanel& panel = w.generationPanel();
+    panel.setModelDir(QStringLiteral(TANDEM_DEMO_MODEL_DIR));
+    panel.setPrompt(QStringLiteral("a red circle bounces past a dragon; a face says <S>zorblat<E>"));
+    CHECK(panel.unknownWords().contains(QStringLiteral("dragon")));
+    CHECK_FALSE(panel.unknownWords().contains(QStringLiteral("circle")));
+    CHECK_FALSE(panel.unknownWords().contains(QStringLiteral("zorblat"))); // dialogue is speech: any syllables go
+    CHECK(panel.hintText().contains(QStringLiteral("dragon")));
+    panel.setModelDir(QStringLiteral("/nonexistent/model"));
+    CHECK(panel.hintText().contains(QStringLiteral("cannot be checked")));
+}
+
+TEST_CASE("the window remembers its panel layout and recent projects — imports run with progress") {
     const QString settings = QString::fromStdString(test::freshTempDir("editorlayout")) + QStringLiteral("/tandem.ini");
     const QString bundle = demoProject();
     {
