@@ -31,6 +31,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSettings>
 #include <QStatusBar>
 #include <QStyle>
@@ -175,7 +176,12 @@ void MainWindow::buildDocks() {
     maskPanel_ = new MaskPanel(*maskCanvas_, project_, this);
     jobPanel_ = new JobPanel(*jobs_, this);
 
-    addPanel(timeline_, tr("Timeline"), QStringLiteral("timelineDock"), Qt::BottomDockWidgetArea);
+    auto* timelineScroll = new QScrollArea(this); // more tracks than fit scroll up and down; time scrolls inside
+    timelineScroll->setWidget(timeline_);
+    timelineScroll->setWidgetResizable(true);
+    timelineScroll->setFrameShape(QFrame::NoFrame);
+    timelineScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    addPanel(timelineScroll, tr("Timeline"), QStringLiteral("timelineDock"), Qt::BottomDockWidgetArea);
     QDockWidget* binsDock = addPanel(bins_, tr("Bins"), QStringLiteral("binsDock"), Qt::LeftDockWidgetArea);
     QDockWidget* sourceDock = addPanel(source_, tr("Source"), QStringLiteral("sourceDock"), Qt::LeftDockWidgetArea);
     tabifyDockWidget(binsDock, sourceDock);
@@ -231,7 +237,7 @@ void MainWindow::buildMenus() {
 void MainWindow::connectViews() {
     project_.addChangeListener([this] {
         playback_->rebuild();
-        timeline_->update();
+        timeline_->refresh();
         followSelection();
     });
     connect(playButton_, &QPushButton::clicked, playback_, &Playback::togglePlay);
@@ -525,7 +531,7 @@ void MainWindow::rebuildPreviews() {
     }
     bins_->refreshPreviews();
     playback_->rebuild();
-    timeline_->update();
+    timeline_->refresh();
 }
 
 void MainWindow::updateTitle() {

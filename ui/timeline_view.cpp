@@ -116,7 +116,7 @@ RulerStep chooseRulerStep(double fps, double pixelsPerFrame, int minSpacing) {
 TimelineView::TimelineView(timeline::Project& project, const QHash<Id, MediaPreview>& previews,
                            QWidget* parent)
     : QWidget(parent), project_(project), previews_(previews) {
-    setMinimumHeight(kRulerHeight + 2 * kTrackHeight + 8);
+    refresh();
     setMouseTracking(true); // the cursor shows where a press would trim
     setFocusPolicy(Qt::ClickFocus);
     setAcceptDrops(true);
@@ -213,6 +213,12 @@ void TimelineView::setSnapping(bool on) {
 
 Id TimelineView::selectedClip() const {
     return project_.state().clip(selected_) ? selected_ : 0;
+}
+
+void TimelineView::refresh() {
+    const int tracks = std::max(2, int(project_.sequence().tracks.size()));
+    setMinimumHeight(kRulerHeight + tracks * kTrackHeight + 8);
+    update();
 }
 
 void TimelineView::select(Id clipId) {

@@ -30,6 +30,9 @@ public:
     TimelineView(timeline::Project& project, const QHash<timeline::Id, MediaPreview>& previews,
                  QWidget* parent = nullptr);
 
+    // After the project changed: the view is as tall as its tracks (a scroll area around it scrolls them),
+    // and repaints.
+    void refresh();
     // Moves the playhead; with followPlayhead the view pages so the playhead stays visible (playback).
     void setPlayhead(qint64 frame, bool followPlayhead = true);
     qint64 playhead() const { return playhead_; }
