@@ -3,6 +3,7 @@
 #include "app/eval.h"
 #include "app/export_command.h"
 #include "app/refine_command.h"
+#include "app/sync_command.h"
 #include "app/otio_command.h"
 
 #include "model/engine.h"
@@ -415,6 +416,7 @@ const std::vector<Command>& commands() {
         {"dub", "give a voice line a face", kDubUsage, [](const std::vector<std::string>& w) { return runTask(model::Task::Dub, w); }},
         {"probe", "show the streams of a media file", kProbeUsage, runProbe, false},
         {"export", "render a project's sequence to an MP4", kExportUsage, runExport, false},
+        {"sync", "measure the audio-visual offset of a shot (lips or impacts), its confidence and drift", kSyncUsage, runSync, false},
         {"refine", "a shot to a deliverable rate and size (flow interpolation, upscaling)", kRefineUsage, runRefine, false},
         {"otio", "OpenTimelineIO: import a timeline as a project, export a sequence", kOtioUsage, runOtio, false},
         {"eval", "measure the model on held-out world seeds (sync, lips, adherence, keeps, drift)", kEvalUsage,

@@ -64,26 +64,25 @@ std::vector<double> audioOnsets(const std::vector<float>& audio, int sampleRate)
     return onsets;
 }
 
-std::optional<LagEstimate> bestLag(const std::vector<float>& video, const std::vector<float>& audio, int maxLag) {
+std::optional<double> lagCorrelation(const std::vector<float>& video, const std::vector<float>& audio, int lag) {
     const int64_t n = int64_t(std::min(video.size(), audio.size()));
-    auto pearson = [&](int lag) -> std::optional<double> {
-        double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
-        int64_t count = 0;
-        for (int64_t i = 0; i < n; ++i) {
-            const int64_t j = i + lag; // audio sample that goes with video frame i when audio is `lag` late
-            if (j < 0 || j >= n) continue;
-            const double a = video[size_t(i)], b = audio[size_t(j)];
-            sa += a, sb += b, saa += a * a, sbb += b * b, sab += a * b;
-            ++count;
-        }
-        if (count < 4) return std::nullopt;
-        const double va = saa - sa * sa / count, vb = sbb - sb * sb / count;
-        if (va <= 1e-9 * count || vb <= 1e-12 * count) return std::nullopt;
-        return (sab - sa * sb / count) / std::sqrt(va * vb);
-    };
+    double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+    int64_t count = 0;
+    for (int64_t i = std::max<int64_t>(0, -lag); i < n && i + lag < n; ++i) {
+        const double a = video[size_t(i)], b = audio[size_t(i + lag)]; // audio `lag` frames late goes with frame i
+        sa += a, sb += b, saa += a * a, sbb += b * b, sab += a * b;
+        ++count;
+    }
+    if (count < 4) return std::nullopt;
+    const double va = saa - sa * sa / double(count), vb = sbb - sb * sb / double(count);
+    if (va <= 1e-9 * double(count) || vb <= 1e-12 * double(count)) return std::nullopt;
+    return (sab - sa * sb / double(count)) / std::sqrt(va * vb);
+}
+
+std::optional<LagEstimate> bestLag(const std::vector<float>& video, const std::vector<float>& audio, int maxLag) {
     std::optional<LagEstimate> best;
     for (int lag = -maxLag; lag <= maxLag; ++lag) {
-        const auto r = pearson(lag);
+        const auto r = lagCorrelation(video, audio, lag);
         if (r && (!best || *r > best->correlation)) best = LagEstimate{lag, *r};
     }
     return best;

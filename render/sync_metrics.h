@@ -29,6 +29,9 @@ struct LagEstimate {
     int lag = 0;             // frames; positive = the second signal (audio) is late
     double correlation = 0;  // Pearson correlation at that lag
 };
+// Pearson correlation of video frame i with audio frame i + lag over their overlap; nullopt when either
+// part is (nearly) constant or fewer than 4 frames overlap.
+std::optional<double> lagCorrelation(const std::vector<float>& video, const std::vector<float>& audio, int lag);
 // Best lag within ±maxLag frames; nullopt when either signal is (nearly) constant — no estimate, not zero.
 std::optional<LagEstimate> bestLag(const std::vector<float>& video, const std::vector<float>& audio, int maxLag);
 

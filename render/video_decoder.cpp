@@ -4,6 +4,7 @@
 #include "render/media_error.h"
 
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -25,6 +26,7 @@ struct VideoDecoder::Impl {
     int stream = -1;
     CodecContextPtr codec;
     SwsPtr sws;
+    SwsPtr smallSws; // analysis frames: scaled down
     FramePtr frame;
     PacketPtr packet;
     double fps = 0;
@@ -194,6 +196,69 @@ bool VideoDecoder::readNext(Frame& out) {
     m.nextIndex = index + 1;
     return true;
 }
+
+namespace {
+
+// Formats whose first plane is 8-bit luma at full size: grey comes straight from it, no conversion.
+bool lumaFirst(int format) {
+    switch (format) {
+    case AV_PIX_FMT_YUV420P: case AV_PIX_FMT_YUVJ420P: case AV_PIX_FMT_YUV422P: case AV_PIX_FMT_YUVJ422P:
+    case AV_PIX_FMT_YUV444P: case AV_PIX_FMT_YUVJ444P: case AV_PIX_FMT_NV12: case AV_PIX_FMT_NV21: return true;
+    default: return false;
+    }
+}
+
+void turn(const cv::Mat& raw, cv::Mat& out, int rotation) {
+    if (rotation == 0) raw.copyTo(out);
+    else cv::rotate(raw, out, rotation == 90 ? cv::ROTATE_90_CLOCKWISE : rotation == 180 ? cv::ROTATE_180 : cv::ROTATE_90_COUNTERCLOCKWISE);
+}
+
+} // namespace
+
+bool VideoDecoder::readNextSmall(SmallFrame& out, int maxHeight, bool colour) {
+    Impl& m = *impl_;
+    m.resetTimeState();
+    if (!m.decodeOne()) return false;
+    const AVFrame* src = m.frame.get();
+    out.index = m.indexOf(src);
+    m.nextIndex = out.index + 1;
+    // Scale in the raw orientation, then turn: a sideways picture's rows are its displayed columns.
+    const bool sideways = m.rotation % 180 != 0;
+    const int displayH = sideways ? src->width : src->height;
+    const double scale = std::min(1.0, double(maxHeight) / displayH);
+    const int w = std::max(2, int(std::lround(src->width * scale)) & ~1), h = std::max(2, int(std::lround(src->height * scale)) & ~1);
+    out.width = sideways ? h : w;
+    out.height = sideways ? w : h;
+    const bool viaLuma = lumaFirst(src->format);
+    if (colour || !viaLuma) {
+        m.smallSws.reset(sws_getCachedContext(m.smallSws.release(), src->width, src->height, static_cast<AVPixelFormat>(src->format),
+                                              w, h, AV_PIX_FMT_RGB24, SWS_FAST_BILINEAR, nullptr, nullptr, nullptr));
+        const int stride = (w * 3 + kSwsRowAlign - 1) / kSwsRowAlign * kSwsRowAlign; // swscale writes whole blocks
+        m.staging.resize(size_t(stride) * h + kSwsRowAlign);
+        uint8_t* dst[1] = {m.staging.data()};
+        const int strides[1] = {stride};
+        sws_scale(m.smallSws.get(), src->data, src->linesize, 0, src->height, dst, strides);
+        out.rgb.resize(size_t(w) * h * 3);
+        cv::Mat result(out.height, out.width, CV_8UC3, out.rgb.data());
+        turn(cv::Mat(h, w, CV_8UC3, m.staging.data(), size_t(stride)), result, m.rotation);
+    } else {
+        out.rgb.clear();
+    }
+    out.grey.resize(size_t(w) * h);
+    cv::Mat grey(out.height, out.width, CV_8UC1, out.grey.data());
+    if (viaLuma) {
+        // Area averaging of the luma plane: the cheapest good reduction, and the picture analysis works on.
+        cv::Mat small;
+        cv::resize(cv::Mat(src->height, src->width, CV_8UC1, src->data[0], size_t(src->linesize[0])), small, cv::Size(w, h), 0, 0,
+                   cv::INTER_AREA);
+        turn(small, grey, m.rotation);
+    } else {
+        cv::cvtColor(cv::Mat(out.height, out.width, CV_8UC3, out.rgb.data()), grey, cv::COLOR_RGB2GRAY);
+    }
+    return true;
+}
+
+void VideoDecoder::setSkipLoopFilter(bool skip) { impl_->codec->skip_loop_filter = skip ? AVDISCARD_ALL : AVDISCARD_DEFAULT; }
 
 bool VideoDecoder::seekTo(int64_t index, Frame& out) {
     Impl& m = *impl_;

@@ -17,6 +17,14 @@ struct AVFrame;
 
 namespace tandem::render {
 
+// A frame scaled down for analysis, upright.
+struct SmallFrame {
+    int width = 0, height = 0;
+    int64_t index = 0;
+    std::vector<uint8_t> grey; // width × height
+    std::vector<uint8_t> rgb;  // width × height × 3, when asked for (else empty)
+};
+
 class VideoDecoder {
 public:
     explicit VideoDecoder(const std::string& path); // throws MediaError
@@ -30,6 +38,11 @@ public:
 
     bool readNext(Frame& out);                // false at the end of the stream
     bool seekTo(int64_t index, Frame& out);   // decodes exactly frame `index`
+    // The next frame scaled to at most `maxHeight` rows (aspect kept; never enlarged), for analysis: grey
+    // straight from the luma plane, colour only when asked — a fraction of readNext's full-size conversion.
+    bool readNextSmall(SmallFrame& out, int maxHeight, bool colour);
+    // Analysis may skip the deblocking filter: about a quarter less decoding work, slightly blockier pictures.
+    void setSkipLoopFilter(bool skip);
 
     // The picture showing at `seconds` of media time (before the first frame: the first; after the last:
     // the last), owned by the decoder and valid until its next call; nullptr only when nothing decodes.

@@ -18,6 +18,23 @@ std::pair<qint64, qint64> playedFades(const Clip& c) {
 }
 } // namespace
 
+namespace {
+
+// A delayed sound starts that much further back in its source; what would come from before the source's
+// start is silence, so the placement starts later instead.
+void delaySound(SoundPlacement& p, qint64 delaySamples) {
+    p.sourceStart -= delaySamples;
+    if (p.sourceStart >= 0) return;
+    const qint64 silent = std::min(-p.sourceStart, p.length);
+    p.start += silent;
+    p.length -= silent;
+    p.fadeIn = std::max<qint64>(0, p.fadeIn - silent);
+    p.fadeOut = std::min(p.fadeOut, p.length);
+    p.sourceStart = 0;
+}
+
+} // namespace
+
 QList<SoundTrackPlan> soundPlan(const ProjectState& state, const Sequence& seq) {
     QList<SoundTrackPlan> plan;
     for (const Track& track : seq.tracks) {
@@ -39,6 +56,7 @@ QList<SoundTrackPlan> soundPlan(const ProjectState& state, const Sequence& seq) 
             const auto [in, out] = playedFades(c);
             p.fadeIn = seq.time.samplesForFrames(c.position + in) - p.start;
             p.fadeOut = p.start + p.length - seq.time.samplesForFrames(c.end() - out);
+            delaySound(p, std::llround(c.audioDelayMs * seq.time.sampleRate / 1000.0));
             t.clips.append(p);
         }
         plan.append(t);

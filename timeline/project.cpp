@@ -403,6 +403,24 @@ EditResult Project::requestSetActiveTake(Id assetId, Id takeId) {
     });
 }
 
+EditResult Project::requestNudgeAudio(Id clipId, double deltaMs) {
+    return edit(QStringLiteral("Nudge audio"), [&](ProjectState& s) -> QString {
+        if (!s.clip(clipId)) return noClip(clipId);
+        if (!std::isfinite(deltaMs)) return QStringLiteral("the nudge is not a number");
+        Clip* audio = nullptr;
+        for (Id id : withPartner(s, clipId))
+            if (s.trackOfClip(id)->kind == TrackKind::Audio) audio = s.clip(id);
+        if (!audio) return QStringLiteral("the clip has no sound to nudge");
+        const double delay = audio->audioDelayMs + deltaMs;
+        if (std::abs(delay) > kMaxAudioDelayMs)
+            return QStringLiteral("the sound would be %1 s off its picture; at most %2 s is allowed")
+                .arg(delay / 1000, 0, 'f', 1)
+                .arg(kMaxAudioDelayMs / 1000, 0, 'f', 0);
+        audio->audioDelayMs = delay;
+        return {};
+    });
+}
+
 // --- sequences, tracks, markers
 
 EditResult Project::requestAddSequence(const QString& name, Rational fps) {

@@ -101,6 +101,9 @@ public:
     EditResult requestSetDissolve(Id clipId, qint64 frames); // from the clip before it, centred on the cut
     EditResult requestSetTrackMix(Id trackId, double gainDb, double pan); // audio tracks
     EditResult requestSetTrackSolo(Id trackId, bool solo);
+    // Lip-sync: the sound of the clip's pair (the clip if it is audio, else its linked audio clip) plays
+    // deltaMs later (negative: earlier); the picture stays.
+    EditResult requestNudgeAudio(Id clipId, double deltaMs);
 
     // --- masks
     EditResult requestCreateMask(Id clipId); // newId = the mask

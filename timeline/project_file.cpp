@@ -89,7 +89,7 @@ QJsonObject clipJson(const Clip& c) {
             {"position", double(c.position)}, {"source_in", double(c.sourceIn)}, {"length", double(c.length)},
             {"gain_db", c.gainDb},          {"opacity", c.opacity},           {"link", double(c.linkedClipId)},
             {"mask", double(c.maskId)},       {"fade_in", double(c.fadeIn)},   {"fade_out", double(c.fadeOut)},
-            {"dissolve_in", double(c.dissolveIn)}};
+            {"dissolve_in", double(c.dissolveIn)}, {"audio_delay_ms", c.audioDelayMs}};
 }
 
 QJsonObject sequenceJson(const Sequence& s) {
@@ -291,6 +291,7 @@ Clip readClip(const Reader& r) {
     c.fadeIn = r.integer(QStringLiteral("fade_in"), 0);
     c.fadeOut = r.integer(QStringLiteral("fade_out"), 0);
     c.dissolveIn = r.integer(QStringLiteral("dissolve_in"), 0);
+    c.audioDelayMs = r.number(QStringLiteral("audio_delay_ms"), -kMaxAudioDelayMs, kMaxAudioDelayMs);
     return c;
 }
 
@@ -440,6 +441,31 @@ QJsonObject migrate2to3(QJsonObject root) {
     return root;
 }
 
+// Schema 4 added the audio delay of clips (lip-sync nudges finer than a frame): none before.
+QJsonObject migrate3to4(QJsonObject root) {
+    QJsonArray sequences;
+    for (const QJsonValue& sv : root.value(QStringLiteral("sequences")).toArray()) {
+        QJsonObject seq = sv.toObject();
+        QJsonArray tracks;
+        for (const QJsonValue& tv : seq.value(QStringLiteral("tracks")).toArray()) {
+            QJsonObject t = tv.toObject();
+            QJsonArray clips;
+            for (const QJsonValue& cv : t.value(QStringLiteral("clips")).toArray()) {
+                QJsonObject c = cv.toObject();
+                c[QStringLiteral("audio_delay_ms")] = 0;
+                clips.append(c);
+            }
+            t[QStringLiteral("clips")] = clips;
+            tracks.append(t);
+        }
+        seq[QStringLiteral("tracks")] = tracks;
+        sequences.append(seq);
+    }
+    root[QStringLiteral("sequences")] = sequences;
+    root[QStringLiteral("schema")] = 4;
+    return root;
+}
+
 } // namespace
 
 std::optional<ProjectState> parseProject(const QByteArray& bytes, QString* error) {
@@ -469,6 +495,7 @@ std::optional<ProjectState> parseProject(const QByteArray& bytes, QString* error
                             .arg(kProjectSchema));
     if (version == 1) root = migrate1to2(root);
     if (version <= 2) root = migrate2to3(root);
+    if (version <= 3) root = migrate3to4(root);
     try {
         ProjectState state = readState(Reader(root, {}));
         if (QString why = state.consistencyError(); !why.isEmpty())

@@ -12,7 +12,7 @@
 
 namespace tandem::timeline {
 
-inline constexpr int kProjectSchema = 3;
+inline constexpr int kProjectSchema = 4;
 
 QByteArray serializeProject(const ProjectState& state);
 // The state, or nullopt with a message that says what is wrong and where.

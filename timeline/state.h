@@ -85,6 +85,9 @@ struct Marker {
 
 enum class TrackKind { Video, Audio };
 
+// The largest audio delay a clip may have either way: far beyond any lip-sync error, well short of a mistake.
+inline constexpr double kMaxAudioDelayMs = 10000;
+
 struct Clip {
     Id id = 0;
     Id assetId = 0;
@@ -102,6 +105,9 @@ struct Clip {
     // Video: frames of cross-dissolve from the clip before it on the track, centred on the cut. It plays
     // only while that clip ends exactly where this one starts, and never longer than either clip.
     qint64 dissolveIn = 0;
+    // Audio clips: the sound plays this many milliseconds later than its frames (negative: earlier). A
+    // lip-sync fix is usually a fraction of a frame, finer than any edit in frames can say.
+    double audioDelayMs = 0;
     qint64 end() const { return position + length; }
     bool operator==(const Clip&) const = default;
     qint64 sourceOut() const { return sourceIn + length; }

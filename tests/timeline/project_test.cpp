@@ -529,3 +529,42 @@ TEST_CASE("fades, cross-dissolves and the track mix are validated, split sensibl
     CHECK(migrated->sequences[0].tracks[1].gainDb == 0);
     CHECK(migrated->clip(right)->dissolveIn == 0);
 }
+
+TEST_CASE("a lip-sync nudge delays the pair's sound by milliseconds, is planned in samples, saved and migrated") {
+    Fixture f;
+    REQUIRE_EDIT(f.p.requestNudgeAudio(f.v, 12.5)); // from the picture: its linked sound moves
+    CHECK(f.clip(f.a).audioDelayMs == 12.5);
+    CHECK(f.clip(f.v).audioDelayMs == 0);
+    REQUIRE_EDIT(f.p.requestNudgeAudio(f.a, -2.5));
+    CHECK(f.clip(f.a).audioDelayMs == 10);
+    CHECK_FALSE(f.p.requestNudgeAudio(f.a, 20000).ok);
+    CHECK(f.clip(f.a).audioDelayMs == 10);
+    f.check();
+
+    // 10 ms later at 48 kHz: the clip starts at its source's first sample, 480 samples into the sequence.
+    auto placement = [&] { return soundPlan(f.p.state(), f.p.sequence())[0].clips[0]; };
+    SoundPlacement p = placement();
+    CHECK(p.start == 480);
+    CHECK(p.sourceStart == 0);
+    // Earlier: it starts on time, from further into its source.
+    REQUIRE_EDIT(f.p.requestNudgeAudio(f.a, -30));
+    p = placement();
+    CHECK(p.start == 0);
+    CHECK(p.sourceStart == 960);
+
+    // A video-only clip has no sound to nudge.
+    REQUIRE_EDIT(f.p.requestUnlink(f.v));
+    CHECK_FALSE(f.p.requestNudgeAudio(f.v, 5).ok);
+
+    QString error;
+    const auto back = parseProject(serializeProject(f.p.state()), &error);
+    REQUIRE(back);
+    CHECK(back->clip(f.a)->audioDelayMs == -20);
+    QByteArray old = serializeProject(f.p.state());
+    old = QString::fromUtf8(old).remove(QRegularExpression(QStringLiteral(",?\\s*\"audio_delay_ms\": [^,}\\]]+"))).toUtf8();
+    old.replace(QByteArray("\"schema\": ") + QByteArray::number(kProjectSchema), "\"schema\": 3");
+    const auto migrated = parseProject(old, &error);
+    INFO(error.toStdString());
+    REQUIRE(migrated);
+    CHECK(migrated->clip(f.a)->audioDelayMs == 0);
+}
