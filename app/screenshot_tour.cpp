@@ -5,6 +5,7 @@
 #include "ui/main_window.h"
 #include "ui/mask_canvas.h"
 #include "ui/mask_panel.h"
+#include "ui/sync_panel.h"
 #include "ui/playback.h"
 #include "ui/timeline_view.h"
 #include "ui/viewer.h"
@@ -88,6 +89,20 @@ bool generationStep(ui::MainWindow& w, const QString& dir) {
     return ok;
 }
 
+// The talking shot's lip-sync measured: filmstrip of mouths, waveform, the two curves, offset and drift.
+bool syncStep(ui::MainWindow& w, const QString& dir) {
+    const auto& clips = w.project().sequence().tracks.front().clips;
+    if (clips.isEmpty()) return false;
+    w.timelineView().select(clips.front().id);
+    w.dock(QStringLiteral("syncDock"))->raise();
+    w.syncPanel().analyse();
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < 60000 && w.syncPanel().busy()) settle(100);
+    settle(300);
+    return save(w, dir, QStringLiteral("lip-sync"));
+}
+
 bool exportStep(ui::MainWindow& w, const QString& dir) {
     QTemporaryDir out;
     ui::ExportDialog* dialog = w.openExportDialog();
@@ -113,6 +128,7 @@ int runScreenshotTour(ui::MainWindow& w, const QString& dir) {
     settle(300);
     ok &= save(w, dir, QStringLiteral("mask-painting"));
     ok &= generationStep(w, dir);
+    ok &= syncStep(w, dir);
     ok &= exportStep(w, dir);
     return ok ? 0 : 1;
 }

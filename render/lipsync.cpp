@@ -80,9 +80,16 @@ public:
         if (found) {
             ++found_;
             drawnFirst_ = drawn;
+            misses_ = 0;
+        } else {
+            ++misses_;
         }
         face_ = found;
     }
+    // After kMissesBeforeBackoff empty looks in a row, look only every kBackoffLooks-th time: a shot without
+    // a face should not pay for a full search several times a second (one a second still catches a face
+    // that walks in).
+    bool worthLooking() { return misses_ < kMissesBeforeBackoff || ++skipped_ % kBackoffLooks == 0; }
     const std::optional<cv::Rect>& face() const { return face_; }
     double foundFraction() const { return passes_ ? double(found_) / passes_ : 0; }
 
@@ -132,8 +139,9 @@ private:
 
     cv::CascadeClassifier cascade_;
     std::optional<cv::Rect> face_;
+    static constexpr int kMissesBeforeBackoff = 4, kBackoffLooks = 4;
     bool drawnFirst_ = false;
-    int passes_ = 0, found_ = 0;
+    int passes_ = 0, found_ = 0, misses_ = 0, skipped_ = 0;
 };
 
 // The mouth sits in the lower third of a face box, across its middle half.
@@ -249,7 +257,7 @@ void extractPictures(const std::string& path, const SyncOptions& options, Extrac
     while (queue.next(small)) {
         if (frame >= maxFrames) throw MediaError(path + ": longer than the analyser's limit");
         grey = cv::Mat(small.height, small.width, CV_8UC1, small.grey.data()).clone();
-        if (!small.rgb.empty()) faces.look(cv::Mat(small.height, small.width, CV_8UC3, small.rgb.data()), grey);
+        if (!small.rgb.empty() && faces.worthLooking()) faces.look(cv::Mat(small.height, small.width, CV_8UC3, small.rgb.data()), grey);
         const double toDisplay = displayHeight / small.height;
         if (faces.face()) {
             const cv::Rect m = mouthRegion(*faces.face(), grey.size());

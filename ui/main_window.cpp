@@ -15,6 +15,7 @@
 #include "ui/model_words_dialog.h"
 #include "ui/playback.h"
 #include "ui/source_viewer.h"
+#include "ui/sync_panel.h"
 #include "ui/takes_panel.h"
 #include "ui/timeline_view.h"
 #include "ui/viewer.h"
@@ -111,6 +112,7 @@ MainWindow::~MainWindow() {
     delete generation_;
     delete bins_;
     delete jobPanel_;
+    delete sync_;
     delete jobs_;
 }
 
@@ -175,6 +177,7 @@ void MainWindow::buildDocks() {
     takes_ = new TakesPanel(project_, this);
     maskPanel_ = new MaskPanel(*maskCanvas_, project_, this);
     jobPanel_ = new JobPanel(*jobs_, this);
+    sync_ = new SyncPanel(project_, [this](const QString& path) { return timeline::resolveInBundle(bundleDir(), path); }, this);
 
     auto* timelineScroll = new QScrollArea(this); // more tracks than fit scroll up and down; time scrolls inside
     timelineScroll->setWidget(timeline_);
@@ -191,6 +194,8 @@ void MainWindow::buildDocks() {
     QDockWidget* takesDock = addPanel(takes_, tr("Takes"), QStringLiteral("takesDock"), Qt::RightDockWidgetArea);
     tabifyDockWidget(genDock, maskDock);
     tabifyDockWidget(genDock, takesDock);
+    QDockWidget* syncDock = addPanel(sync_, tr("Lip-sync"), QStringLiteral("syncDock"), Qt::RightDockWidgetArea);
+    tabifyDockWidget(genDock, syncDock);
     genDock->raise();
     addPanel(jobPanel_, tr("Jobs"), QStringLiteral("jobsDock"), Qt::RightDockWidgetArea);
     resizeDocks({binsDock, genDock}, {400, 360}, Qt::Horizontal);
@@ -282,9 +287,10 @@ void MainWindow::connectViews() {
         dock(QStringLiteral("generateDock"))->raise();
     });
     connect(takes_, &TakesPanel::compareRequested, this, &MainWindow::compareTakes);
+    connect(sync_, &SyncPanel::dubRequested, this, &MainWindow::queueDub);
     for (QObject* source : {static_cast<QObject*>(timeline_), static_cast<QObject*>(bins_), static_cast<QObject*>(generation_),
                             static_cast<QObject*>(takes_), static_cast<QObject*>(maskPanel_), static_cast<QObject*>(maskCanvas_),
-                            static_cast<QObject*>(jobPanel_), static_cast<QObject*>(jobs_)})
+                            static_cast<QObject*>(jobPanel_), static_cast<QObject*>(jobs_), static_cast<QObject*>(sync_)})
         connect(source, SIGNAL(statusMessage(QString)), this, SLOT(showStatusMessage(QString)));
     connect(&importWatcher_, &QFutureWatcher<ImportedMedia>::finished, this, [this] { finishImport(importWatcher_.result()); });
 }
@@ -583,6 +589,7 @@ void MainWindow::followSelection() {
     const timeline::Id clip = timeline_->selectedClip();
     generation_->setSourceClip(clip);
     takes_->setClip(clip);
+    sync_->setClip(clip);
     updateMaskTarget();
 }
 
@@ -628,6 +635,21 @@ QString MainWindow::submitGeneration(QString* error) {
         say(tr("Queued %1 on the engine.").arg(jobs_->job(id)->title));
     }
     return id;
+}
+
+// A dub regenerates the clip's picture from its sound (the voice line), with the prompt in the generation
+// panel describing the speaker; the take replaces the clip.
+void MainWindow::queueDub(timeline::Id clipId) {
+    GenerationSpec spec = generation_->spec();
+    spec.task = QStringLiteral("dub");
+    spec.sourceClipId = clipId;
+    spec.placement = TakePlacement::ReplaceClip;
+    spec.playhead = timeline_->playhead();
+    QString error;
+    const QString id = jobs_->submit(spec, &error);
+    if (id.isEmpty()) return say(tr("Cannot dub: %1").arg(error));
+    jobPanel_->selectJob(id);
+    say(tr("Queued a dub of the clip: its picture will follow its sound."));
 }
 
 // Two takes of a shot side by side, at the playhead's moment of the clip (or their first frames).

@@ -39,6 +39,7 @@ class MaskCanvas;
 class MaskPanel;
 class Playback;
 class SourceViewer;
+class SyncPanel;
 class TakesPanel;
 class TimelineView;
 class Viewer;
@@ -99,6 +100,7 @@ public:
     GenerationPanel& generationPanel() { return *generation_; }
     TakesPanel& takesPanel() { return *takes_; }
     JobPanel& jobPanel() { return *jobPanel_; }
+    SyncPanel& syncPanel() { return *sync_; }
     EngineJobs& jobs() { return *jobs_; }
     QDockWidget* dock(const QString& objectName) const;
     // Generate in the generation panel: the form's spec at the playhead, queued on the engine.
@@ -141,6 +143,7 @@ private:
     QRect clipPictureRect(const timeline::Clip& clip) const;
     void placeFromSource(timeline::Id assetId, qint64 sourceIn, qint64 length, bool overwrite);
     void compareTakes(timeline::Id a, timeline::Id b);
+    void queueDub(timeline::Id clipId); // the lip-sync panel's "regenerate the picture"
     void startNextImport();
     void finishImport(const ImportedMedia& imported);
     bool addImported(const ImportedMedia& imported, timeline::Id binId, qint64 placeAt, QString* error);
@@ -165,6 +168,7 @@ private:
     TakesPanel* takes_ = nullptr;
     MaskPanel* maskPanel_ = nullptr;
     JobPanel* jobPanel_ = nullptr;
+    SyncPanel* sync_ = nullptr;
     EngineJobs* jobs_ = nullptr;
     QList<QDockWidget*> docks_;
     QByteArray defaultLayout_;

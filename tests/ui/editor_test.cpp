@@ -1,5 +1,6 @@
 // The editor as a creator uses it: a demo project edited with the mouse and keys, a mask painted stroke by
 // stroke, generations on a tiny model landing as takes, the engine killed mid-job, and the remembered layout.
+#include "support/talking_face.h"
 #include "support/test_media.h"
 #include "support/tiny_model.h"
 #include "timeline/mask.h"
@@ -10,6 +11,7 @@
 #include "ui/mask_canvas.h"
 #include "ui/mask_panel.h"
 #include "ui/playback.h"
+#include "ui/sync_panel.h"
 #include "ui/takes_panel.h"
 #include "ui/timeline_view.h"
 #include "ui/viewer.h"
@@ -408,5 +410,58 @@ TEST_CASE("an asset dragged from the bins drops onto the timeline at the frame u
     CHECK(clips[0].assetId == asset);
     CHECK(clips[0].position == 10);
     CHECK(w.project().sequence().tracks[1].clips.size() == 1);
+    check(w);
+}
+
+TEST_CASE("the lip-sync panel measures a clip, Fix slips its sound by the offset (undoably), and a dub is queued") {
+    const std::string dir = test::freshTempDir("editorsync");
+    const std::vector<float> speech = test::synthesiseSpeech("She sells sea shells by the sea shore, and the shells she sells are sea shells.");
+    REQUIRE_FALSE(speech.empty());
+    test::TalkingFace spec;
+    spec.audioOffsetSeconds = 0.094; // the sound three frames late
+    test::writeTalkingFace(dir + "/talk.mp4", speech, spec);
+    ui::MainWindowOptions o = options();
+    o.engine = tinyEngine();
+    ui::MainWindow w(o);
+    w.show();
+    REQUIRE(w.openMedia(QString::fromStdString(dir + "/talk.mp4")));
+    const timeline::Clip video = w.project().sequence().tracks[0].clips[0];
+    w.timelineView().select(video.id);
+    ui::SyncPanel& panel = w.syncPanel();
+    REQUIRE(panel.clip() == video.id);
+    panel.analyse();
+    QTRY_VERIFY_WITH_TIMEOUT(!panel.busy(), 60000);
+    REQUIRE(panel.report());
+    INFO(panel.summary().toStdString());
+    REQUIRE(panel.report()->offsetMs);
+    CHECK(std::abs(*panel.report()->offsetMs - 94) <= 1000.0 / 32);
+    CHECK(panel.summary().contains(QStringLiteral("late")));
+
+    // Fix: the linked sound plays earlier by the measured offset; one undo step takes it back.
+    REQUIRE(panel.fix());
+    const timeline::Id audio = video.linkedClipId;
+    CHECK(w.project().state().clip(audio)->audioDelayMs == Approx(-*panel.report()->offsetMs));
+    CHECK(w.project().state().clip(video.id)->audioDelayMs == 0);
+    w.undoStack().undo();
+    CHECK(w.project().state().clip(audio)->audioDelayMs == 0);
+    check(w);
+
+    // Regenerate the picture from the sound: a dub job replaces the clip with a take that follows its voice.
+    QPushButton* dub = panel.findChild<QPushButton*>(QStringLiteral("syncDub"));
+    REQUIRE(dub);
+    w.generationPanel().setPrompt(QStringLiteral("a face speaks"));
+    auto stepsSpec = w.generationPanel().spec();
+    stepsSpec.steps = 2;
+    w.generationPanel().setSpec(stepsSpec);
+    dub->click();
+    REQUIRE(w.jobs().jobs().size() == 1);
+    const ui::JobInfo* job = waitForJob(w, w.jobs().jobs().front().id);
+    INFO(job->error.toStdString());
+    REQUIRE(job->state == ui::JobState::Done);
+    CHECK(job->spec.task == QStringLiteral("dub"));
+    const auto& clips = w.project().sequence().tracks[0].clips;
+    REQUIRE(clips.size() == 1);
+    CHECK(clips[0].takeId != 0);
+    CHECK(clips[0].position == video.position);
     check(w);
 }
