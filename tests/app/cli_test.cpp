@@ -2,6 +2,7 @@
 #include "model/shot_file.h"
 #include "render/probe.h"
 #include "render/video_decoder.h"
+#include "support/talking_face.h"
 #include "support/test_media.h"
 #include "timeline/bundle.h"
 #include "timeline/project.h"
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -466,4 +468,30 @@ TEST_CASE("export renders a project's sequence with its cut, and refuses what it
     r = run("export " + dir + "/Nothing.tandem -o " + dir + "/x.mp4");
     CHECK(r.status == 1);
     CHECK_FALSE(std::filesystem::exists(dir + "/x.mp4"));
+}
+
+TEST_CASE("sync prints a talking clip's offset, confidence and drift, as text and as JSON") {
+    const std::string dir = tandem::test::freshTempDir("clisync");
+    const std::vector<float> speech = tandem::test::synthesiseSpeech("Peter picked a peck of pickled peppers, and a peck it was.");
+    REQUIRE_FALSE(speech.empty());
+    tandem::test::TalkingFace spec;
+    spec.audioOffsetSeconds = -0.125; // the sound four frames early
+    tandem::test::writeTalkingFace(dir + "/talk.mp4", speech, spec);
+    const Result text = run("sync " + dir + "/talk.mp4");
+    INFO(text.output);
+    REQUIRE(text.status == 0);
+    CHECK(text.output.find("audio early by") != std::string::npos);
+    const Result json = run("sync --json " + dir + "/talk.mp4");
+    REQUIRE(json.status == 0);
+    const auto j = nlohmann::json::parse(json.output);
+    CHECK(j["method"] == "lips");
+    REQUIRE(j["offset_ms"].is_number());
+    CHECK(std::abs(j["offset_ms"].get<double>() + 125) <= 1000.0 / 32);
+    CHECK(j["confidence"].get<double>() > 0);
+    CHECK(j.contains("per_second"));
+
+    // Unreadable media is an error, not an estimate.
+    std::ofstream(dir + "/bad.mp4") << "not a movie";
+    const Result bad = run("sync " + dir + "/bad.mp4");
+    CHECK(bad.status != 0);
 }
