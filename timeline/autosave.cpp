@@ -41,8 +41,9 @@ void Autosaver::writeInBackground() {
     const quint64 revision = project_.revision();
     writing_ = true;
     writer_ = std::thread([this, snapshot, revision] {
-        QString error;
-        const bool ok = writeRecovery(dir_, serializeProject(snapshot), &error);
+        QString error, elsewhere;
+        const bool ok = writeRecovery(dir_, serializeProject(snapshot), &error, &elsewhere);
+        if (ok) error = elsewhere; // written, but not in the bundle: worth telling the user
         QMetaObject::invokeMethod(&context_, [this, ok, error, revision] {
             if (ok) savedRevision_ = revision;
             if (onResult_) onResult_(ok, error);
@@ -56,7 +57,9 @@ bool Autosaver::flush(QString* error) {
     waitForWriter();
     if (project_.revision() == savedRevision_) return true;
     const quint64 revision = project_.revision();
-    if (!writeRecovery(dir_, serializeProject(project_.state()), error)) return false;
+    QString elsewhere;
+    if (!writeRecovery(dir_, serializeProject(project_.state()), error, &elsewhere)) return false;
+    if (error) *error = elsewhere; // "" when the bundle took it
     savedRevision_ = revision;
     return true;
 }

@@ -30,10 +30,12 @@ public:
 
     // Saves the project (project.json, backup) and forgets pending autosaves.
     bool save(QString* error);
-    // Writes pending edits to the recovery file now and waits for it.
+    // Writes pending edits to the recovery file now and waits for it. When the bundle cannot take them and
+    // the fallback file does, returns true with `error` saying where they went.
     bool flush(QString* error);
     bool hasUnsavedEdits() const { return project_.revision() != savedRevision_; }
-    // Called on the GUI thread after each background write.
+    // Called on the GUI thread after each background write; with ok and a message when the edits went to the
+    // fallback file because the bundle cannot be written.
     void setResultListener(std::function<void(bool ok, const QString& error)> listener) { onResult_ = std::move(listener); }
 
 private:

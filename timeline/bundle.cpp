@@ -4,9 +4,11 @@
 #include "timeline/paths.h"
 #include "timeline/project_file.h"
 
+#include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QStandardPaths>
 
 #include <unistd.h>
 
@@ -65,13 +67,33 @@ QString bundlePathFor(const QString& path) {
     return p.endsWith(QLatin1String(".tandem")) ? p : p + QStringLiteral(".tandem");
 }
 
+QString fallbackRecoveryFile(const QString& bundleDir) {
+    const QByteArray key = QFileInfo(bundleDir).absoluteFilePath().toUtf8();
+    const QString name = QString::fromLatin1(QCryptographicHash::hash(key, QCryptographicHash::Sha1).toHex().left(16));
+    return QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/recovery/") + name +
+           QStringLiteral(".json");
+}
+
+namespace {
+
+// The newer of the bundle's recovery file and the fallback one (empty when neither exists).
+QString newestRecovery(const QString& bundleDir) {
+    const QFileInfo inBundle(fileIn(bundleDir, kRecoveryFile)), fallback(fallbackRecoveryFile(bundleDir));
+    if (inBundle.isFile() && (!fallback.isFile() || inBundle.lastModified() >= fallback.lastModified()))
+        return inBundle.filePath();
+    return fallback.isFile() ? fallback.filePath() : QString();
+}
+
+} // namespace
+
 BundleStatus inspectBundle(const QString& bundleDir) {
     BundleStatus st;
     const QFileInfo project(fileIn(bundleDir, kProjectFile));
-    const QFileInfo recovery(fileIn(bundleDir, kRecoveryFile));
     st.exists = project.isFile();
     if (st.exists) st.savedAt = project.lastModified();
-    if (recovery.isFile()) {
+    st.recoveryFile = newestRecovery(bundleDir);
+    if (!st.recoveryFile.isEmpty()) {
+        const QFileInfo recovery(st.recoveryFile);
         st.autosavedAt = recovery.lastModified();
         const bool newer = !st.exists || recovery.lastModified() >= project.lastModified();
         bool differs = true;
@@ -88,7 +110,8 @@ std::optional<ProjectState> loadBundle(const QString& bundleDir, BundleSource so
     const char* name = source == BundleSource::Recovery ? kRecoveryFile
                        : source == BundleSource::Backup ? kBackupFile
                                                         : kProjectFile;
-    const QString path = fileIn(bundleDir, name);
+    QString path = fileIn(bundleDir, name);
+    if (source == BundleSource::Recovery && !newestRecovery(bundleDir).isEmpty()) path = newestRecovery(bundleDir);
     if (!QFileInfo(bundleDir).isDir()) {
         if (error) *error = QStringLiteral("%1 is not a project folder").arg(bundleDir);
         return std::nullopt;
@@ -131,17 +154,32 @@ bool saveBundle(const QString& bundleDir, const ProjectState& state, QString* er
         if (*previous != bytes && !writeFileAtomically(fileIn(bundleDir, kBackupFile), *previous, error)) return false;
     }
     if (!writeFileAtomically(project, bytes, error)) return false;
-    // The saved project now holds everything the recovery file did.
+    // The saved project now holds everything the recovery files did.
     QFile::remove(fileIn(bundleDir, kRecoveryFile));
+    QFile::remove(fallbackRecoveryFile(bundleDir));
     return true;
 }
 
-bool writeRecovery(const QString& bundleDir, const QByteArray& serializedState, QString* error) {
+bool writeRecovery(const QString& bundleDir, const QByteArray& serializedState, QString* error, QString* elsewhere) {
     if (!QDir(bundleDir).exists()) {
         if (error) *error = QStringLiteral("%1 does not exist").arg(bundleDir);
         return false;
     }
-    return writeFileAtomically(fileIn(bundleDir, kRecoveryFile), serializedState, error);
+    QString why;
+    if (writeFileAtomically(fileIn(bundleDir, kRecoveryFile), serializedState, &why)) {
+        QFile::remove(fallbackRecoveryFile(bundleDir)); // the bundle holds the newest edits again
+        return true;
+    }
+    // The bundle cannot take it (read-only, full): the edits must still survive a crash.
+    const QString fallback = fallbackRecoveryFile(bundleDir);
+    QString fallbackWhy;
+    if (!QDir().mkpath(QFileInfo(fallback).absolutePath()) || !writeFileAtomically(fallback, serializedState, &fallbackWhy)) {
+        if (error) *error = QStringLiteral("%1; and %2").arg(why, fallbackWhy.isEmpty() ? QStringLiteral("no fallback folder") : fallbackWhy);
+        return false;
+    }
+    if (elsewhere)
+        *elsewhere = QStringLiteral("%1 cannot be written (%2): unsaved edits are kept in %3").arg(QFileInfo(bundleDir).fileName(), why, fallback);
+    return true;
 }
 
 QString adoptMediaFile(const QString& bundleDir, const QString& sourcePath, QString* error) {
@@ -195,6 +233,10 @@ bool copyBundleFiles(const QString& fromBundle, const QString& toBundle, QString
 }
 
 bool discardRecovery(const QString& bundleDir, QString* error) {
+    if (const QString fallback = fallbackRecoveryFile(bundleDir); QFileInfo(fallback).isFile()) {
+        QFile::remove(fallback + QStringLiteral(".discarded"));
+        QFile::rename(fallback, fallback + QStringLiteral(".discarded")); // set aside, never deleted
+    }
     const QString from = fileIn(bundleDir, kRecoveryFile);
     const QString to = fileIn(bundleDir, kDiscardedRecoveryFile);
     if (!QFileInfo(from).isFile()) return true;

@@ -4,6 +4,8 @@
 //   recovery.json         autosave of unsaved edits; newer than project.json means there is work to recover
 //   media/ takes/ masks/  imported media, generated takes, rasterised masks sent to the engine
 //   cache/                anything regenerable (thumbnails, waveforms); safe to delete
+// When the folder cannot be written (read-only media, permissions, a full disk), autosave keeps the edits in
+// the user's own data folder instead (fallbackRecoveryFile), and opening the project offers them from there.
 // Opening never writes; a damaged or too-new project.json is refused with a message and left as it is.
 #pragma once
 
@@ -23,8 +25,9 @@ enum class BundleSource { Project, Recovery, Backup };
 
 struct BundleStatus {
     bool exists = false;      // the folder holds a project.json
-    bool recoverable = false; // recovery.json is newer than project.json and differs from it
+    bool recoverable = false; // a recovery file is newer than project.json and differs from it
     QDateTime savedAt, autosavedAt;
+    QString recoveryFile;     // the newest recovery file (the bundle's, or the fallback), if any
 };
 
 // "Clip.tandem" for "Clip", "Clip.tandem" for "Clip.tandem".
@@ -38,8 +41,13 @@ std::optional<ProjectState> loadBundle(const QString& bundleDir, BundleSource so
 // atomically and retires the recovery file it supersedes.
 bool saveBundle(const QString& bundleDir, const ProjectState& state, QString* error);
 
-// Autosave: the state as a recovery file; project.json is left alone.
-bool writeRecovery(const QString& bundleDir, const QByteArray& serializedState, QString* error);
+// Autosave: the state as a recovery file; project.json is left alone. If the bundle cannot take it, the
+// fallback file does, and `elsewhere` says why and where (the write still counts as done).
+bool writeRecovery(const QString& bundleDir, const QByteArray& serializedState, QString* error,
+                   QString* elsewhere = nullptr);
+// Where a bundle's recovery file goes when the bundle cannot be written: the user's data folder, named
+// after the bundle's absolute path.
+QString fallbackRecoveryFile(const QString& bundleDir);
 
 // Brings a media file into the bundle's media/ folder (a hard link when the file is on the same disk,
 // else a copy, made under a temporary name and renamed, so a half-copied file never appears). Returns the

@@ -483,7 +483,7 @@ bool MainWindow::openProject(const QString& path, QString* error) {
     bundleDir_ = bundle;
     project_.replaceState(std::move(*state));
     undo_->stack().clear();
-    autosave_ = std::make_unique<timeline::Autosaver>(project_, bundleDir_);
+    startAutosave();
     addRecentProject(*settings_, bundleDir_);
     rebuildPreviews();
     updateTitle();
@@ -515,12 +515,22 @@ bool MainWindow::saveProject(const QString& path, QString* error) {
         }
         autosave_.reset();
         bundleDir_ = target;
-        autosave_ = std::make_unique<timeline::Autosaver>(project_, bundleDir_);
+        startAutosave();
     }
     undo_->stack().setClean();
     addRecentProject(*settings_, bundleDir_);
     updateTitle();
     return true;
+}
+
+void MainWindow::startAutosave() {
+    autosave_ = std::make_unique<timeline::Autosaver>(project_, bundleDir_);
+    // A bundle that cannot be written (read-only, full) must not fail silently: the edits go to the fallback
+    // file and the user is told where; a write that fails everywhere is an error on the status bar.
+    autosave_->setResultListener([this](bool ok, const QString& message) {
+        if (!ok) say(tr("Autosave failed: %1").arg(message));
+        else if (!message.isEmpty()) say(message);
+    });
 }
 
 QString MainWindow::waveformCache() const {

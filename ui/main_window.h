@@ -131,6 +131,7 @@ private:
     void fillRecentMenu(QMenu* menu);
     void rebuildPreviews();
     QString waveformCache() const; // the bundle's cache/waveforms
+    void startAutosave();          // for the bundle the project now lives in
     void updateTitle();
     void showModelWords();
     void splitAtPlayhead();           // S

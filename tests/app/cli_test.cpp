@@ -395,9 +395,11 @@ TEST_CASE("otio import refuses malformed files with a clear error and leaves not
     CHECK(r.status == 2);
 }
 
-TEST_CASE("export renders a project's sequence with its cut, and refuses what it cannot do") {
+namespace {
+
+// A saved project "Cut.tandem" in `dir`: a 2 s test movie (dir/m.mp4), then its second half again (3 s in all).
+QString makeCutProject(const std::string& dir) {
     using namespace tandem::timeline;
-    const std::string dir = tandem::test::freshTempDir("cli-export");
     const std::string movie = dir + "/m.mp4";
     tandem::test::writeTestMovie(movie, {64, 48, 32, 16.0, 16000}); // 2 s, frame i grey testMovieLevel(i)
     const QString bundle = QString::fromStdString(dir + "/Cut.tandem");
@@ -419,6 +421,15 @@ TEST_CASE("export renders a project's sequence with its cut, and refuses what it
     second.length = 32;
     REQUIRE(p.requestPlace(second).ok);
     REQUIRE(saveBundle(bundle, p.state(), &error));
+    return bundle;
+}
+
+} // namespace
+
+TEST_CASE("export renders a project's sequence with its cut, and refuses what it cannot do") {
+    using namespace tandem::timeline;
+    const std::string dir = tandem::test::freshTempDir("cli-export");
+    const QString bundle = makeCutProject(dir);
 
     const std::string out = dir + "/cut.mp4";
     Result r = run("export " + bundle.toStdString() + " --preset 360p -o " + out);
@@ -449,13 +460,13 @@ TEST_CASE("export renders a project's sequence with its cut, and refuses what it
     CHECK(tandem::render::probe(dir + "/cut.mov").firstVideo()->codec == "prores");
     CHECK(tandem::render::probe(dir + "/stems/A1.wav").firstAudio()->duration == Approx(3.0).margin(0.01));
     // The refiner from the command line: 16 → 32 fps, enlarged.
-    r = run("refine " + movie + " --fps 32 --size 128x96 --quiet -o " + dir + "/refined.mp4");
+    r = run("refine " + dir + "/m.mp4" + " --fps 32 --size 128x96 --quiet -o " + dir + "/refined.mp4");
     REQUIRE(r.status == 0);
     const auto refined = tandem::render::probe(dir + "/refined.mp4");
     CHECK(refined.firstVideo()->fps == Approx(32));
     CHECK(refined.firstVideo()->width == 128);
     CHECK(refined.firstVideo()->frames == 64);
-    r = run("refine " + movie + " --size 127x96 -o " + dir + "/odd.mp4");
+    r = run("refine " + dir + "/m.mp4" + " --size 127x96 -o " + dir + "/odd.mp4");
     CHECK(r.status == 2);
 
     r = run("export " + bundle.toStdString() + " -o " + dir + "/x.avi");
@@ -494,4 +505,28 @@ TEST_CASE("sync prints a talking clip's offset, confidence and drift, as text an
     std::ofstream(dir + "/bad.mp4") << "not a movie";
     const Result bad = run("sync " + dir + "/bad.mp4");
     CHECK(bad.status != 0);
+}
+
+TEST_CASE("a disk that fills up during export gives a clear error and leaves no file at the destination") {
+    const std::string dir = tandem::test::freshTempDir("cli-diskfull");
+    const QString bundle = makeCutProject(dir);
+    const std::string outDir = tandem::test::freshTempDir("cli-diskfull-out");
+    // A file-size limit stands in for a full disk: writes past it fail (EFBIG) as they would on a full one
+    // (ENOSPC); the signal the limit raises is ignored, as a full disk raises none.
+    const Result r = run("export " + bundle.toStdString() + " --preset 1080p -o " + outDir + "/out.mp4");
+    REQUIRE(r.status == 0); // the project exports when there is room
+    std::filesystem::remove(outDir + "/out.mp4");
+    const std::string cmd = "bash -c \"trap '' XFSZ; ulimit -f 40; exec " + std::string(TANDEM_CLI) + " export " +
+                            bundle.toStdString() + " --preset 1080p -o " + outDir + "/out.mp4\" 2>&1";
+    FILE* pipe = popen(cmd.c_str(), "r");
+    REQUIRE(pipe);
+    std::string output;
+    char buf[4096];
+    while (size_t n = fread(buf, 1, sizeof buf, pipe)) output.append(buf, n);
+    const int raw = pclose(pipe);
+    INFO(output);
+    CHECK(WIFEXITED(raw));
+    CHECK(WEXITSTATUS(raw) == 1);
+    CHECK(output.find("disk full") != std::string::npos);
+    CHECK(std::filesystem::is_empty(outDir)); // nothing at the destination, no half-written temporary file
 }

@@ -11,10 +11,12 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QStandardPaths>
 #include <QThread>
 
 #include <csignal>
 #include <sys/resource.h>
+#include <unistd.h>
 
 using namespace tandem::timeline;
 using tandem::test::mediaAsset;
@@ -235,6 +237,52 @@ TEST_CASE("autosave writes a recovery file after the delay — opening offers it
     REQUIRE(discardRecovery(bundle, &error));
     CHECK_FALSE(inspectBundle(bundle).recoverable);
     CHECK(QFile::exists(bundle + QStringLiteral("/recovery.discarded.json")));
+}
+
+TEST_CASE("a read-only project folder: saving says why, and autosave keeps the edits in the user's data folder") {
+    app();
+    QStandardPaths::setTestModeEnabled(true); // the fallback goes to a test location, not the user's
+    const QString bundle = freshBundle("bundle-readonly");
+    Project p = sampleProject();
+    QString error;
+    REQUIRE(saveBundle(bundle, p.state(), &error));
+    // Read-only for everyone but root, whom permissions do not stop: for root a directory where the recovery
+    // file and the project file would go makes the writes fail the same way.
+    REQUIRE(QFile::setPermissions(bundle, QFile::ReadOwner | QFile::ExeOwner | QFile::ReadGroup | QFile::ExeGroup));
+    if (geteuid() == 0) {
+        REQUIRE(QDir(bundle).mkdir(QStringLiteral("recovery.json")));
+        QFile::remove(bundle + QStringLiteral("/project.backup.json"));
+        REQUIRE(QDir(bundle).mkdir(QStringLiteral("project.backup.json")));
+    }
+    {
+        Autosaver autosave(p, bundle, 100);
+        REQUIRE_EDIT(p.requestAddMarker(p.sequence().id, 70, QStringLiteral("kept")));
+        REQUIRE(autosave.flush(&error));
+        CHECK(error.contains(QStringLiteral("cannot be written")));
+        CHECK(error.contains(fallbackRecoveryFile(bundle)));
+        CHECK(QFile::exists(fallbackRecoveryFile(bundle)));
+
+        // Opening offers the edits from there.
+        const BundleStatus st = inspectBundle(bundle);
+        CHECK(st.recoverable);
+        CHECK(st.recoveryFile == fallbackRecoveryFile(bundle));
+        const auto recovered = loadBundle(bundle, BundleSource::Recovery, &error);
+        REQUIRE(recovered);
+        CHECK(serializeProject(*recovered) == serializeProject(p.state()));
+
+        // Saving into the read-only folder fails with the reason; nothing is lost.
+        QString why;
+        CHECK_FALSE(autosave.save(&why));
+        CHECK_FALSE(why.isEmpty());
+        CHECK(QFile::exists(fallbackRecoveryFile(bundle)));
+    }
+    QFile::setPermissions(bundle, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    QDir(bundle + QStringLiteral("/recovery.json")).removeRecursively();
+    QDir(bundle + QStringLiteral("/project.backup.json")).removeRecursively();
+    // Writable again: a save retires the fallback too.
+    REQUIRE(saveBundle(bundle, p.state(), &error));
+    CHECK_FALSE(QFile::exists(fallbackRecoveryFile(bundle)));
+    CHECK_FALSE(inspectBundle(bundle).recoverable);
 }
 
 TEST_CASE("media brought into a bundle stay inside it — the same file is not copied twice") {

@@ -4,7 +4,9 @@
 #include "support/test_media.h"
 #include "support/tiny_model.h"
 #include "timeline/mask.h"
+#include "render/probe.h"
 #include "ui/bins_panel.h"
+#include "ui/export_dialog.h"
 #include "ui/generation_panel.h"
 #include "ui/job_panel.h"
 #include "ui/main_window.h"
@@ -464,4 +466,33 @@ TEST_CASE("the lip-sync panel measures a clip, Fix slips its sound by the offset
     CHECK(clips[0].takeId != 0);
     CHECK(clips[0].position == video.position);
     check(w);
+}
+
+TEST_CASE("with no audio device the editor still plays (silently), edits and exports") {
+    // The machines that run the tests have no sound card: asking for the real device is the fault itself.
+    const std::string dir = test::freshTempDir("editornoaudio");
+    ui::MainWindowOptions o = options();
+    o.useAudioDevice = true;
+    ui::MainWindow w(o);
+    w.show();
+    REQUIRE(w.openMedia(QString::fromStdString(clipFile(dir, "a.mp4", 32))));
+    INFO(w.playback().audioStatus().toStdString());
+    w.playback().play();
+    QTest::qWait(300);
+    w.playback().pause();
+    CHECK(w.playback().currentFrame() > 0); // the picture moved on a clock of its own
+    w.timelineView().select(w.project().sequence().tracks[0].clips[0].id);
+    w.playback().seekToFrame(20);
+    QTest::keyClick(&w, Qt::Key_S);
+    CHECK(w.project().sequence().tracks[0].clips.size() == 2);
+    ui::ExportDialog* dialog = w.openExportDialog();
+    const QString out = QString::fromStdString(dir) + QStringLiteral("/out.mp4");
+    dialog->setOutputPath(out);
+    dialog->setPreset(QStringLiteral("360p"));
+    bool done = false, ok = false;
+    QObject::connect(dialog, &ui::ExportDialog::exportFinished, [&](bool success, const QString&) { done = true, ok = success; });
+    dialog->startExport();
+    QTRY_VERIFY_WITH_TIMEOUT(done, 60000);
+    CHECK(ok);
+    CHECK(render::probe(out.toStdString()).firstAudio());
 }
