@@ -24,6 +24,8 @@ cmake --build "$build" -j "$jobs"
 
 if [ "$job" = test ]; then
   ctest --test-dir "$build" --output-on-failure -j "$jobs"
+  # The parsers of untrusted input, fuzzed briefly under ASan + UBSan (tests/fuzz/run.sh runs them longer).
+  bash tests/fuzz/run.sh "${TANDEM_FUZZ_SECONDS:-15}"
   exit
 fi
 

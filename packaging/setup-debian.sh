@@ -18,6 +18,8 @@ packages=(
   catch2 nlohmann-json3-dev
   # what the tests and screenshots use
   ffmpeg xvfb xauth jackd2 espeak-ng sox
+  # fuzzing (clang's libFuzzer with AddressSanitizer and UndefinedBehaviorSanitizer); packaging checks
+  clang libclang-rt-14-dev dpkg-dev appstream
 )
 
 # --with-bench adds what bench/ compares against: PyTorch (Debian's, on the same LibTorch 1.13).
