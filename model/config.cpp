@@ -1,5 +1,8 @@
 #include "model/config.h"
 
+#include <limits>
+#include <type_traits>
+
 #include <nlohmann/json.hpp>
 
 #include <stdexcept>
@@ -17,13 +20,23 @@ void require(bool ok, const std::string& what) {
 }
 
 // Reads `key` from `section` into `out` when present, with a type check that names the key.
+// Whole-number fields must hold whole numbers that fit: 1e30 or 2.5 for a layer count is refused, never
+// converted (a float outside an int's range would be undefined behaviour, found by fuzzing).
 template <typename T> void read(const json& section, const char* prefix, const char* key, T& out) {
     auto it = section.find(key);
     if (it == section.end()) return;
+    const std::string name = std::string("config.json: ") + prefix + "." + key;
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        if (!it->is_number_integer()) throw std::invalid_argument(name + " must be a whole number");
+        const auto wide = it->is_number_unsigned() ? static_cast<long double>(it->get<uint64_t>())
+                                                   : static_cast<long double>(it->get<int64_t>());
+        if (wide < std::numeric_limits<T>::min() || wide > std::numeric_limits<T>::max())
+            throw std::invalid_argument(name + " is out of range");
+    }
     try {
         out = it->get<T>();
     } catch (const json::exception&) {
-        throw std::invalid_argument(std::string("config.json: ") + prefix + "." + key + " has the wrong type");
+        throw std::invalid_argument(name + " has the wrong type");
     }
 }
 

@@ -40,6 +40,10 @@ TEST_CASE("bad configs are refused with a message naming the field") {
     refuses(R"({"video": 5})", "video must be an object");
     refuses(R"({"video": {"vae_channels": 48}})", "video.vae_channels");
     refuses(R"({"video": {"latent_channels": 6}})", "video.latent_channels");
+    // Found by fuzzing: a number too big for the field was converted (undefined behaviour), not refused.
+    refuses(R"({"dit": {"freq_dim": 12444444444444444444448}})", "dit.freq_dim");
+    refuses(R"({"dit": {"layers": 3000000000}})", "dit.layers is out of range");
+    refuses(R"({"dit": {"layers": 2.5}})", "dit.layers must be a whole number");
 }
 
 TEST_CASE("dialogue in <S>…<E> is tokenised as speech") {
