@@ -56,11 +56,12 @@ void ModelConfig::validate() const {
     require(video.fps > 0 && video.fps <= 240, "video.fps must be in (0, 240]");
     require(isPowerOfTwo(video.spatial_compression), "video.spatial_compression must be a power of two");
     require(isPowerOfTwo(video.temporal_compression), "video.temporal_compression must be a power of two");
-    require(video.width % (video.spatial_compression * video.patch_size) == 0 &&
-                video.height % (video.spatial_compression * video.patch_size) == 0,
+    // Checked before it divides anything below (fuzzing found the division by zero).
+    require(video.patch_size > 0, "video.patch_size must be positive");
+    const int64_t cell = int64_t(video.spatial_compression) * video.patch_size; // 64-bit: no overflow either
+    require(video.width % cell == 0 && video.height % cell == 0,
             "video size must be a multiple of spatial_compression × patch_size");
     require(video.latent_channels > 0 && video.vae_channels > 0, "video channel counts must be positive");
-    require(video.patch_size > 0, "video.patch_size must be positive");
     // The VAE's shortcuts repeat or average channels between stages, so the widths must divide each other.
     require(video.vae_channels >= 8 && isPowerOfTwo(video.vae_channels), "video.vae_channels must be a power of two ≥ 8");
     require(isPowerOfTwo(video.latent_channels), "video.latent_channels must be a power of two");

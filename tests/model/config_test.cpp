@@ -44,6 +44,7 @@ TEST_CASE("bad configs are refused with a message naming the field") {
     refuses(R"({"dit": {"freq_dim": 12444444444444444444448}})", "dit.freq_dim");
     refuses(R"({"dit": {"layers": 3000000000}})", "dit.layers is out of range");
     refuses(R"({"dit": {"layers": 2.5}})", "dit.layers must be a whole number");
+    refuses(R"({"video": {"patch_size": 0}})", "video.patch_size must be positive");
 }
 
 TEST_CASE("dialogue in <S>…<E> is tokenised as speech") {
