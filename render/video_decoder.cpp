@@ -254,6 +254,7 @@ bool VideoDecoder::readNextSmall(SmallFrame& out, int maxHeight, bool colour) {
         turn(small, grey, m.rotation);
     } else {
         cv::cvtColor(cv::Mat(out.height, out.width, CV_8UC3, out.rgb.data()), grey, cv::COLOR_RGB2GRAY);
+        if (!colour) out.rgb.clear(); // made only for the grey: colour was not asked for
     }
     return true;
 }

@@ -1,5 +1,7 @@
 #include "timeline/autosave.h"
 
+#include <algorithm>
+
 #include "timeline/bundle.h"
 #include "timeline/project_file.h"
 
@@ -45,7 +47,7 @@ void Autosaver::writeInBackground() {
         const bool ok = writeRecovery(dir_, serializeProject(snapshot), &error, &elsewhere);
         if (ok) error = elsewhere; // written, but not in the bundle: worth telling the user
         QMetaObject::invokeMethod(&context_, [this, ok, error, revision] {
-            if (ok) savedRevision_ = revision;
+            if (ok) savedRevision_ = std::max(savedRevision_, revision); // a late result never moves it back
             if (onResult_) onResult_(ok, error);
         }, Qt::QueuedConnection);
         writing_ = false;

@@ -68,7 +68,9 @@ QString bundlePathFor(const QString& path) {
 }
 
 QString fallbackRecoveryFile(const QString& bundleDir) {
-    const QByteArray key = QFileInfo(bundleDir).absoluteFilePath().toUtf8();
+    // The same folder reached by another path (a link) must find the same file.
+    const QFileInfo info(bundleDir);
+    const QByteArray key = (info.canonicalFilePath().isEmpty() ? info.absoluteFilePath() : info.canonicalFilePath()).toUtf8();
     const QString name = QString::fromLatin1(QCryptographicHash::hash(key, QCryptographicHash::Sha1).toHex().left(16));
     return QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/recovery/") + name +
            QStringLiteral(".json");

@@ -23,6 +23,7 @@
 #include <QTimer>
 #include <QUuid>
 
+#include <atomic>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -109,6 +110,7 @@ public:
     void setSettings(const EngineSettings& s) { settings_ = s; }
 
     void run(const PreparedJob& job) {
+        if (stopping_) return;
         say(job.id, QStringLiteral("state"), {{QStringLiteral("state"), int(JobState::Running)}});
         try {
             if (!ensureEngine()) throw std::runtime_error(lastLaunchError_);
@@ -119,9 +121,16 @@ public:
     }
 
     void cancel(const QString& id) {
-        for (const auto& [engineJob, running] : running_)
-            if (running.id == id && client_) client_->cancel(engineJob);
+        try {
+            for (const auto& [engineJob, running] : running_)
+                if (running.id == id && client_) client_->cancel(engineJob);
+        } catch (const std::exception& e) {
+            engineLost(QString::fromStdString(e.what())); // the engine went away as we spoke to it
+        }
     }
+
+    // Called from the UI thread before shutdown: queued jobs still waiting here are dropped at once.
+    void requestStop() { stopping_ = true; }
 
     void shutdown() {
         if (timer_) timer_->stop();
@@ -155,7 +164,11 @@ private:
             return false;
         }
         say({}, QStringLiteral("engine"), {{QStringLiteral("status"), tr("engine started")}, {QStringLiteral("pid"), qint64(client_->pid())}});
-        client_->requestStatus();
+        try {
+            client_->requestStatus();
+        } catch (const std::exception&) {
+            // It died at once: the next poll reports it lost.
+        }
         return true;
     }
 
@@ -193,9 +206,14 @@ private:
 
     void poll() {
         if (!client_) return;
-        // The engine's memory and queue change while it works: ask again every kStatusEveryPolls polls.
-        if (++polls_ % kStatusEveryPolls == 0 && client_->alive()) client_->requestStatus();
-        for (const nlohmann::json& m : client_->poll(0)) handle(m);
+        try {
+            // The engine's memory and queue change while it works: ask again every kStatusEveryPolls polls.
+            if (++polls_ % kStatusEveryPolls == 0 && client_->alive()) client_->requestStatus();
+            for (const nlohmann::json& m : client_->poll(0)) handle(m);
+        } catch (const std::exception& e) {
+            // Writing to an engine that has just died throws; nothing may escape into the event loop.
+            engineLost(QString::fromStdString(e.what()));
+        }
     }
 
     void handle(const nlohmann::json& m) {
@@ -257,7 +275,14 @@ private:
         client_.reset();
         say({}, QStringLiteral("engine"), {{QStringLiteral("status"), tr("the engine stopped (%1); restarting").arg(why)},
                                            {QStringLiteral("pid"), 0}});
-        ensureEngine();
+        if (stopping_) return;
+        try {
+            ensureEngine();
+        } catch (const std::exception& e) {
+            client_.reset();
+            say({}, QStringLiteral("engine"), {{QStringLiteral("status"), tr("stopped: %1").arg(QString::fromStdString(e.what()))},
+                                               {QStringLiteral("pid"), 0}});
+        }
     }
 
     // The model's folder name ("demo"), not its path: the status line names the model, not the disk.
@@ -279,6 +304,7 @@ private:
     std::string lastLaunchError_;
     QTimer* timer_ = nullptr;
     int polls_ = 0;
+    std::atomic<bool> stopping_{false};
 };
 
 // ---- the UI side
@@ -351,7 +377,9 @@ EngineJobs::EngineJobs(timeline::Project& project, std::function<QString()> bund
 }
 
 EngineJobs::~EngineJobs() {
-    // The engine is asked to stop and reaped on its own thread before the thread ends.
+    // Jobs still queued for the worker are dropped, so quitting never waits for them to start an engine;
+    // the engine is asked to stop and reaped on its own thread before the thread ends.
+    worker_->requestStop();
     QMetaObject::invokeMethod(worker_, [w = worker_] { w->shutdown(); }, Qt::BlockingQueuedConnection);
     thread_.quit();
     thread_.wait();
@@ -407,6 +435,7 @@ QString EngineJobs::submit(GenerationSpec spec, QString* error) {
     if (spec.randomSeed) spec.seed = qint64(QRandomGenerator::global()->bounded(1u << 31));
     JobInfo info;
     info.id = QStringLiteral("job-%1").arg(nextJob_++);
+    info.projectGeneration = projectGeneration_;
     info.spec = spec;
     const QString words = spec.prompt.trimmed().isEmpty() ? tr("(no prompt)") : spec.prompt.simplified();
     info.title = QStringLiteral("%1: %2").arg(spec.task, shortText(words, 48));
@@ -494,6 +523,7 @@ void EngineJobs::onWorkerMessage(const QString& id, const QString& type, const Q
         j->eta = fields.value(QStringLiteral("eta")).toDouble();
     } else if (type == QLatin1String("cancelled")) {
         j->state = JobState::Cancelled;
+        prepared_.erase(id);
     } else if (type == QLatin1String("failed")) {
         markFailed(*j, fields.value(QStringLiteral("error")).toString());
     } else if (type == QLatin1String("result")) {
@@ -513,7 +543,14 @@ QString EngineJobs::intoCurrentBundle(const QString& file) const {
     return QFile::copy(file, moved) || QFileInfo::exists(moved) ? moved : QString();
 }
 
+void EngineJobs::projectReplaced() {
+    ++projectGeneration_;
+    for (const JobInfo& j : jobs_)
+        if (!j.finished()) cancel(j.id);
+}
+
 void EngineJobs::markFailed(JobInfo& j, const QString& why) {
+    prepared_.erase(j.id);
     j.state = JobState::Failed;
     j.error = why;
     Q_EMIT statusMessage(tr("%1 failed: %2").arg(j.title, why));
@@ -522,7 +559,12 @@ void EngineJobs::markFailed(JobInfo& j, const QString& why) {
 // The finished files become a take — of the edited generated shot, or of a new one — placed as the spec says,
 // all one undo step. If the project cannot take it, the job fails and the project stays as it was.
 void EngineJobs::land(JobInfo& j, const QString& modelName) {
-    const PreparedJob& p = *prepared_.at(j.id);
+    const std::shared_ptr<const PreparedJob> prepared = prepared_.at(j.id);
+    prepared_.erase(j.id);
+    const PreparedJob& p = *prepared;
+    // Ids restart in every project: a take made for a project that was closed must not land in this one.
+    if (j.projectGeneration != projectGeneration_)
+        return markFailed(j, tr("the project it was made for was closed; the take is kept in %1").arg(p.takeMovie));
     timeline::Asset described;
     try {
         describeMedia(render::probe(text(p.takeMovie)), described);

@@ -35,6 +35,7 @@ struct JobInfo {
     double elapsed = 0, eta = 0; // seconds
     QString error;               // why it failed
     timeline::Id takeId = 0;     // the take it made
+    int projectGeneration = 0;   // which project it was asked for (see EngineJobs::projectReplaced)
     bool finished() const { return state == JobState::Done || state == JobState::Failed || state == JobState::Cancelled; }
 };
 
@@ -64,6 +65,8 @@ public:
     QString submit(GenerationSpec spec, QString* error = nullptr);
     void cancel(const QString& id);
     QString retry(const QString& id); // a failed or cancelled job again, as a new job; returns its id
+    // Another project took the open one's place: unfinished jobs are cancelled, and none lands in it.
+    void projectReplaced();
 
     QList<JobInfo> jobs() const { return jobs_; }
     const JobInfo* job(const QString& id) const;
@@ -95,6 +98,7 @@ private:
     QList<JobInfo> jobs_;
     std::map<QString, std::shared_ptr<const PreparedJob>> prepared_;
     int nextJob_ = 1;
+    int projectGeneration_ = 0;
     QString engineStatus_;
     qint64 enginePid_ = 0;
     QThread thread_;

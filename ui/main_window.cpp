@@ -66,7 +66,11 @@ ImportedMedia importOne(const QString& path, const QString& bundleDir, const QSt
     out.asset.path = timeline::adoptMediaFile(bundleDir, path, &out.error);
     if (out.asset.path.isEmpty()) return out;
     out.error.clear();
-    out.preview = buildPreview(timeline::resolveInBundle(bundleDir, out.asset.path), waveformCache);
+    try { // on a worker thread: whatever goes wrong must come back as a reason, not escape the future
+        out.preview = buildPreview(timeline::resolveInBundle(bundleDir, out.asset.path), waveformCache);
+    } catch (const std::exception& e) {
+        out.error = QString::fromStdString(e.what());
+    }
     return out;
 }
 
@@ -313,6 +317,22 @@ void MainWindow::saveLayout() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* e) {
+    if (!undo_->stack().isClean() && isVisible()) {
+        const auto answer = QMessageBox::question(this, tr("Save changes?"),
+                                                  tr("%1 has changes that were never saved.").arg(windowTitle()),
+                                                  QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
+        if (answer == QMessageBox::Cancel) return e->ignore();
+        if (answer == QMessageBox::Save) {
+            QString error;
+            if (bundleDir_.isEmpty()) chooseSaveLocation();
+            else if (!saveProject({}, &error)) QMessageBox::warning(this, tr("Cannot save"), error);
+            if (!undo_->stack().isClean()) return e->ignore(); // not saved: stay open
+        }
+    }
+    if (autosave_) {
+        QString ignored; // edits of the last seconds reach the recovery file before the window goes
+        autosave_->flush(&ignored);
+    }
     saveLayout();
     QMainWindow::closeEvent(e);
 }
@@ -395,7 +415,7 @@ bool MainWindow::openMedia(const QString& path, QString* error) {
 }
 
 void MainWindow::importFiles(const QStringList& paths, timeline::Id binId, qint64 placeAt) {
-    for (const QString& p : paths) importQueue_.append({p, binId, placeAt});
+    for (const QString& p : paths) importQueue_.append({p, binId, placeAt, projectGeneration_});
     importTotal_ += int(paths.size());
     if (!importing_) startNextImport();
 }
@@ -414,6 +434,11 @@ void MainWindow::startNextImport() {
 }
 
 void MainWindow::finishImport(const ImportedMedia& imported) {
+    if (importing_->projectGeneration != projectGeneration_) { // its project was closed meanwhile
+        say(tr("%1 was not imported: its project was closed.").arg(QFileInfo(imported.source).fileName()));
+        ++importDone_;
+        return startNextImport();
+    }
     // Files dropped together on the timeline go one after another from the drop point.
     qint64 at = importing_->placeAt;
     if (at >= 0 && importNextFrame_ >= 0) at = importNextFrame_;
@@ -479,7 +504,13 @@ bool MainWindow::openProject(const QString& path, QString* error) {
         if (error) *error = why;
         return false;
     }
+    if (autosave_) {
+        QString ignored; // the old project's pending edits go to its recovery file, not into the void
+        autosave_->flush(&ignored);
+    }
     autosave_.reset(); // the old project's autosave must not write into the new one
+    jobs_->projectReplaced();
+    ++projectGeneration_;
     bundleDir_ = bundle;
     project_.replaceState(std::move(*state));
     undo_->stack().clear();
@@ -578,7 +609,7 @@ void MainWindow::chooseMedia() {
 
 void MainWindow::showFrame(qint64 frame) {
     const auto& time = project_.sequence().time;
-    const int fps = int(std::lround(time.fps.toDouble()));
+    const int fps = std::max(1, int(std::lround(time.fps.toDouble()))); // a rate below 0.5 fps still counts
     const qint64 total = project_.sequence().duration();
     auto tc = [&](qint64 f) {
         const qint64 s = f / fps;

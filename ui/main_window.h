@@ -183,7 +183,9 @@ private:
         QString path;
         timeline::Id binId = 0;
         qint64 placeAt = -1;
+        int projectGeneration = 0; // the project it was asked for
     };
+    int projectGeneration_ = 0; // counts projects opened in this window: late work for an old one is dropped
     QList<PendingImport> importQueue_;
     std::optional<PendingImport> importing_;
     qint64 importNextFrame_ = -1;

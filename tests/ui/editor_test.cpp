@@ -496,3 +496,33 @@ TEST_CASE("with no audio device the editor still plays (silently), edits and exp
     CHECK(ok);
     CHECK(render::probe(out.toStdString()).firstAudio());
 }
+
+TEST_CASE("a job running when another project is opened never lands in it") {
+    const QString bundle = demoProject();
+    const std::string dir = test::freshTempDir("editorswitch");
+    ui::MainWindowOptions o = options();
+    o.engine = tinyEngine();
+    ui::MainWindow w(o);
+    w.show();
+    REQUIRE(w.openMedia(QString::fromStdString(clipFile(dir, "a.mp4", 32))));
+    ui::GenerationSpec spec;
+    spec.prompt = QStringLiteral("a long shot");
+    spec.seconds = 2;
+    spec.steps = 400;
+    spec.sourceClipId = w.project().sequence().tracks[0].clips[0].id; // an id the next project has too
+    spec.placement = ui::TakePlacement::ReplaceClip;
+    QString error;
+    const QString id = w.jobs().submit(spec, &error);
+    REQUIRE_FALSE(id.isEmpty());
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < 60000 && w.jobs().job(id)->step < 1) QTest::qWait(20);
+    REQUIRE(w.openProject(bundle, &error));
+    const quint64 revision = w.project().revision();
+    const ui::JobInfo* job = waitForJob(w, id);
+    CHECK(job->finished());
+    CHECK(job->state != ui::JobState::Done);
+    CHECK(w.project().revision() == revision);
+    CHECK(w.project().state().takes.isEmpty());
+    check(w);
+}
