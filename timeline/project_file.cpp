@@ -6,6 +6,7 @@
 #include <QJsonDocument>
 
 #include <cmath>
+#include <functional>
 #include <stdexcept>
 
 namespace tandem::timeline {
@@ -411,23 +412,20 @@ QByteArray serializeProject(const ProjectState& state) {
 
 namespace {
 
-// Schema 3 added track gain, pan and solo, and clip fades and dissolves: a schema 2 project had none.
-QJsonObject migrate2to3(QJsonObject root) {
+// Rewrites every track and clip of an older project file (migrations add fields with their neutral values).
+QJsonObject withTracks(QJsonObject root, int schema, const std::function<void(QJsonObject& track)>& onTrack,
+                       const std::function<void(QJsonObject& clip)>& onClip) {
     QJsonArray sequences;
     for (const QJsonValue& sv : root.value(QStringLiteral("sequences")).toArray()) {
         QJsonObject seq = sv.toObject();
         QJsonArray tracks;
         for (const QJsonValue& tv : seq.value(QStringLiteral("tracks")).toArray()) {
             QJsonObject t = tv.toObject();
-            t[QStringLiteral("gain_db")] = 0;
-            t[QStringLiteral("pan")] = 0;
-            t[QStringLiteral("solo")] = false;
+            onTrack(t);
             QJsonArray clips;
             for (const QJsonValue& cv : t.value(QStringLiteral("clips")).toArray()) {
                 QJsonObject c = cv.toObject();
-                c[QStringLiteral("fade_in")] = 0;
-                c[QStringLiteral("fade_out")] = 0;
-                c[QStringLiteral("dissolve_in")] = 0;
+                onClip(c);
                 clips.append(c);
             }
             t[QStringLiteral("clips")] = clips;
@@ -437,33 +435,28 @@ QJsonObject migrate2to3(QJsonObject root) {
         sequences.append(seq);
     }
     root[QStringLiteral("sequences")] = sequences;
-    root[QStringLiteral("schema")] = 3;
+    root[QStringLiteral("schema")] = schema;
     return root;
+}
+
+// Schema 3 added track gain, pan and solo, and clip fades and dissolves: a schema 2 project had none.
+QJsonObject migrate2to3(QJsonObject root) {
+    return withTracks(std::move(root), 3,
+                      [](QJsonObject& t) {
+                          t[QStringLiteral("gain_db")] = 0;
+                          t[QStringLiteral("pan")] = 0;
+                          t[QStringLiteral("solo")] = false;
+                      },
+                      [](QJsonObject& c) {
+                          c[QStringLiteral("fade_in")] = 0;
+                          c[QStringLiteral("fade_out")] = 0;
+                          c[QStringLiteral("dissolve_in")] = 0;
+                      });
 }
 
 // Schema 4 added the audio delay of clips (lip-sync nudges finer than a frame): none before.
 QJsonObject migrate3to4(QJsonObject root) {
-    QJsonArray sequences;
-    for (const QJsonValue& sv : root.value(QStringLiteral("sequences")).toArray()) {
-        QJsonObject seq = sv.toObject();
-        QJsonArray tracks;
-        for (const QJsonValue& tv : seq.value(QStringLiteral("tracks")).toArray()) {
-            QJsonObject t = tv.toObject();
-            QJsonArray clips;
-            for (const QJsonValue& cv : t.value(QStringLiteral("clips")).toArray()) {
-                QJsonObject c = cv.toObject();
-                c[QStringLiteral("audio_delay_ms")] = 0;
-                clips.append(c);
-            }
-            t[QStringLiteral("clips")] = clips;
-            tracks.append(t);
-        }
-        seq[QStringLiteral("tracks")] = tracks;
-        sequences.append(seq);
-    }
-    root[QStringLiteral("sequences")] = sequences;
-    root[QStringLiteral("schema")] = 4;
-    return root;
+    return withTracks(std::move(root), 4, [](QJsonObject&) {}, [](QJsonObject& c) { c[QStringLiteral("audio_delay_ms")] = 0; });
 }
 
 } // namespace
