@@ -1,10 +1,15 @@
-// Engine speed on this machine: the CPU's fp32 matmul peak (the yardstick for the network's large matmuls),
-// the MMDiT's time per sampler step at the default shot size, and a whole 4-second generation.
-// Usage: tandem-bench-engine [--threads N] [--device cpu|cuda]
+// Engine speed on this machine: the matmul peak (the yardstick for the network's large matmuls), the MMDiT's
+// time per sampler step at the default shot size, and a whole 4-second generation — of an untrained model at
+// the default sizes, or of a model folder (--model, e.g. the demo model). On CUDA the network runs in bf16 as
+// the engine runs it there, and the GPU memory the generation needed is reported.
+// Usage: tandem-bench-engine [--threads N] [--device cpu|cuda] [--model DIR] [--steps N]
+#include "bench/gpu_memory.h"
 #include "model/engine.h"
+#include "model/layers.h"
 #include "model/mmdit.h"
 #include "model/text_encoder.h"
 
+#include <torch/cuda.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -18,56 +23,80 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-template <typename F> double bestSeconds(int reps, F&& f) {
+// Best of `reps` timed runs; on a GPU each run waits for the device to finish.
+template <typename F> double bestSeconds(int reps, bool cuda, F&& f) {
     double best = 1e30;
     for (int i = 0; i < reps; ++i) {
         const auto t0 = Clock::now();
         f();
+        if (cuda) torch::cuda::synchronize();
         best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count());
     }
     return best;
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
-    int threads = static_cast<int>(std::thread::hardware_concurrency());
-    std::string device = "cpu";
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!std::strcmp(argv[i], "--threads")) threads = std::stoi(argv[i + 1]);
-        else if (!std::strcmp(argv[i], "--device")) device = argv[i + 1];
-    }
-    at::set_num_threads(threads);
-    torch::NoGradGuard noGrad;
-    std::printf("threads: %d  device: %s  libtorch: %s\n", threads, device.c_str(), TORCH_VERSION);
-
-    auto a = torch::randn({1024, 1024}), b = torch::randn({1024, 1024});
+void matmulPeak(const torch::Device& device, torch::Dtype dtype) {
+    // The CPU's yardstick is a 1024² fp32 product; a GPU needs a large bf16 one to reach its tensor-core rate.
+    const int64_t n = device.is_cuda() ? 8192 : 1024;
+    auto a = torch::randn({n, n}).to(device, dtype), b = torch::randn({n, n}).to(device, dtype);
     torch::matmul(a, b);
-    const double mm = bestSeconds(10, [&] { torch::matmul(a, b); });
-    std::printf("matmul 1024x1024 fp32: %.2f ms = %.1f GFLOP/s\n", mm * 1e3, 2.0 * 1024 * 1024 * 1024 / mm / 1e9);
+    const double s = bestSeconds(10, device.is_cuda(), [&] { torch::matmul(a, b); });
+    std::printf("matmul %lldx%lld %s: %.3f ms = %.1f GFLOP/s\n", static_cast<long long>(n), static_cast<long long>(n),
+                device.is_cuda() ? "bf16" : "fp32", s * 1e3, 2.0 * n * n * n / s / 1e9);
+}
 
-    ModelConfig cfg;
+void ditStep(const ModelConfig& cfg, const torch::Device& device, torch::Dtype dtype) {
     DualStreamDiT dit(cfg);
     TextEncoder text(cfg.text);
     dit->eval();
+    dit->to(device, dtype);
     const int64_t T = 16, h = cfg.latentHeight(), w = cfg.latentWidth(), L = 250, Nt = cfg.text.max_tokens;
     auto ids = torch::randint(3, 200, {1, Nt});
     auto valid = torch::ones({1, Nt}, torch::kBool);
-    DitInputs in{torch::randn({1, 2 * cfg.video.latent_channels + 1, T, h, w}),
-                 torch::randn({1, 2 * cfg.audio.latent_channels + 1, L}),
-                 text(ids, torch::zeros_like(ids), valid), valid, torch::tensor({0.5f}),
-                 dit->tokenAngles(T, h, w, L, Nt), {}, {}};
+    DitInputs in{torch::randn({1, 2 * cfg.video.latent_channels + 1, T, h, w}).to(device, dtype),
+                 torch::randn({1, 2 * cfg.audio.latent_channels + 1, L}).to(device, dtype),
+                 text(ids, torch::zeros_like(ids), valid).to(device, dtype), valid.to(device), torch::tensor({0.5f}).to(device),
+                 dit->tokenAngles(T, h, w, L, Nt).to(device), {}, {}};
     dit(in);
-    const double step = bestSeconds(5, [&] { dit(in); });
-    std::printf("MMDiT step, 4 s shot (%lld video + %lld audio + %lld text tokens): %.1f ms\n",
+    const double step = bestSeconds(5, device.is_cuda(), [&] { dit(in); });
+    std::printf("MMDiT step, 4 s shot (%lld video + %lld audio + %lld text tokens): %.2f ms\n",
                 static_cast<long long>(T * h * w / 4), static_cast<long long>(L), static_cast<long long>(Nt), step * 1e3);
+}
 
-    auto engine = Engine::createUntrained(cfg, EngineOptions{device, threads});
+} // namespace
+
+int main(int argc, char** argv) {
+    int threads = static_cast<int>(std::thread::hardware_concurrency()), steps = 20;
+    std::string deviceName = "cpu", modelDir;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!std::strcmp(argv[i], "--threads")) threads = std::stoi(argv[i + 1]);
+        else if (!std::strcmp(argv[i], "--device")) deviceName = argv[i + 1];
+        else if (!std::strcmp(argv[i], "--model")) modelDir = argv[i + 1];
+        else if (!std::strcmp(argv[i], "--steps")) steps = std::stoi(argv[i + 1]);
+    }
+    at::set_num_threads(threads);
+    torch::NoGradGuard noGrad;
+    const torch::Device device = resolveDevice(deviceName);
+    const torch::Dtype dtype = device.is_cuda() ? torch::kBFloat16 : torch::kFloat32;
+    std::printf("threads: %d  device: %s  libtorch: %s\n", threads, device.str().c_str(), TORCH_VERSION);
+
+    matmulPeak(device, dtype);
+    ditStep(ModelConfig{}, device, dtype);
+
+    const EngineOptions options{deviceName, threads, false};
+    auto engine = modelDir.empty() ? Engine::createUntrained(ModelConfig{}, options) : Engine::load(modelDir, options);
+    const auto& cfg = engine->config();
     GenerateRequest req;
-    req.prompt = "a red ball bounces";
+    req.prompt = "a large red rubber circle bounces in front of a blue wall; a face says <S>bama tilo<E>";
     req.seconds = 4;
-    req.steps = 20;
-    const double gen = bestSeconds(2, [&] { engine->generate(req); });
-    std::printf("generate 4 s, 20 steps (decode included): %.2f s\n", gen);
+    req.steps = steps;
+    req.seed = 1;
+    engine->generate(req); // warm-up: the first run on a GPU also pays for kernel selection
+    resetPeakGpuMemory();
+    const double gen = bestSeconds(3, device.is_cuda(), [&] { engine->generate(req); });
+    std::printf("generate 4 s with %s (%dx%d, %g fps), %d steps, decode included: %.3f s\n",
+                modelDir.empty() ? "an untrained default-size model" : cfg.name.c_str(), cfg.video.width,
+                cfg.video.height, cfg.video.fps, steps, gen);
+    if (const double mib = peakGpuMemoryMiB(); mib >= 0) std::printf("GPU memory for the generation: %.1f MiB at most\n", mib);
     return 0;
 }

@@ -1,10 +1,15 @@
 // Parity and speed of the C++ MMDiT against the same network written in PyTorch (bench/pytorch_reference.py).
 // Writes, into DIR: the model (config.json + model.safetensors, untrained weights from a fixed seed), one set
 // of inputs and the C++ outputs (io.safetensors), then prints the C++ step time and the matmul figures.
-// Usage: tandem-bench-parity DIR [--threads N] [--reps R]      (bench/parity.sh runs both sides)
+// On CUDA the network runs in bf16, as the engine runs it there, and the figures are the step time and the
+// GPU memory the step needs (matmul figures are the CPU's yardstick only).
+// Usage: tandem-bench-parity DIR [--threads N] [--reps R] [--device cpu|cuda]   (bench/parity.sh runs both sides)
+#include "bench/gpu_memory.h"
 #include "model/checkpoint.h"
+#include "model/layers.h"
 #include "model/tandem_model.h"
 
+#include <torch/cuda.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -18,12 +23,15 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-template <typename F> double bestMs(int reps, F&& f) {
+// Best of `reps` timed runs after one warm-up; on a GPU each run waits for the device to finish.
+template <typename F> double bestMs(int reps, bool cuda, F&& f) {
     f();
+    if (cuda) torch::cuda::synchronize();
     double best = 1e30;
     for (int i = 0; i < reps; ++i) {
         const auto t0 = Clock::now();
         f();
+        if (cuda) torch::cuda::synchronize();
         best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count());
     }
     return best * 1e3;
@@ -38,15 +46,20 @@ TensorToWrite entry(const std::string& name, const torch::Tensor& t) {
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: tandem-bench-parity DIR [--threads N] [--reps R]\n");
+        std::fprintf(stderr, "usage: tandem-bench-parity DIR [--threads N] [--reps R] [--device cpu|cuda]\n");
         return 2;
     }
     const std::string dir = argv[1];
     int threads = int(std::thread::hardware_concurrency()), reps = 10;
+    std::string deviceName = "cpu";
     for (int i = 2; i + 1 < argc; i += 2) {
         if (!std::strcmp(argv[i], "--threads")) threads = std::stoi(argv[i + 1]);
         if (!std::strcmp(argv[i], "--reps")) reps = std::stoi(argv[i + 1]);
+        if (!std::strcmp(argv[i], "--device")) deviceName = argv[i + 1];
     }
+    const torch::Device device = resolveDevice(deviceName);
+    const bool cuda = device.is_cuda();
+    const torch::Dtype dtype = cuda ? torch::kBFloat16 : torch::kFloat32;
     at::set_num_threads(threads);
     torch::NoGradGuard noGrad;
     ModelConfig cfg;
@@ -64,20 +77,29 @@ int main(int argc, char** argv) {
     auto text = torch::randn({1, Nt, cfg.text.width});
     auto valid = torch::ones({1, Nt}, torch::kBool);
     auto t = torch::tensor({0.37f});
-    DitInputs in{video, audio, text, valid, t, net->dit->tokenAngles(T, h, w, L, Nt), {}, {}};
-    auto [v, a] = net->dit->forward(in);
+    net->to(device, dtype);
+    DitInputs in{video.to(device, dtype), audio.to(device, dtype), text.to(device, dtype), valid.to(device), t.to(device),
+                 net->dit->tokenAngles(T, h, w, L, Nt).to(device), {}, {}};
+    auto [vOut, aOut] = net->dit->forward(in);
+    auto v = vOut.to(torch::kFloat32).cpu().contiguous(), a = aOut.to(torch::kFloat32).cpu().contiguous();
     writeSafetensors(dir + "/io.safetensors",
                      {entry("video_in", video), entry("audio_in", audio), entry("text", text), entry("text_valid", valid),
-                      entry("t", t), entry("video_out", v.contiguous()), entry("audio_out", a.contiguous())});
+                      entry("t", t), entry("video_out", v), entry("audio_out", a)});
 
-    const double step = bestMs(reps, [&] { net->dit->forward(in); });
+    resetPeakGpuMemory();
+    const double step = bestMs(reps, cuda, [&] { net->dit->forward(in); });
+    if (cuda) {
+        std::printf("{\"threads\": %d, \"device\": \"cuda\", \"cpp_step_ms\": %.3f, \"cpp_peak_mib\": %.1f}\n", threads, step,
+                    peakGpuMemoryMiB());
+        return 0;
+    }
     auto x = torch::randn({1024, 1024}), y = torch::randn({1024, 1024});
-    const double peakMs = bestMs(reps, [&] { torch::mm(x, y); });
+    const double peakMs = bestMs(reps, false, [&] { torch::mm(x, y); });
     const double peak = 2.0 * 1024 * 1024 * 1024 / (peakMs * 1e-3) / 1e9;
     // The network's largest matmuls: the MLP of the video stream, 1024 tokens × 128 → 512 and back.
     auto tokens = torch::randn({T * h * w / 4, cfg.dit.width});
     auto fc1 = torch::randn({cfg.dit.width, cfg.dit.mlp_ratio * cfg.dit.width});
-    const double mlpMs = bestMs(reps * 5, [&] { torch::mm(tokens, fc1); });
+    const double mlpMs = bestMs(reps * 5, false, [&] { torch::mm(tokens, fc1); });
     const double mlp = 2.0 * tokens.size(0) * fc1.size(0) * fc1.size(1) / (mlpMs * 1e-3) / 1e9;
     std::printf("{\"threads\": %d, \"cpp_step_ms\": %.3f, \"matmul_peak_gflops\": %.1f, \"mlp_matmul_gflops\": %.1f}\n",
                 threads, step, peak, mlp);

@@ -3,7 +3,9 @@
 
 It reads the same model.safetensors (with its own small safetensors reader) and config.json, runs the
 transformer on the inputs the C++ side saved, compares the outputs, and times one step.
-Usage: pytorch_reference.py DIR [--threads N] [--reps R]   (prints one JSON line)
+On CUDA both sides run in bf16 (the engine's GPU precision); attention is PyTorch's fused
+scaled_dot_product_attention wherever the installed PyTorch has it (>= 2.0), as in the engine.
+Usage: pytorch_reference.py DIR [--threads N] [--reps R] [--device cpu|cuda]   (prints one JSON line)
 """
 import json
 import math
@@ -54,13 +56,18 @@ def rope_angles(pos, head_dim, theta):
 
 
 def apply_rope(x, angles):
-    xc = torch.view_as_complex(x.float().reshape(*x.shape[:-1], -1, 2).contiguous())
-    return torch.view_as_real(xc * torch.polar(torch.ones_like(angles), angles)).flatten(-2)
+    # Pairs (x0, x1) rotated by the angle: (x0 cos - x1 sin, x1 cos + x0 sin), with the tables in x's dtype.
+    cos = torch.cos(angles).repeat_interleave(2, 1).to(x.dtype)
+    sin = torch.sin(angles).repeat_interleave(2, 1).to(x.dtype)
+    pairs = x.reshape(*x.shape[:-1], -1, 2)
+    swapped = torch.stack([-pairs[..., 1], pairs[..., 0]], -1).reshape(x.shape)
+    return x * cos + swapped * sin
 
 
 class Net:
-    def __init__(self, cfg, w):
-        self.cfg, self.w = cfg, w
+    def __init__(self, cfg, w, device, dtype):
+        self.cfg, self.device, self.dtype = cfg, device, dtype
+        self.w = {k: v.to(device, dtype) for k, v in w.items()}
 
     def lin(self, name, x):
         return F.linear(x, self.w[name + ".weight"], self.w[name + ".bias"])
@@ -86,12 +93,12 @@ class Net:
         vt = video.reshape(B, C, T, hp, p, wp, p).permute(0, 2, 3, 5, 1, 4, 6).reshape(B, T * hp * wp, C * p * p)
         at = audio.transpose(1, 2)
         L, Nt = at.shape[1], text.shape[1]
-        vf = valid.float()[..., None]
+        vf = valid.to(text.dtype)[..., None]
         pooled = (text * vf).sum(1) / vf.sum(1).clamp_min(1.0)
-        temb = timestep_embedding(t, d["freq_dim"])
+        temb = timestep_embedding(t.cpu(), d["freq_dim"]).to(self.device, self.dtype)
         cond = self.lin("dit.time_embed.2", F.silu(self.lin("dit.time_embed.0", temb))) + self.lin("dit.text_pool", pooled)
-        angles = rope_angles(self.positions(T, hp, wp, L, Nt), W // heads, d["rope_theta"])
-        mask = torch.cat([torch.ones(B, T * hp * wp + L, dtype=torch.bool), valid], 1)
+        angles = rope_angles(self.positions(T, hp, wp, L, Nt), W // heads, d["rope_theta"]).to(self.device)
+        mask = torch.cat([torch.ones(B, T * hp * wp + L, dtype=torch.bool, device=self.device), valid], 1)
         mask = None if bool(mask.all()) else mask[:, None, None, :]
         xs = [self.lin("dit.video_in", vt), self.lin("dit.audio_in", at), self.lin("dit.text_in", text)]
         names = ["video", "audio", "text"]
@@ -106,10 +113,14 @@ class Net:
                 qs.append(qkv[0]); ks.append(qkv[1]); vs.append(qkv[2])
             q = apply_rope(torch.cat(qs, 2), angles)
             k = apply_rope(torch.cat(ks, 2), angles)
-            scores = q @ k.transpose(-2, -1) / math.sqrt(W // heads)
-            if mask is not None:
-                scores = scores.masked_fill(~mask, float("-inf"))
-            att = (scores.softmax(-1) @ torch.cat(vs, 2)).transpose(1, 2)
+            v_all = torch.cat(vs, 2)
+            if hasattr(F, "scaled_dot_product_attention"):
+                att = F.scaled_dot_product_attention(q, k, v_all, attn_mask=mask).transpose(1, 2)
+            else:
+                scores = q @ k.transpose(-2, -1) / math.sqrt(W // heads)
+                if mask is not None:
+                    scores = scores.masked_fill(~mask, float("-inf"))
+                att = (scores.softmax(-1) @ v_all).transpose(1, 2)
             out, off = [], 0
             for s, x, m in zip(names, xs, mods):
                 pre = f"dit.blocks.{i}.{s}"
@@ -136,22 +147,39 @@ def main():
     args = dict(zip(sys.argv[2::2], sys.argv[3::2]))
     threads = int(args.get("--threads", torch.get_num_threads()))
     reps = int(args.get("--reps", 10))
+    device = torch.device(args.get("--device", "cpu"))
+    dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
     torch.set_num_threads(threads)
     cfg = json.load(open(d + "/config.json"))
-    net = Net(cfg, read_safetensors(d + "/model.safetensors"))
+    net = Net(cfg, read_safetensors(d + "/model.safetensors"), device, dtype)
     io = read_safetensors(d + "/io.safetensors")
+    inputs = (io["video_in"].to(device, dtype), io["audio_in"].to(device, dtype), io["text"].to(device, dtype),
+              io["text_valid"].to(device), io["t"].to(device))
+
+    def step():
+        out = net.forward(*inputs)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        return out
+
     with torch.no_grad():
-        v, a = net.forward(io["video_in"], io["audio_in"], io["text"], io["text_valid"], io["t"])
+        v, a = (o.float().cpu() for o in step())
         diff = max((v - io["video_out"]).abs().max().item(), (a - io["audio_out"]).abs().max().item())
         scale = max(io["video_out"].abs().max().item(), io["audio_out"].abs().max().item())
-        net.forward(io["video_in"], io["audio_in"], io["text"], io["text_valid"], io["t"])
+        step()
+        if device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats()
         best = 1e30
         for _ in range(reps):
             t0 = time.perf_counter()
-            net.forward(io["video_in"], io["audio_in"], io["text"], io["text_valid"], io["t"])
+            step()
             best = min(best, time.perf_counter() - t0)
-    print(json.dumps({"threads": threads, "torch": torch.__version__, "pytorch_step_ms": round(best * 1e3, 3),
-                      "max_abs_diff": diff, "output_scale": scale}))
+    report = {"threads": threads, "device": str(device), "torch": torch.__version__,
+              "pytorch_step_ms": round(best * 1e3, 3), "max_abs_diff": diff, "output_scale": scale}
+    if device.type == "cuda":
+        report["gpu"] = torch.cuda.get_device_name()
+        report["pytorch_peak_mib"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+    print(json.dumps(report))
 
 
 if __name__ == "__main__":

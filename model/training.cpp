@@ -247,6 +247,9 @@ public:
         const int threads = options.threads > 0 ? options.threads : int(std::thread::hardware_concurrency());
         at::set_num_threads(std::max(1, threads));
         torch::manual_seed(recipe.seed);
+        // Training convolutions in full fp32 on CUDA, not TF32: on an H100 a short video-VAE run with TF32
+        // ended above its starting loss once in eight runs, and none of three without (docs/benchmarks.md).
+        if (device_.is_cuda()) at::globalContext().setAllowTF32CuDNN(false);
         net_ = TandemModel(cfg_);
         fs::create_directories(opt_.out_dir);
         initialiseAutoencoders(*net_);

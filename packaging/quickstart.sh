@@ -2,7 +2,9 @@
 # The README's two commands:
 #   packaging/quickstart.sh demo   set up, build, generate the demo shot to out/demo.mp4, open it in the editor
 #                                  when a display is present
-#   packaging/quickstart.sh test   set up, build, run the whole test suite through ctest
+#   packaging/quickstart.sh test   set up, build, run the whole test suite through ctest, a short fuzzing pass,
+#                                  and the whole suite again built with ASan + UBSan (in build-asan/;
+#                                  TANDEM_SANITIZERS=0 leaves that out)
 # Re-running is cheap: set-up skips installed packages and the build is incremental (in build/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +28,11 @@ if [ "$job" = test ]; then
   ctest --test-dir "$build" --output-on-failure -j "$jobs"
   # The parsers of untrusted input, fuzzed briefly under ASan + UBSan (tests/fuzz/run.sh runs them longer).
   bash tests/fuzz/run.sh "${TANDEM_FUZZ_SECONDS:-15}"
+  # Every test again with AddressSanitizer + UndefinedBehaviorSanitizer: memory errors, leaks and undefined
+  # behaviour anywhere the tests reach fail the run.
+  if [ "${TANDEM_SANITIZERS:-1}" != 0 ]; then
+    bash tests/sanitizers/run.sh
+  fi
   exit
 fi
 

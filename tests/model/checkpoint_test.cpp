@@ -16,9 +16,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// A new folder on every call (sections rerun the case): never removing a full folder keeps these tests off
+// std::filesystem::remove_all, which a PyTorch wheel's libtorch.so (2.11.0+cu130) exports in a broken copy
+// that programs linked against it can bind to — it crashed here on a GPU machine.
 std::string tempDir(const std::string& name) {
-    const fs::path d = fs::temp_directory_path() / ("tandem-ckpt-" + name + "-" + std::to_string(getpid()));
-    fs::remove_all(d);
+    static int calls = 0;
+    const fs::path d = fs::temp_directory_path() /
+                       ("tandem-ckpt-" + name + "-" + std::to_string(getpid()) + "-" + std::to_string(++calls));
     fs::create_directories(d);
     return d.string();
 }

@@ -6,6 +6,7 @@
 #include "model/world/world.h"
 #include "model/model_folder.h"
 #include "model/training.h"
+#include "support/gpu.h"
 #include "support/tiny_model.h"
 
 #include <catch2/catch.hpp>
@@ -81,6 +82,32 @@ TEST_CASE("a short training run lowers the loss of every stage and leaves a load
     const model::Shot shot = engine->generate(r);
     CHECK(shot.frames == 8);
     CHECK(shot.rgb.size() == size_t(8 * 32 * 32 * 3));
+}
+
+TEST_CASE("on CUDA a short training run lowers the loss of every stage", "[gpu]") {
+    TANDEM_SKIP_WITHOUT_GPU();
+    model::TrainOptions o;
+    o.out_dir = freshDir("cuda");
+    o.device = "cuda";
+    Logged log;
+    // Longer than the CPU case: GPU kernels (TF32 convolutions, atomics) are not bit-reproducible, so one run's
+    // curve is noisier; the means of the first and last three logged losses are compared.
+    const auto result = model::train(tinyRecipe(150), o, [&](const model::LossRow& row) {
+        log.losses[row.stage].push_back(row.loss);
+        REQUIRE(std::isfinite(row.loss));
+    });
+    REQUIRE(result.finished);
+    for (const char* stage : {"video_vae", "audio_vae", "dit"}) {
+        const auto& l = log.losses[stage];
+        REQUIRE(l.size() == 30);
+        const double first = (l[0] + l[1] + l[2]) / 3, last = (l[27] + l[28] + l[29]) / 3;
+        INFO(stage << ": first " << first << " last " << last);
+        CHECK(last < 0.85 * first);
+    }
+    const std::string exported = freshDir("cuda-exported");
+    model::exportModel(o.out_dir, exported);
+    auto engine = model::Engine::load(exported, {"cuda", 0, false});
+    CHECK(engine->hasTrainedWeights());
 }
 
 TEST_CASE("a stopped run resumes at its checkpoint instead of starting over") {
