@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 build=${TANDEM_ASAN_BUILD_DIR:-build-asan}
 supp=$(pwd)/tests/sanitizers
 # Set for the build too: test discovery runs every test program once at build time.
-export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:check_initialization_order=1:strict_init_order=1:detect_stack_use_after_return=0
+export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:check_initialization_order=1:strict_init_order=1
 export LSAN_OPTIONS=suppressions=$supp/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$supp/ubsan.supp
 if [ ! -f "$build/CMakeCache.txt" ]; then
