@@ -23,7 +23,9 @@ c1, p, c2, p2 = (json.loads(a) for a in sys.argv[1:])
 c = min(c1["cpp_step_ms"], c2["cpp_step_ms"])
 p["pytorch_step_ms"] = min(p["pytorch_step_ms"], p2["pytorch_step_ms"])
 cuda = p["device"].startswith("cuda")
-print(f"device: {p.get('gpu', 'cpu')}  threads: {p['threads']}  libtorch (both sides): {p['torch']}")
+print(f"device: {p.get('gpu', 'cpu')}  threads: {p['threads']}  libtorch: C++ {c1['libtorch']}, PyTorch {p['torch']}")
+if not p["torch"].startswith(c1["libtorch"]):
+    print("note: the two sides run different LibTorch versions, so the ratio compares libraries as well as code")
 # fp32 on the CPU must agree to 1e-4; bf16 on a GPU carries 8 bits of mantissa, so there it is reported only.
 limit = 1e-4
 verdict = "" if cuda else f"; target <= {limit:g}: {'PASS' if p['max_abs_diff'] <= limit else 'FAIL'}"

@@ -89,8 +89,8 @@ int main(int argc, char** argv) {
     resetPeakGpuMemory();
     const double step = bestMs(reps, cuda, [&] { net->dit->forward(in); });
     if (cuda) {
-        std::printf("{\"threads\": %d, \"device\": \"cuda\", \"cpp_step_ms\": %.3f, \"cpp_peak_mib\": %.1f}\n", threads, step,
-                    peakGpuMemoryMiB());
+        std::printf("{\"threads\": %d, \"device\": \"cuda\", \"libtorch\": \"%s\", \"cpp_step_ms\": %.3f, \"cpp_peak_mib\": %.1f}\n",
+                    threads, TORCH_VERSION, step, peakGpuMemoryMiB());
         return 0;
     }
     auto x = torch::randn({1024, 1024}), y = torch::randn({1024, 1024});
@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
     auto fc1 = torch::randn({cfg.dit.width, cfg.dit.mlp_ratio * cfg.dit.width});
     const double mlpMs = bestMs(reps * 5, false, [&] { torch::mm(tokens, fc1); });
     const double mlp = 2.0 * tokens.size(0) * fc1.size(0) * fc1.size(1) / (mlpMs * 1e-3) / 1e9;
-    std::printf("{\"threads\": %d, \"cpp_step_ms\": %.3f, \"matmul_peak_gflops\": %.1f, \"mlp_matmul_gflops\": %.1f}\n",
-                threads, step, peak, mlp);
+    std::printf("{\"threads\": %d, \"libtorch\": \"%s\", \"cpp_step_ms\": %.3f, \"matmul_peak_gflops\": %.1f, \"mlp_matmul_gflops\": %.1f}\n",
+                threads, TORCH_VERSION, step, peak, mlp);
     return 0;
 }

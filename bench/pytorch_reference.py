@@ -61,7 +61,7 @@ def apply_rope(x, angles):
     sin = torch.sin(angles).repeat_interleave(2, 1).to(x.dtype)
     pairs = x.reshape(*x.shape[:-1], -1, 2)
     swapped = torch.stack([-pairs[..., 1], pairs[..., 0]], -1).reshape(x.shape)
-    return x * cos + swapped * sin
+    return torch.addcmul(x * cos, swapped, sin)
 
 
 class Net:

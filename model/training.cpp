@@ -249,6 +249,7 @@ public:
         torch::manual_seed(recipe.seed);
         // Training convolutions in full fp32 on CUDA, not TF32: on an H100 a short video-VAE run with TF32
         // ended above its starting loss once in eight runs, and none of three without (docs/benchmarks.md).
+        // The setting is process-wide; a training process does nothing else.
         if (device_.is_cuda()) at::globalContext().setAllowTF32CuDNN(false);
         net_ = TandemModel(cfg_);
         fs::create_directories(opt_.out_dir);

@@ -89,7 +89,7 @@ TEST_CASE("CUDA generation matches the device's own reruns", "[gpu]") {
     CHECK(a.audio == b.audio);
 }
 
-TEST_CASE("with offload the transformer's blocks visit the GPU in turn and the shot is the same", "[gpu]") {
+TEST_CASE("with offload the shot is byte for byte the one the model resident on the GPU makes", "[gpu]") {
     TANDEM_SKIP_WITHOUT_GPU();
     // The same weights (same seed), once wholly on the GPU and once with the blocks kept in CPU memory.
     auto resident = Engine::createUntrained(smallConfig(), EngineOptions{"cuda", 0, false});

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite built with AddressSanitizer + UndefinedBehaviorSanitizer (gcc) in build-asan/ and run
 # through ctest. Any sanitizer finding aborts the test that made it, so ctest reports it as a failure.
-# Libraries we do not build (Qt, FFmpeg, LibTorch, fontconfig, PortAudio) are not instrumented; the leaks
-# they keep on purpose until exit are listed, each with its reason, in lsan.supp.
+# Libraries we do not build (Qt, FFmpeg, LibTorch, OpenCV, PortAudio) are not instrumented. A leak of theirs,
+# should one appear, goes in lsan.supp by library name with its reason (none has been needed).
 # Usage: tests/sanitizers/run.sh [CTEST ARGS...]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
