@@ -3,7 +3,7 @@
 // the default sizes, or of a model folder (--model, e.g. the demo model). On CUDA the network runs in bf16 as
 // the engine runs it there, and the GPU memory the generation needed is reported.
 // Usage: tandem-bench-engine [--threads N] [--device cpu|cuda] [--model DIR] [--steps N]
-#include "bench/gpu_memory.h"
+#include "bench/torch_bench.h"
 #include "model/engine.h"
 #include "model/layers.h"
 #include "model/mmdit.h"
@@ -12,28 +12,14 @@
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <thread>
 
 using namespace tandem::model;
-using Clock = std::chrono::steady_clock;
 
 namespace {
-
-// Best of `reps` timed runs; on a GPU each run waits for the device to finish.
-template <typename F> double bestSeconds(int reps, bool cuda, F&& f) {
-    double best = 1e30;
-    for (int i = 0; i < reps; ++i) {
-        const auto t0 = Clock::now();
-        f();
-        if (cuda) torch::cuda::synchronize();
-        best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count());
-    }
-    return best;
-}
 
 void matmulPeak(const torch::Device& device, torch::Dtype dtype) {
     // The CPU's yardstick is a 1024² fp32 product; a GPU needs a large bf16 one to reach its tensor-core rate.

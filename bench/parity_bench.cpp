@@ -4,7 +4,7 @@
 // On CUDA the network runs in bf16, as the engine runs it there, and the figures are the step time and the
 // GPU memory the step needs (matmul figures are the CPU's yardstick only).
 // Usage: tandem-bench-parity DIR [--threads N] [--reps R] [--device cpu|cuda]   (bench/parity.sh runs both sides)
-#include "bench/gpu_memory.h"
+#include "bench/torch_bench.h"
 #include "model/checkpoint.h"
 #include "model/layers.h"
 #include "model/tandem_model.h"
@@ -12,30 +12,14 @@
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <thread>
 
 using namespace tandem::model;
-using Clock = std::chrono::steady_clock;
 
 namespace {
-
-// Best of `reps` timed runs after one warm-up; on a GPU each run waits for the device to finish.
-template <typename F> double bestMs(int reps, bool cuda, F&& f) {
-    f();
-    if (cuda) torch::cuda::synchronize();
-    double best = 1e30;
-    for (int i = 0; i < reps; ++i) {
-        const auto t0 = Clock::now();
-        f();
-        if (cuda) torch::cuda::synchronize();
-        best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count());
-    }
-    return best * 1e3;
-}
 
 TensorToWrite entry(const std::string& name, const torch::Tensor& t) {
     const DType d = t.scalar_type() == torch::kBool ? DType::Bool : DType::F32;
@@ -87,19 +71,22 @@ int main(int argc, char** argv) {
                       entry("t", t), entry("video_out", v), entry("audio_out", a)});
 
     resetPeakGpuMemory();
-    const double step = bestMs(reps, cuda, [&] { net->dit->forward(in); });
+    // The forward pass above was the warm-up.
+    const double step = 1e3 * bestSeconds(reps, cuda, [&] { net->dit->forward(in); });
     if (cuda) {
         std::printf("{\"threads\": %d, \"device\": \"cuda\", \"libtorch\": \"%s\", \"cpp_step_ms\": %.3f, \"cpp_peak_mib\": %.1f}\n",
                     threads, TORCH_VERSION, step, peakGpuMemoryMiB());
         return 0;
     }
     auto x = torch::randn({1024, 1024}), y = torch::randn({1024, 1024});
-    const double peakMs = bestMs(reps, false, [&] { torch::mm(x, y); });
+    torch::mm(x, y);
+    const double peakMs = 1e3 * bestSeconds(reps, false, [&] { torch::mm(x, y); });
     const double peak = 2.0 * 1024 * 1024 * 1024 / (peakMs * 1e-3) / 1e9;
     // The network's largest matmuls: the MLP of the video stream, 1024 tokens × 128 → 512 and back.
     auto tokens = torch::randn({T * h * w / 4, cfg.dit.width});
     auto fc1 = torch::randn({cfg.dit.width, cfg.dit.mlp_ratio * cfg.dit.width});
-    const double mlpMs = bestMs(reps * 5, false, [&] { torch::mm(tokens, fc1); });
+    torch::mm(tokens, fc1);
+    const double mlpMs = 1e3 * bestSeconds(reps * 5, false, [&] { torch::mm(tokens, fc1); });
     const double mlp = 2.0 * tokens.size(0) * fc1.size(0) * fc1.size(1) / (mlpMs * 1e-3) / 1e9;
     std::printf("{\"threads\": %d, \"libtorch\": \"%s\", \"cpp_step_ms\": %.3f, \"matmul_peak_gflops\": %.1f, \"mlp_matmul_gflops\": %.1f}\n",
                 threads, TORCH_VERSION, step, peak, mlp);
