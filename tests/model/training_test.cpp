@@ -39,21 +39,17 @@ model::Recipe tinyRecipe(int steps) {
     return r;
 }
 
-struct Logged {
-    std::map<std::string, std::vector<double>> losses;
-};
-
 // Trains the tiny recipe for `steps` a stage (a loss logged every 5) and checks every stage learned: the
 // mean of its last `window` logged losses is below 0.85 of the mean of its first `window`.
 void trainAndCheckEveryStageLearns(const model::TrainOptions& options, int steps, size_t window) {
-    Logged log;
+    std::map<std::string, std::vector<double>> losses; // by stage
     const auto result = model::train(tinyRecipe(steps), options, [&](const model::LossRow& row) {
-        log.losses[row.stage].push_back(row.loss);
+        losses[row.stage].push_back(row.loss);
         REQUIRE(std::isfinite(row.loss));
     });
     REQUIRE(result.finished);
     for (const char* stage : {"video_vae", "audio_vae", "dit"}) {
-        const auto& l = log.losses[stage];
+        const auto& l = losses[stage];
         REQUIRE(l.size() == size_t(steps / 5));
         const double first = std::accumulate(l.begin(), l.begin() + long(window), 0.0) / double(window);
         const double last = std::accumulate(l.end() - long(window), l.end(), 0.0) / double(window);
