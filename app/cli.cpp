@@ -11,6 +11,7 @@
 #include "render/movie_writer.h"
 #include "render/probe.h"
 #include "render/conform.h"
+#include "render/contact_sheet.h"
 #include "model/engine_client.h"
 #include "model/model_folder.h"
 #include "model/shot_file.h"
@@ -46,6 +47,7 @@ common options:
   -o, --output FILE       the MP4 to write (H.264 + AAC)
   --shot FILE             also write the lossless shot (frames, sound and latents) as .safetensors;
                           other commands take it as --input, and extend continues from its latents
+  --sheet FILE            also write a contact sheet (PNG): the prompt, 8 frames and the waveform
   --refs A,B,…            references: pictures, clips or sounds (a character, a style, a voice) that
                           condition the shot without appearing in it; up to 4 s of each is used
   --seed N                random seed (default 0); the same seed gives the same shot on the same device
@@ -153,7 +155,7 @@ struct TaskCommand {
     std::set<std::string> flags;
 };
 
-const std::set<std::string> kCommonValues = {"prompt", "output", "shot", "refs", "seed", "steps", "solver", "shift", "negative",
+const std::set<std::string> kCommonValues = {"prompt", "output", "shot", "sheet", "refs", "seed", "steps", "solver", "shift", "negative",
                                              "video-guidance", "audio-guidance", "model", "device", "threads"};
 
 TaskCommand taskCommand(model::Task task) {
@@ -360,6 +362,14 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
     }
     ui::writeShotMovie(shot, out);
     if (!shotOut.empty()) model::writeShotFile(shotOut, shot);
+    if (const std::string sheet = args.text("sheet"); !sheet.empty()) {
+        render::ContactSheet c;
+        c.title = req.prompt;
+        c.width = shot.width, c.height = shot.height, c.fps = shot.fps, c.frames = shot.frames, c.rgb = shot.rgb.data();
+        c.sampleRate = shot.sample_rate, c.audio = shot.audio, c.scale = 2;
+        render::writeContactSheet(c, sheet);
+        std::cout << "wrote " << sheet << " (prompt, frames and waveform)\n";
+    }
     std::cout << "wrote " << out << " (" << shot.frames << " frames at " << shot.fps << " fps, "
               << shot.audio.size() << " audio samples at " << shot.sample_rate << " Hz)\n";
     return 0;

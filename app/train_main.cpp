@@ -7,7 +7,14 @@
 #include "render/chart.h"
 #endif
 
+#include <nlohmann/json.hpp>
+
 #include <csignal>
+#include <filesystem>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -20,9 +27,15 @@ const char* kUsage = R"(usage: tandem-train COMMAND [options]
 
 Commands:
   run     --recipe FILE --out DIR [--device auto|cpu|cuda] [--threads N] [--max-minutes M] [--stage NAME]
+          [--init-from DIR] [--eval-seeds A-B] [--eval-tasks LIST] [--eval-seconds S]
           Trains (or resumes, when DIR holds an earlier run of the same recipe) the stages of the recipe:
-          video_vae, audio_vae, dit. DIR gets checkpoint/ (a model folder), optimizer.pt, state.json,
-          loss.csv and loss.png. --max-minutes stops with a checkpoint after that much time; Ctrl-C too.
+          video_vae, audio_vae, dit (or several dit_… stages). DIR gets checkpoint/ (a model folder),
+          checkpoint-average/ (the averaged weights of the diffusion stages), optimizer.pt, state.json,
+          the latent pool, loss.csv and loss.png. --max-minutes stops with a checkpoint after that much
+          time; Ctrl-C too. --init-from starts a fresh run from the weights of another run (or model folder)
+          where they fit, e.g. trained autoencoders. With the recipe's eval_every, the averaged weights are
+          evaluated with `tandem-cli eval` on held-out seeds (default 100-115; tasks generate,foley,dub;
+          4 s shots) and the figures appended to metrics.csv.
   export  --from DIR --to MODEL_DIR
           Writes the training checkpoint of DIR as a model folder with fp16 weights.
   plot    --csv FILE --png FILE
@@ -68,7 +81,65 @@ bool plotLosses(const std::string& csvPath, const std::string& pngPath) {
 #endif
 }
 
-int run(const tandem::app::Args& a) {
+// The figures of one evaluation, as a row of metrics.csv.
+struct EvalSettings {
+    std::string cli, seeds, tasks, seconds, threads;
+};
+
+std::string figure(const nlohmann::json& report, std::initializer_list<const char*> path) {
+    const nlohmann::json* at = &report;
+    for (const char* key : path) {
+        if (!at->is_object() || !at->contains(key)) return "";
+        at = &(*at)[key];
+    }
+    return at->is_number() ? std::to_string(at->get<double>()) : "";
+}
+
+void evaluateCheckpoint(const EvalSettings& e, const std::string& outDir, const std::string& modelDir, const std::string& stage, int step,
+                        double seconds) {
+    const std::string json = outDir + "/eval-latest.json";
+    std::vector<std::string> argv = {e.cli, "eval", "--model", modelDir, "--seeds", e.seeds, "--tasks", e.tasks, "--seconds", e.seconds,
+                                     "--json", json, "--quiet", "--threads", e.threads};
+    std::vector<char*> raw;
+    for (auto& s : argv) raw.push_back(s.data());
+    raw.push_back(nullptr);
+    const pid_t pid = fork();
+    if (pid == 0) {
+        const int null = ::open("/dev/null", O_WRONLY);
+        if (null >= 0) dup2(null, 1);
+        execv(e.cli.c_str(), raw.data());
+        _exit(127);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        std::fprintf(stderr, "evaluation at %s step %d failed (%s)\n", stage.c_str(), step, e.cli.c_str());
+        return;
+    }
+    std::ifstream in(json);
+    const auto r = nlohmann::json::parse(in, nullptr, false);
+    if (r.is_discarded()) return;
+    const std::string csv = outDir + "/metrics.csv";
+    const bool fresh = !std::filesystem::exists(csv);
+    std::ofstream out(csv, std::ios::app);
+    if (fresh)
+        out << "stage,step,seconds,adherence_all,adherence_colour,adherence_shape,adherence_motion,scene_all,impact_median,impact_p90,"
+               "impact_matched,lip_lag,lip_correlation,foley_impact_median,dub_lip_correlation\n";
+    const auto& t = r["tasks"];
+    out << stage << ',' << step << ',' << seconds << ',' << figure(t, {"generate", "adherence", "all"}) << ','
+        << figure(t, {"generate", "adherence", "colour"}) << ',' << figure(t, {"generate", "adherence", "shape"}) << ','
+        << figure(t, {"generate", "adherence", "motion"}) << ',' << figure(t, {"generate", "scene", "all"}) << ','
+        << figure(t, {"generate", "impact_sync", "median_abs_frames"}) << ',' << figure(t, {"generate", "impact_sync", "p90_abs_frames"}) << ','
+        << figure(t, {"generate", "impact_sync", "matched_fraction"}) << ',' << figure(t, {"generate", "lip_sync", "median_abs_lag_frames"}) << ','
+        << figure(t, {"generate", "lip_sync", "median_correlation"}) << ',' << figure(t, {"foley", "impact_sync", "median_abs_frames"}) << ','
+        << figure(t, {"dub", "lip_sync", "median_correlation"}) << '\n';
+    std::printf("eval %s step %d: adherence %s (colour %s), impact %s, lip %s, foley %s, dub lip %s\n", stage.c_str(), step,
+                figure(t, {"generate", "adherence", "all"}).c_str(), figure(t, {"generate", "adherence", "colour"}).c_str(),
+                figure(t, {"generate", "impact_sync", "median_abs_frames"}).c_str(), figure(t, {"generate", "lip_sync", "median_correlation"}).c_str(),
+                figure(t, {"foley", "impact_sync", "median_abs_frames"}).c_str(), figure(t, {"dub", "lip_sync", "median_correlation"}).c_str());
+    std::fflush(stdout);
+}
+
+int run(const tandem::app::Args& a, const std::string& programDir) {
     using namespace tandem::model;
     const Recipe recipe = Recipe::fromJson(readFile(a.required("recipe")));
     TrainOptions o;
@@ -77,6 +148,14 @@ int run(const tandem::app::Args& a) {
     o.threads = int(a.integer("threads", 0, 0, 1024));
     o.max_minutes = a.number("max-minutes", 0, 0, 1e6);
     o.only_stage = a.text("stage");
+    o.init_from = a.text("init-from");
+    const EvalSettings evalSettings{programDir + "/tandem-cli", a.text("eval-seeds", "100-115"), a.text("eval-tasks", "generate,foley,dub"),
+                                    a.text("eval-seconds", "4"), std::to_string(o.threads)};
+    const auto started = std::chrono::steady_clock::now();
+    o.onEvaluate = [&](const std::string& modelDir, const std::string& stage, int step) {
+        evaluateCheckpoint(evalSettings, o.out_dir, modelDir, stage, step,
+                           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    };
     o.stop = &gStop;
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
@@ -113,7 +192,9 @@ int main(int argc, char** argv) {
     words.erase(words.begin());
     try {
         if (command == "run") {
-            return run(Args(words, command, {"recipe", "out", "device", "threads", "max-minutes", "stage"}, {}));
+            const std::string programDir = std::filesystem::path(argv[0]).parent_path().string();
+            return run(Args(words, command, {"recipe", "out", "device", "threads", "max-minutes", "stage", "init-from", "eval-seeds", "eval-tasks", "eval-seconds"}, {}),
+                       programDir.empty() ? "." : programDir);
         }
         if (command == "export") {
             Args a(words, command, {"from", "to"}, {});

@@ -122,7 +122,7 @@ void saveCheckpoint(const std::string& dir, const ModelConfig& config, torch::nn
     }
     writeSafetensors((fs::path(dir) / kWeightsFile).string(), out, {{"format", "tandem"}, {"model", config.name}});
     writeTextAtomically((fs::path(dir) / kConfigFile).string(), config.toJson());
-    const Tokenizer plain(config.text.max_tokens);
+    const Tokenizer plain = plainTokenizer(config);
     writeTextAtomically((fs::path(dir) / kTokenizerFile).string(), (tokenizer ? *tokenizer : plain).toJson());
 }
 

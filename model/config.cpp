@@ -62,13 +62,18 @@ void ModelConfig::validate() const {
     require(video.width % cell == 0 && video.height % cell == 0,
             "video size must be a multiple of spatial_compression × patch_size");
     require(video.latent_channels > 0 && video.vae_channels > 0, "video channel counts must be positive");
+    require(video.vae_decoder_blocks >= 1 && video.vae_decoder_blocks <= 8, "video.vae_decoder_blocks must be in 1..8");
+    require(isPowerOfTwo(video.vae_patch) && video.vae_patch <= video.spatial_compression,
+            "video.vae_patch must be a power of two no larger than video.spatial_compression");
     // The VAE's shortcuts repeat or average channels between stages, so the widths must divide each other.
     require(video.vae_channels >= 8 && isPowerOfTwo(video.vae_channels), "video.vae_channels must be a power of two ≥ 8");
     require(isPowerOfTwo(video.latent_channels), "video.latent_channels must be a power of two");
     require(audio.sample_rate >= 8000 && audio.sample_rate <= 96000, "audio.sample_rate must be in [8000, 96000]");
     require(audio.hop >= 4 && isPowerOfTwo(audio.hop), "audio.hop must be a power of two ≥ 4");
     require(audio.latent_channels > 0 && audio.vae_channels > 0, "audio channel counts must be positive");
-    require(text.vocab_size >= 259, "text.vocab_size must be at least 259");
+    require(text.tokenizer == "bytes" || text.tokenizer == "words", "text.tokenizer must be \"bytes\" or \"words\"");
+    require(text.vocab_size >= (text.tokenizer == "bytes" ? 259 : 4) && text.vocab_size <= 1 << 20,
+            "text.vocab_size must hold the tokenizer (bytes: at least 259) and be at most 2^20");
     require(text.max_tokens > 0 && text.layers >= 0, "text.max_tokens and text.layers must be positive");
     require(text.heads > 0 && text.width % text.heads == 0, "text.width must be divisible by text.heads");
     require(dit.heads > 0 && dit.width % dit.heads == 0, "dit.width must be divisible by dit.heads");
@@ -104,6 +109,8 @@ ModelConfig ModelConfig::fromJson(const std::string& text) {
     read(v, "video", "spatial_compression", c.video.spatial_compression);
     read(v, "video", "temporal_compression", c.video.temporal_compression);
     read(v, "video", "vae_channels", c.video.vae_channels);
+    read(v, "video", "vae_decoder_blocks", c.video.vae_decoder_blocks);
+    read(v, "video", "vae_patch", c.video.vae_patch);
     read(v, "video", "patch_size", c.video.patch_size);
     const json& a = section("audio");
     read(a, "audio", "sample_rate", c.audio.sample_rate);
@@ -111,6 +118,7 @@ ModelConfig ModelConfig::fromJson(const std::string& text) {
     read(a, "audio", "latent_channels", c.audio.latent_channels);
     read(a, "audio", "vae_channels", c.audio.vae_channels);
     const json& t = section("text");
+    read(t, "text", "tokenizer", c.text.tokenizer);
     read(t, "text", "vocab_size", c.text.vocab_size);
     read(t, "text", "max_tokens", c.text.max_tokens);
     read(t, "text", "width", c.text.width);
@@ -124,6 +132,7 @@ ModelConfig ModelConfig::fromJson(const std::string& text) {
     read(d, "dit", "rope_theta", c.dit.rope_theta);
     read(d, "dit", "rope_time_rate", c.dit.rope_time_rate);
     read(d, "dit", "freq_dim", c.dit.freq_dim);
+    read(d, "dit", "qk_norm", c.dit.qk_norm);
     c.validate();
     return c;
 }
@@ -139,6 +148,8 @@ std::string ModelConfig::toJson() const {
           {"spatial_compression", video.spatial_compression},
           {"temporal_compression", video.temporal_compression},
           {"vae_channels", video.vae_channels},
+          {"vae_decoder_blocks", video.vae_decoder_blocks},
+          {"vae_patch", video.vae_patch},
           {"patch_size", video.patch_size}}},
         {"audio",
          {{"sample_rate", audio.sample_rate},
@@ -146,7 +157,8 @@ std::string ModelConfig::toJson() const {
           {"latent_channels", audio.latent_channels},
           {"vae_channels", audio.vae_channels}}},
         {"text",
-         {{"vocab_size", text.vocab_size},
+         {{"tokenizer", text.tokenizer},
+          {"vocab_size", text.vocab_size},
           {"max_tokens", text.max_tokens},
           {"width", text.width},
           {"layers", text.layers},
@@ -158,7 +170,8 @@ std::string ModelConfig::toJson() const {
           {"mlp_ratio", dit.mlp_ratio},
           {"rope_theta", dit.rope_theta},
           {"rope_time_rate", dit.rope_time_rate},
-          {"freq_dim", dit.freq_dim}}},
+          {"freq_dim", dit.freq_dim},
+          {"qk_norm", dit.qk_norm}}},
     };
     return j.dump(2);
 }

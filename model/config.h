@@ -17,6 +17,10 @@ struct VideoConfig {
     int spatial_compression = 8;  // power of two
     int temporal_compression = 4; // power of two
     int vae_channels = 64; // at the latent resolution; halved per 2× towards full resolution
+    int vae_decoder_blocks = 1; // residual blocks per decoder stage (the encoder has one)
+    // Pixels enter the VAE as p × p patches folded into channels (and leave it unfolded), so no convolution
+    // runs at full resolution; 1 = none. Part of the spatial compression: stages do the rest.
+    int vae_patch = 1;
     int patch_size = 2; // spatial patch of the latent grid that becomes one token
 };
 
@@ -28,7 +32,10 @@ struct AudioConfig {
 };
 
 struct TextConfig {
-    int vocab_size = 259; // 256 bytes + pad + dialogue open/close
+    // "bytes": UTF-8 bytes (any prompt, spelling to learn); "words": the words a model was trained on, one
+    // token each, with dialogue spelled in letters (tokenizer.json lists them). See tokenizer.h.
+    std::string tokenizer = "bytes";
+    int vocab_size = 259; // at least the tokenizer's size (bytes: 256 + pad + dialogue open/close)
     int max_tokens = 96;
     int width = 128;
     int layers = 2;
@@ -45,6 +52,9 @@ struct TransformerConfig {
     // latent steps sit on integer positions and audio steps between them.
     double rope_time_rate = 4.0;
     int freq_dim = 128; // sinusoidal timestep embedding size
+    // RMS-normalise queries and keys per head (learned scale) before RoPE: bounded attention logits, which
+    // lets a small model train at a higher learning rate without attention collapsing onto a few tokens.
+    bool qk_norm = false;
 };
 
 struct ModelConfig {

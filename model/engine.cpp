@@ -131,7 +131,7 @@ std::unique_ptr<Engine::Impl> makeImpl(const ModelConfig& config, const EngineOp
     impl->device = resolveDevice(options.device);
     impl->dtype = impl->device.is_cuda() ? torch::kBFloat16 : torch::kFloat32;
     impl->offload = options.offload;
-    impl->tokenizer = Tokenizer(config.text.max_tokens);
+    impl->tokenizer = plainTokenizer(config);
     torch::manual_seed(weightSeed);
     impl->net = TandemModel(config);
     impl->net->eval();
@@ -233,7 +233,7 @@ Shot Engine::generate(const ShotRequest& request, const ProgressFn& progress) {
         auto videoIn = torch::cat({x.video, known.video * (1 - mask.video), mask.video}, 1).expand({B, -1, -1, -1, -1});
         auto audioIn = torch::cat({x.audio, known.audio * (1 - mask.audio), mask.audio}, 1).expand({B, -1, -1});
         DitInputs in{videoIn.to(m.dtype), audioIn.to(m.dtype), text.features, text.valid, torch::full({B}, t, floatOpts), angles,
-                     refs.video, refs.audio};
+                     refs.video, refs.audio, {}, {}};
         auto [vOut, aOut] = m.net->dit->forward(in);
         auto v = vOut.to(torch::kFloat32), a = aOut.to(torch::kFloat32); // the sampler integrates in fp32
         if (!guided) return Latents{v, a};
@@ -284,6 +284,36 @@ Shot Engine::generate(const ShotRequest& request, const ProgressFn& progress) {
     if (videoLatent.size(1) * tc == shot.frames) shot.video_latent = toBlock(videoLatent);
     if (x.audio.size(2) * hop >= plan.samples && plan.windowFirstSample == 0) shot.audio_latent = toBlock(x.audio[0]);
     return shot;
+}
+
+Shot Engine::reconstruct(const Shot& source) {
+    torch::NoGradGuard noGrad;
+    Impl& m = *impl_;
+    const ModelConfig& cfg = m.config;
+    const TimeBase tb = cfg.timeBase();
+    const int H = cfg.video.height, W = cfg.video.width, tc = cfg.video.temporal_compression, hop = cfg.audio.hop;
+    if (source.width != W || source.height != H || source.frames <= 0 || source.frames % tc != 0 ||
+        source.rgb.size() != size_t(source.frames) * W * H * 3)
+        throw std::invalid_argument("reconstruct: the source must be at the model's size with a multiple of " +
+                                    std::to_string(tc) + " frames");
+    if (!source.audio.empty() && source.sample_rate != cfg.audio.sample_rate)
+        throw std::invalid_argument("reconstruct: the source sound is not at the model's rate");
+    Shot out = source;
+    auto pixels = pixelsToTensor(source.rgb.data(), source.frames, H, W).to(m.device, m.dtype);
+    auto decoded = m.net->videoVae->decoder->forward(m.net->videoVae->encoder->forward(pixels))[0].to(torch::kFloat32);
+    auto bytes = ((decoded.permute({1, 2, 3, 0}) + 1) * 127.5).round().clamp(0, 255).to(torch::kUInt8).contiguous().cpu();
+    std::memcpy(out.rgb.data(), bytes.data_ptr<uint8_t>(), out.rgb.size());
+    if (!source.audio.empty()) {
+        const int64_t n = int64_t(source.audio.size());
+        auto wave = torch::zeros({1, 1, tb.audioLatentStepsForSamples(n) * hop});
+        std::memcpy(wave.data_ptr<float>(), source.audio.data(), size_t(n) * sizeof(float));
+        auto back = m.net->audioVae->decoder->forward(m.net->audioVae->encoder->forward(wave.to(m.device, m.dtype)))
+                        .reshape({-1}).to(torch::kFloat32).contiguous().cpu();
+        std::memcpy(out.audio.data(), back.data_ptr<float>(), size_t(n) * sizeof(float));
+    }
+    out.video_latent = {};
+    out.audio_latent = {};
+    return out;
 }
 
 } // namespace tandem::model

@@ -113,6 +113,11 @@ public:
     // Throws std::invalid_argument for a request that does not fit the task, Cancelled when cancelled.
     Shot generate(const ShotRequest& request, const ProgressFn& progress = {});
 
+    // The shot through the model's autoencoders alone (encode, decode): what the VAEs keep of a picture and
+    // a sound — the ceiling of anything the transformer can make. Frames must be a multiple of the temporal
+    // compression; the source must be at the model's geometry.
+    Shot reconstruct(const Shot& source);
+
     struct Impl;
 
 private:

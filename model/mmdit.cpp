@@ -3,17 +3,29 @@
 
 namespace tandem::model {
 
-StreamWeightsImpl::StreamWeightsImpl(int width, int mlpRatio) {
+StreamWeightsImpl::StreamWeightsImpl(int width, int mlpRatio, int headDim, bool qkNorm) {
     modulation = register_module("modulation", torch::nn::Linear(width, 6 * width));
     qkv = register_module("qkv", torch::nn::Linear(width, 3 * width));
     proj = register_module("proj", torch::nn::Linear(width, width));
     mlp = register_module("mlp", Mlp(width, mlpRatio * width));
+    if (qkNorm) {
+        qScale = register_parameter("q_norm", torch::ones({headDim}));
+        kScale = register_parameter("k_norm", torch::ones({headDim}));
+    }
 }
 
-JointBlockImpl::JointBlockImpl(int width, int heads_, int mlpRatio) : heads(heads_) {
-    video = register_module("video", StreamWeights(width, mlpRatio));
-    audio = register_module("audio", StreamWeights(width, mlpRatio));
-    text = register_module("text", StreamWeights(width, mlpRatio));
+namespace {
+
+torch::Tensor rmsNorm(const torch::Tensor& x, const torch::Tensor& gain) {
+    return x * torch::rsqrt(x.pow(2).mean(-1, true) + 1e-6) * gain;
+}
+
+} // namespace
+
+JointBlockImpl::JointBlockImpl(int width, int heads_, int mlpRatio, bool qkNorm) : heads(heads_) {
+    video = register_module("video", StreamWeights(width, mlpRatio, width / heads_, qkNorm));
+    audio = register_module("audio", StreamWeights(width, mlpRatio, width / heads_, qkNorm));
+    text = register_module("text", StreamWeights(width, mlpRatio, width / heads_, qkNorm));
 }
 
 std::vector<torch::Tensor> JointBlockImpl::forward(const std::vector<torch::Tensor>& streams,
@@ -29,8 +41,9 @@ std::vector<torch::Tensor> JointBlockImpl::forward(const std::vector<torch::Tens
         auto h = modulate(streams[s], mods[s][0], mods[s][1]);
         const auto N = h.size(1);
         auto qkv = weights[s]->qkv(h).reshape({B, N, 3, heads, headDim}).permute({2, 0, 3, 1, 4});
-        qs.push_back(qkv[0]);
-        ks.push_back(qkv[1]);
+        const bool normed = weights[s]->qScale.defined();
+        qs.push_back(normed ? rmsNorm(qkv[0], weights[s]->qScale) : qkv[0]);
+        ks.push_back(normed ? rmsNorm(qkv[1], weights[s]->kScale) : qkv[1]);
         vs.push_back(qkv[2]);
     }
     auto q = applyRope(torch::cat(qs, 2), rope);
@@ -71,7 +84,7 @@ DualStreamDiTImpl::DualStreamDiTImpl(const ModelConfig& cfg_) : cfg(cfg_) {
     timeEmbed = register_module("time_embed", torch::nn::Sequential(torch::nn::Linear(cfg.dit.freq_dim, W),
                                                                     torch::nn::SiLU(), torch::nn::Linear(W, W)));
     blocks = register_module("blocks", torch::nn::ModuleList());
-    for (int i = 0; i < cfg.dit.layers; ++i) blocks->push_back(JointBlock(W, cfg.dit.heads, cfg.dit.mlp_ratio));
+    for (int i = 0; i < cfg.dit.layers; ++i) blocks->push_back(JointBlock(W, cfg.dit.heads, cfg.dit.mlp_ratio, cfg.dit.qk_norm));
     videoOut = register_module("video_out", FinalLayer(W, cv * p * p));
     audioOut = register_module("audio_out", FinalLayer(W, ca));
 }
@@ -151,8 +164,9 @@ std::pair<torch::Tensor, torch::Tensor> DualStreamDiTImpl::forward(const DitInpu
     if (Nvr) videoTokens = torch::cat({videoTokens, in.videoRefs.to(videoTokens.dtype()).expand({B, -1, -1})}, 1);
     if (Nar) audioTokens = torch::cat({audioTokens, in.audioRefs.to(audioTokens.dtype()).expand({B, -1, -1})}, 1);
     std::vector<torch::Tensor> streams = {videoIn(videoTokens), audioIn(audioTokens), textIn(in.text)};
-    auto avValid = torch::ones({B, T * hp * wp + Nvr + L + Nar}, in.textValid.options());
-    auto keyMask = torch::cat({avValid, in.textValid}, 1);
+    auto all = [&](int64_t n) { return torch::ones({B, n}, in.textValid.options()); };
+    auto refsValid = [&](const torch::Tensor& valid, int64_t n) { return valid.defined() ? valid.to(in.textValid.device()).expand({B, n}) : all(n); };
+    auto keyMask = torch::cat({all(T * hp * wp), refsValid(in.videoRefsValid, Nvr), all(L), refsValid(in.audioRefsValid, Nar), in.textValid}, 1);
     if (keyMask.all().item<bool>()) keyMask = torch::Tensor(); // nothing to mask: skip the masking work
     const RopeTables rope = ropeTables(in.angles, in.text.scalar_type());
     for (const auto& block : *blocks) {

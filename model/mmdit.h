@@ -12,14 +12,15 @@
 namespace tandem::model {
 
 struct StreamWeightsImpl : torch::nn::Module {
-    explicit StreamWeightsImpl(int width, int mlpRatio);
+    StreamWeightsImpl(int width, int mlpRatio, int headDim, bool qkNorm);
     torch::nn::Linear modulation{nullptr}, qkv{nullptr}, proj{nullptr};
     Mlp mlp{nullptr};
+    torch::Tensor qScale, kScale; // [headDim] RMSNorm gains of queries and keys (defined with qk_norm)
 };
 TORCH_MODULE(StreamWeights);
 
 struct JointBlockImpl : torch::nn::Module {
-    JointBlockImpl(int width, int heads, int mlpRatio);
+    JointBlockImpl(int width, int heads, int mlpRatio, bool qkNorm);
     // streams: video, audio, text token tensors [B, N_i, width]; cond: [B, width]; rope: RoPE tables for
     // the concatenated tokens; keyMask: [B, N_total] bool.
     std::vector<torch::Tensor> forward(const std::vector<torch::Tensor>& streams, const torch::Tensor& cond,
@@ -46,6 +47,9 @@ struct DitInputs {
     // Reference tokens (clean latents from the bins: a character's face, a voice), in input-feature space:
     // [B, Nvr, (2·Cv + 1)·p·p] and [B, Nar, 2·Ca + 1]. They are attended to and never generated.
     torch::Tensor videoRefs, audioRefs;
+    // Optional [B, Nvr] / [B, Nar] bool: which reference tokens each clip of the batch really has (a
+    // training batch mixes clips with and without references). Undefined = all.
+    torch::Tensor videoRefsValid, audioRefsValid;
 };
 
 // One reference's latent tokens and their RoPE positions (outside the shot's time span).

@@ -36,10 +36,19 @@ Tokenizer readTokenizerFile(const std::string& path, const ModelConfig& config) 
         if (t.maxTokens() != config.text.max_tokens)
             throw std::invalid_argument("max_tokens " + std::to_string(t.maxTokens()) + " differs from config.json's text.max_tokens " +
                                         std::to_string(config.text.max_tokens));
+        if (t.kind() != config.text.tokenizer)
+            throw std::invalid_argument("a " + t.kind() + " tokenizer, but config.json's text.tokenizer is " + config.text.tokenizer);
+        if (t.vocabularySize() > config.text.vocab_size)
+            throw std::invalid_argument("its " + std::to_string(t.vocabularySize()) + " token ids do not fit config.json's text.vocab_size " +
+                                        std::to_string(config.text.vocab_size));
         return t;
     } catch (const std::invalid_argument& e) {
         throw CheckpointError(path + ": " + e.what());
     }
+}
+
+Tokenizer plainTokenizer(const ModelConfig& config) {
+    return config.text.tokenizer == "words" ? Tokenizer::words(config.text.max_tokens, {}) : Tokenizer(config.text.max_tokens);
 }
 
 ModelFolder readModelFolder(const std::string& dir) {

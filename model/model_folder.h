@@ -19,6 +19,10 @@ ModelConfig readConfigFile(const std::string& path); // throws CheckpointError n
 // Reads tokenizer.json and checks it against the config's text.max_tokens. Throws CheckpointError.
 Tokenizer readTokenizerFile(const std::string& path, const ModelConfig& config);
 
+// The tokenizer a model of this config has when none was trained with it: bytes, or words with an empty
+// vocabulary (every scene word unknown).
+Tokenizer plainTokenizer(const ModelConfig& config);
+
 struct ModelFolder {
     ModelConfig config;
     Tokenizer tokenizer{0};

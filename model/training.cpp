@@ -1,6 +1,7 @@
 #include "model/training.h"
 
 #include "model/checkpoint.h"
+#include "model/latent_pool.h"
 #include "model/tandem_model.h"
 #include "model/tokenizer.h"
 #include "model/world/world.h"
@@ -37,9 +38,23 @@ constexpr double kObjectWeight = 5.0;
 // Prompts dropped to "" so classifier-free guidance has an unconditional model to push away from.
 constexpr double kPromptDropout = 0.1;
 constexpr double kGradientClip = 1.0;
+// Latent cells that differ from their frame's typical cell (objects, the face, streaks) weigh up to
+// 1 + kObjectLatentWeight times a backdrop cell in the diffusion loss: they are a few percent of the cells
+// but all of what a caption is about. A cell counts fully at kObjectLatentDistance (latent units, mean over
+// channels, from the per-step median).
+constexpr double kObjectLatentWeight = 4.0;
+constexpr double kObjectLatentDistance = 0.5;
+// A batch carries reference tokens with this probability; in such a batch each clip gets its object's
+// reference picture (caption without its colour) and, with a speaker, a reference of the voice, each with
+// kReferenceProbability.
+constexpr double kReferenceBatchProbability = 0.25;
+constexpr double kReferenceProbability = 0.6;
+// References sit before the shot on the time axis, as the engine places them (engine.cpp).
+constexpr double kReferenceSpacingSeconds = 100.0;
 constexpr double kFinalLearningRateFraction = 0.1;
 
-const std::vector<std::string> kStageNames = {"video_vae", "audio_vae", "dit"};
+bool isDitStage(const std::string& name) { return name.rfind("dit", 0) == 0; }
+bool isKnownStage(const std::string& name) { return name == "video_vae" || name == "audio_vae" || isDitStage(name); }
 
 std::string readText(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
@@ -138,6 +153,12 @@ void initialiseAutoencoders(TandemModelImpl& net) {
         if (auto* c1 = m->as<torch::nn::Conv1dImpl>()) he(c1->weight, c1->bias);
         else if (auto* t = m->as<torch::nn::ConvTranspose1dImpl>()) he(t->weight, t->bias);
     }
+    // Residual units start as the identity, so the signal keeps its scale through every stage.
+    for (const auto& m : net.audioVae->modules())
+        if (auto* unit = m->as<AudioResUnitImpl>()) {
+            unit->mix->weight.zero_();
+            unit->mix->bias.zero_();
+        }
     net.audioVae->decoder->convOut->weight.mul_(0.1);
 }
 
@@ -234,16 +255,11 @@ torch::Tensor maskedMse(const torch::Tensor& pred, const torch::Tensor& target, 
 
 // ---- The run ----------------------------------------------------------------------------------------
 
-struct PoolItem {
-    torch::Tensor video, audio, still; // [Cv, T, h, w], [Ca, L], [Cv, 1, h, w]
-    std::string caption;
-};
-
 class Run {
 public:
     Run(const Recipe& recipe, const TrainOptions& options, const std::function<void(const LossRow&)>& onLog)
         : recipe_(recipe), opt_(options), onLog_(onLog), cfg_(recipe.config), tb_(cfg_.timeBase()),
-          device_(resolveDevice(options.device)), tokenizer_(cfg_.text.max_tokens, knownWords()) {
+          device_(resolveDevice(options.device)), tokenizer_(makeTokenizer(cfg_)) {
         const int threads = options.threads > 0 ? options.threads : int(std::thread::hardware_concurrency());
         at::set_num_threads(std::max(1, threads));
         torch::manual_seed(recipe.seed);
@@ -276,16 +292,24 @@ public:
     }
 
 private:
-    static std::set<std::string> knownWords() {
+    // The world's words: as the byte tokenizer's known-word list, or as the word tokenizer's vocabulary.
+    static Tokenizer makeTokenizer(const ModelConfig& cfg) {
         const auto words = world::vocabulary();
-        return {words.begin(), words.end()};
+        if (cfg.text.tokenizer == "bytes") return Tokenizer(cfg.text.max_tokens, {words.begin(), words.end()});
+        Tokenizer t = Tokenizer::words(cfg.text.max_tokens, words);
+        if (t.vocabularySize() > cfg.text.vocab_size)
+            throw std::invalid_argument("recipe: the world's words need text.vocab_size ≥ " + std::to_string(t.vocabularySize()));
+        return t;
     }
     fs::path statePath() const { return fs::path(opt_.out_dir) / "state.json"; }
     fs::path optimizerPath() const { return fs::path(opt_.out_dir) / "optimizer.pt"; }
     bool isDone(const std::string& name) const { return std::find(done_.begin(), done_.end(), name) != done_.end(); }
 
     void readState() {
-        if (!fs::exists(statePath())) return;
+        if (!fs::exists(statePath())) {
+            if (!opt_.init_from.empty()) initialiseFrom(opt_.init_from);
+            return;
+        }
         const json state = json::parse(readText(statePath()));
         done_ = state.at("done").get<std::vector<std::string>>();
         stage_ = state.at("stage").get<std::string>();
@@ -295,17 +319,85 @@ private:
         if (folder.config.toJson() != cfg_.toJson())
             throw std::runtime_error(opt_.out_dir + ": its checkpoint has other sizes than the recipe; use a new output folder");
         loadWeights(*net_, SafetensorsFile((fs::path(dir) / kWeightsFile).string()));
+        const std::string average = trainingAverageDir(opt_.out_dir);
+        if (fs::exists(fs::path(average) / kWeightsFile)) {
+            TandemModel averaged(cfg_);
+            loadWeights(*averaged, SafetensorsFile((fs::path(average) / kWeightsFile).string()));
+            const auto named = averaged->named_parameters(true);
+            for (const auto& p : net_->named_parameters(true))
+                if (isAveraged(p.key())) ema_[p.key()] = named[p.key()].detach().clone();
+        }
+    }
+
+    // Copies every tensor of `from` (a training or model folder) whose name and shape match.
+    void initialiseFrom(const std::string& from) {
+        std::string dir = from;
+        if (fs::exists(fs::path(from) / "checkpoint" / kWeightsFile)) dir = trainingCheckpointDir(from);
+        const SafetensorsFile file((fs::path(dir) / kWeightsFile).string());
+        TandemModel source(readModelFolder(dir).config);
+        loadWeights(*source, file);
+        auto theirs = source->named_parameters(true);
+        auto theirBuffers = source->named_buffers(true);
+        int copied = 0, kept = 0;
+        torch::NoGradGuard noGrad;
+        auto copy = [&](torch::Tensor& mine, const torch::Tensor* other) {
+            if (other && other->sizes() == mine.sizes()) mine.copy_(*other), ++copied;
+            else ++kept;
+        };
+        for (auto& p : net_->named_parameters(true)) copy(p.value(), theirs.find(p.key()));
+        for (auto& b : net_->named_buffers(true)) copy(b.value(), theirBuffers.find(b.key()));
+        std::fprintf(stderr, "started from %s: %d tensors copied, %d fresh\n", dir.c_str(), copied, kept);
+    }
+
+    static bool isAveraged(const std::string& name) { return name.rfind("dit.", 0) == 0 || name.rfind("text_encoder.", 0) == 0; }
+
+    void updateAverage() {
+        if (recipe_.ema_decay <= 0) return;
+        torch::NoGradGuard noGrad;
+        // A short warm-up of the decay, so early weights do not linger in the average.
+        const double decay = std::min(recipe_.ema_decay, (1.0 + step_) / (10.0 + step_));
+        for (const auto& p : net_->named_parameters(true)) {
+            if (!isAveraged(p.key())) continue;
+            auto it = ema_.find(p.key());
+            if (it == ema_.end()) ema_[p.key()] = p.value().detach().clone();
+            else it->second.mul_(decay).add_(p.value().detach(), 1 - decay);
+        }
+    }
+
+    // Writes the averaged weights as a model folder (the live weights swapped out and back).
+    void saveAverage() {
+        if (ema_.empty()) return;
+        torch::NoGradGuard noGrad;
+        std::map<std::string, torch::Tensor> live;
+        for (auto& p : net_->named_parameters(true))
+            if (ema_.count(p.key())) {
+                live[p.key()] = p.value().detach().clone();
+                p.value().copy_(ema_.at(p.key()));
+            }
+        net_->to(torch::kCPU);
+        saveCheckpoint(trainingAverageDir(opt_.out_dir), cfg_, *net_, DType::F32, &tokenizer_);
+        net_->to(device_);
+        for (auto& p : net_->named_parameters(true))
+            if (live.count(p.key())) p.value().copy_(live.at(p.key()));
     }
 
     void checkpoint(torch::optim::Optimizer& optimizer) {
         net_->to(torch::kCPU);
         saveCheckpoint(trainingCheckpointDir(opt_.out_dir), cfg_, *net_, DType::F32, &tokenizer_);
         net_->to(device_);
+        saveAverage();
+        if (pool_ && pool_->size() > 0) pool_->save(opt_.out_dir);
         const std::string tmp = optimizerPath().string() + ".part";
         torch::save(optimizer, tmp);
         fs::rename(tmp, optimizerPath());
         json state{{"done", done_}, {"stage", stage_}, {"step", step_}};
         writeAtomically(statePath(), state.dump(2) + "\n");
+    }
+
+    void evaluate(const std::string& stage) {
+        if (!opt_.onEvaluate) return;
+        const std::string dir = ema_.empty() ? trainingCheckpointDir(opt_.out_dir) : trainingAverageDir(opt_.out_dir);
+        opt_.onEvaluate(dir, stage, step_);
     }
 
     bool outOfTime() const {
@@ -324,6 +416,11 @@ private:
     std::vector<torch::Tensor> parametersOf(const std::string& stage) {
         if (stage == "video_vae") return net_->videoVae->parameters();
         if (stage == "audio_vae") return net_->audioVae->parameters();
+        return ditParameters();
+    }
+
+    // What the diffusion stages train (and keep an average of): the transformer and the text encoder.
+    std::vector<torch::Tensor> ditParameters() {
         auto p = net_->dit->parameters();
         for (auto& t : net_->textEncoder->parameters()) p.push_back(t);
         return p;
@@ -342,7 +439,7 @@ private:
         torch::optim::AdamW optimizer(params, torch::optim::AdamWOptions(s.learning_rate).betas({0.9, 0.99}).weight_decay(0.01));
         if (step_ > 0 && fs::exists(optimizerPath())) torch::load(optimizer, optimizerPath().string());
         net_->train();
-        if (s.name == "dit") fillPool(s);
+        if (isDitStage(s.name)) fillPool(s);
 
         std::map<std::string, double> sums;
         int counted = 0;
@@ -370,18 +467,24 @@ private:
             torch::nn::utils::clip_grad_norm_(params, kGradientClip);
             optimizer.step();
             ++step_;
+            if (isDitStage(s.name)) updateAverage();
             if (step_ % recipe_.log_every == 0 || step_ == s.steps) {
                 log(s.name, sums, counted);
                 sums.clear();
                 counted = 0;
             }
             if (step_ % recipe_.checkpoint_every == 0 && step_ < s.steps) checkpoint(optimizer);
+            if (isDitStage(s.name) && recipe_.eval_every > 0 && step_ % recipe_.eval_every == 0 && step_ < s.steps) {
+                if (step_ % recipe_.checkpoint_every != 0) checkpoint(optimizer);
+                evaluate(s.name);
+            }
         }
         net_->eval();
         if (s.name == "video_vae") normaliseLatents(true);
         if (s.name == "audio_vae") normaliseLatents(false);
         done_.push_back(s.name);
         checkpoint(optimizer);
+        if (isDitStage(s.name)) evaluate(s.name);
         return true;
     }
 
@@ -443,63 +546,134 @@ private:
         std::fprintf(stderr, "%s\n", msg.str().c_str());
     }
 
-    void addToPool(uint64_t index, size_t slot) {
-        torch::NoGradGuard noGrad;
-        ClipTensors clip = renderClips(cfg_, clipSeed((1ull << 21) + index), 1, poolSeconds_);
-        const int tc = cfg_.video.temporal_compression;
-        auto pixels = clip.pixels.to(device_);
-        PoolItem item;
-        item.video = net_->videoVae->encoder->forward(pixels)[0];
-        item.audio = net_->audioVae->encoder->forward(clip.wave.to(device_))[0];
-        // The first frame as a still (what image-to-shot encodes).
-        auto still = pixels.narrow(2, 0, 1).expand({-1, -1, tc, -1, -1}).contiguous();
-        item.still = net_->videoVae->encoder->forward(still)[0];
-        item.caption = clip.captions[0];
-        if (slot < pool_.size()) pool_[slot] = std::move(item);
-        else pool_.push_back(std::move(item));
+    // The diffusion stages' replay pool (model/latent_pool.h): clips as long as the longest stage's,
+    // filled once (or read back from the training folder), then refreshed as training goes.
+    double poolSeconds() const {
+        double longest = 0;
+        for (const auto& st : recipe_.stages)
+            if (isDitStage(st.name)) longest = std::max(longest, st.clip_seconds);
+        return longest;
     }
+    uint64_t poolSeed(uint64_t index) const { return clipSeed((1ull << 21) + index); }
 
     void fillPool(const StageRecipe& s) {
         net_->videoVae->eval();
         net_->audioVae->eval();
-        pool_.clear();
-        poolSeconds_ = s.clip_seconds;
-        const int initial = std::min(s.pool_size, std::max(4 * s.batch, 32));
-        for (int i = 0; i < initial; ++i) addToPool(uint64_t(step_) * 4096 + uint64_t(i), pool_.size());
-        poolNext_ = uint64_t(step_) * 4096 + uint64_t(initial);
+        if (pool_ && pool_->size() > 0) return; // an earlier diffusion stage of this run filled it
+        pool_ = std::make_unique<LatentPool>(cfg_, poolSeconds(), size_t(s.pool_size));
+        if (pool_->load(opt_.out_dir)) {
+            std::fprintf(stderr, "latent pool: %zu clips read back\n", pool_->size());
+            return;
+        }
+        const int initial = s.pool_initial > 0 ? std::min(s.pool_initial, s.pool_size) : std::min(s.pool_size, std::max(4 * s.batch, 32));
+        const auto started = std::chrono::steady_clock::now();
+        for (int i = 0; i < initial; ++i) {
+            pool_->add(*net_, device_, poolSeed(pool_->added()));
+            if ((i + 1) % 100 == 0)
+                std::fprintf(stderr, "latent pool: %d of %d clips encoded (%.0f s)\n", i + 1, initial,
+                             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        }
+        pool_->save(opt_.out_dir);
+    }
+
+    // One training example: a window of a pool clip, its task masks and its prompt.
+    struct Example {
+        torch::Tensor video, audio, known, mv, ma; // [1, Cv, T, h, w], [1, Ca, L], known video, masks
+        double audioStart = 0;                    // seconds of the audio window's start after the video's
+        torch::Tensor objectRef, voiceRef;        // reference features, undefined when not given
+        std::string prompt;
+    };
+
+    // A window of `T` video steps starting at step `j0` of a pool clip (clamped to the clip).
+    Example makeExample(std::mt19937_64& rng, int64_t T, int64_t j0, bool withReferences) {
+        auto uniform01 = [&] { return double(rng() >> 11) * (1.0 / 9007199254740992.0); };
+        const PoolItem& item = (*pool_)[rng() % pool_->size()];
+        const int64_t fullT = item.video.size(1), fullL = item.audio.size(1);
+        T = std::min(T, fullT);
+        j0 = std::min(j0, fullT - T);
+        const int64_t s0 = tb_.samplesForFrames(tb_.framesForVideoLatentSteps(j0)), a0 = s0 / tb_.audio_hop;
+        const int64_t windowL = tb_.audioLatentStepsForSamples(tb_.samplesForFrames(tb_.framesForVideoLatentSteps(T)));
+        const int64_t L = std::min(windowL, fullL - a0);
+        TaskMasks m = randomTaskMasks(rng, tb_, T, cfg_.latentHeight(), cfg_.latentWidth(), L);
+        if (j0 > 0) m.stillFirstStep = false; // the still is of the clip's first frame: elsewhere it is plain extension
+        Example e;
+        e.video = item.video.narrow(1, j0, T).unsqueeze(0).to(device_);
+        e.audio = item.audio.narrow(1, a0, L).unsqueeze(0).to(device_);
+        e.audioStart = double(a0 * tb_.audio_hop) / cfg_.audio.sample_rate - tb_.secondsForFrames(tb_.framesForVideoLatentSteps(j0));
+        e.known = e.video.clone();
+        if (m.stillFirstStep) e.known.narrow(2, 0, 1).copy_(item.still.unsqueeze(0).to(device_));
+        e.mv = m.video.to(device_);
+        e.ma = m.audio.to(device_);
+        e.prompt = item.caption;
+        if (withReferences && uniform01() < kReferenceProbability) {
+            e.objectRef = net_->dit->videoReferenceFeatures(item.objectRef.unsqueeze(0).to(device_));
+            e.prompt = uniform01() < 0.5 ? item.captionNoColour : item.captionNoColourShape;
+        }
+        if (withReferences && item.voiceRef.defined() && uniform01() < kReferenceProbability)
+            e.voiceRef = net_->dit->audioReferenceFeatures(item.voiceRef.unsqueeze(0).to(device_));
+        if (uniform01() < kPromptDropout) e.prompt.clear();
+        return e;
+    }
+
+    // Reference features of the batch, zero where a clip has none, with a mask of which are real.
+    static std::pair<torch::Tensor, torch::Tensor> stackReferences(const std::vector<torch::Tensor>& refs, int64_t tokens, int64_t features,
+                                                                   const torch::Device& device) {
+        const int64_t B = int64_t(refs.size());
+        auto out = torch::zeros({B, tokens, features}, torch::TensorOptions().device(device));
+        auto valid = torch::zeros({B, tokens}, torch::TensorOptions().dtype(torch::kBool).device(device));
+        for (int64_t b = 0; b < B; ++b)
+            if (refs[size_t(b)].defined()) {
+                out[b].copy_(refs[size_t(b)]);
+                valid[b].fill_(true);
+            }
+        return {out, valid};
+    }
+
+    // Per-cell weights of the video loss: object cells count up to 1 + kObjectLatentWeight.
+    static torch::Tensor objectWeights(const torch::Tensor& video) {
+        auto flat = video.flatten(3);                                  // [B, C, T, h·w]
+        auto median = std::get<0>(flat.median(-1, true));              // per channel and step
+        auto distance = (flat - median).abs().mean(1, true);           // [B, 1, T, h·w]
+        auto w = 1 + kObjectLatentWeight * (distance / kObjectLatentDistance).clamp_max(1.0);
+        return w.reshape({video.size(0), 1, video.size(2), video.size(3), video.size(4)});
+    }
+
+    static torch::Tensor weightedMaskedMse(const torch::Tensor& pred, const torch::Tensor& target, const torch::Tensor& mask,
+                                           const torch::Tensor& weight) {
+        auto m = (mask * weight).expand_as(pred);
+        return ((pred - target).pow(2) * m).sum() / m.sum().clamp_min(1.0);
     }
 
     std::map<std::string, torch::Tensor> ditStep(const StageRecipe& s) {
-        // One fresh clip per step replaces the oldest (or grows the pool up to its size).
-        const size_t slot = pool_.size() < size_t(s.pool_size) ? pool_.size() : size_t(poolNext_ % uint64_t(s.pool_size));
-        addToPool(poolNext_++, slot);
-
-        std::mt19937_64 rng(recipe_.seed * 7919 + uint64_t(step_));
-        std::vector<torch::Tensor> x0v, x0a, knownV, knownA, maskV, maskA;
+        if (step_ % s.refresh_every == 0) pool_->add(*net_, device_, poolSeed(pool_->added()));
+        std::mt19937_64 rng(recipe_.seed * 7919 + uint64_t(step_) * 104729 + std::hash<std::string>()(s.name));
+        const bool withReferences = double(rng() >> 11) * (1.0 / 9007199254740992.0) < kReferenceBatchProbability;
+        // One window per batch: its start is shared so the audio's positions are (RoPE tables are per token).
+        // Half the time the clip's start, where every shot starts.
+        const int64_t T = tb_.videoLatentStepsForSeconds(s.clip_seconds);
+        const int64_t fullT = (*pool_)[0].video.size(1);
+        const int64_t j0 = rng() % 2 ? 0 : int64_t(rng() % uint64_t(std::max<int64_t>(1, fullT - T + 1)));
+        std::vector<Example> batch;
+        for (int b = 0; b < s.batch; ++b) batch.push_back(makeExample(rng, T, j0, withReferences));
+        // Windows of one batch share their length (audio steps may differ by one at odd offsets).
+        int64_t L = batch[0].audio.size(2);
+        for (const auto& e : batch) L = std::min<int64_t>(L, e.audio.size(2));
+        std::vector<torch::Tensor> x0v, x0a, knownV, maskV, maskA;
         std::vector<std::string> prompts;
-        const auto& first = pool_[0];
-        const int64_t T = first.video.size(1), h = first.video.size(2), w = first.video.size(3), L = first.audio.size(1);
-        for (int b = 0; b < s.batch; ++b) {
-            const PoolItem& item = pool_[rng() % pool_.size()];
-            TaskMasks m = randomTaskMasks(rng, tb_, T, h, w, L);
-            auto video = item.video.unsqueeze(0), audio = item.audio.unsqueeze(0);
-            auto known = video.clone();
-            if (m.stillFirstStep) known.narrow(2, 0, 1).copy_(item.still.unsqueeze(0));
-            x0v.push_back(video);
-            x0a.push_back(audio);
-            knownV.push_back(known);
-            knownA.push_back(audio);
-            maskV.push_back(m.video.to(device_));
-            maskA.push_back(m.audio.to(device_));
-            const bool drop = double(rng() >> 11) * (1.0 / 9007199254740992.0) < kPromptDropout;
-            prompts.push_back(drop ? std::string() : item.caption);
+        for (auto& e : batch) {
+            x0v.push_back(e.video);
+            x0a.push_back(e.audio.narrow(2, 0, L));
+            knownV.push_back(e.known);
+            maskV.push_back(e.mv);
+            maskA.push_back(e.ma.narrow(2, 0, L));
+            prompts.push_back(e.prompt);
         }
         auto video = torch::cat(x0v), audio = torch::cat(x0a);
-        auto kv = torch::cat(knownV), ka = torch::cat(knownA), mv = torch::cat(maskV), ma = torch::cat(maskA);
+        auto kv = torch::cat(knownV), ka = audio, mv = torch::cat(maskV), ma = torch::cat(maskA);
         // Image-to-shot: the still stands in for the first step in the clean target too, as at inference.
         video = video * mv + kv * (1 - mv);
+        const int64_t B = s.batch, h = video.size(3), w = video.size(4);
 
-        const int64_t B = s.batch;
         auto t = torch::sigmoid(torch::randn({B}, torch::TensorOptions().device(device_)));
         auto ev = torch::randn_like(video), ea = torch::randn_like(audio);
         auto tv = t.reshape({B, 1, 1, 1, 1}), ta = t.reshape({B, 1, 1});
@@ -527,9 +701,27 @@ private:
         in.text = text;
         in.textValid = validT;
         in.t = t;
-        in.angles = net_->dit->tokenAngles(T, h, w, L, used).to(device_);
+        // The audio window may start up to one audio step before the video's: its positions say so.
+        const double audioStart = batch[0].audioStart;
+        torch::Tensor videoRefPositions = torch::zeros({0, 3}), audioRefPositions = torch::zeros({0, 3});
+        if (withReferences) {
+            // The two kinds of reference take the engine's first and second reference places, either way round.
+            const bool swap = rng() % 2;
+            const double objectAt = -kReferenceSpacingSeconds * (swap ? 2 : 1), voiceAt = -kReferenceSpacingSeconds * (swap ? 1 : 2);
+            std::vector<torch::Tensor> objects, voices;
+            for (auto& e : batch) objects.push_back(e.objectRef), voices.push_back(e.voiceRef);
+            const int64_t p = cfg_.video.patch_size, objectTokens = (h / p) * (w / p);
+            std::tie(in.videoRefs, in.videoRefsValid) = stackReferences(objects, objectTokens, (2 * cfg_.video.latent_channels + 1) * p * p, device_);
+            const int64_t voiceTokens = tb_.audioLatentStepsForSamples(tb_.sampleForSeconds(kVoiceReferenceSeconds));
+            std::tie(in.audioRefs, in.audioRefsValid) = stackReferences(voices, voiceTokens, 2 * cfg_.audio.latent_channels + 1, device_);
+            videoRefPositions = net_->dit->videoPositions(1, h, w, objectAt);
+            audioRefPositions = net_->dit->audioPositions(voiceTokens, voiceAt);
+        }
+        auto positions = torch::cat({net_->dit->videoPositions(T, h, w, 0.0), videoRefPositions, net_->dit->audioPositions(L, audioStart),
+                                     audioRefPositions, torch::zeros({used, 3})});
+        in.angles = ropeAngles(positions, cfg_.dit.width / cfg_.dit.heads, cfg_.dit.rope_theta).to(device_);
         auto [vPred, aPred] = net_->dit->forward(in);
-        return {{"video", maskedMse(vPred, ev - video, mv)}, {"audio", maskedMse(aPred, ea - audio, ma)}};
+        return {{"video", weightedMaskedMse(vPred, ev - video, mv, objectWeights(video))}, {"audio", maskedMse(aPred, ea - audio, ma)}};
     }
 
     Recipe recipe_;
@@ -543,9 +735,8 @@ private:
     std::vector<std::string> done_;
     std::string stage_;
     int step_ = 0;
-    std::vector<PoolItem> pool_;
-    uint64_t poolNext_ = 0;
-    double poolSeconds_ = 2.0;
+    std::unique_ptr<LatentPool> pool_;
+    std::map<std::string, torch::Tensor> ema_; // averaged weights of the diffusion stages, by parameter name
     std::chrono::steady_clock::time_point started_;
 };
 
@@ -564,17 +755,25 @@ Recipe Recipe::fromJson(const std::string& text) {
         r.seed = j.value("seed", r.seed);
         r.log_every = j.value("log_every", r.log_every);
         r.checkpoint_every = j.value("checkpoint_every", r.checkpoint_every);
+        r.ema_decay = j.value("ema_decay", r.ema_decay);
+        r.eval_every = j.value("eval_every", r.eval_every);
+        if (!(r.ema_decay >= 0 && r.ema_decay < 1) || r.eval_every < 0)
+            throw std::invalid_argument("recipe: ema_decay must be in [0, 1) and eval_every ≥ 0");
         for (const json& s : j.at("stages")) {
             StageRecipe st;
             st.name = s.at("name").get<std::string>();
-            if (std::find(kStageNames.begin(), kStageNames.end(), st.name) == kStageNames.end())
-                throw std::invalid_argument("stage '" + st.name + "' is not one of video_vae, audio_vae, dit");
+            if (!isKnownStage(st.name))
+                throw std::invalid_argument("stage '" + st.name + "' is not one of video_vae, audio_vae, dit (or dit_…)");
             st.steps = s.at("steps").get<int>();
             st.learning_rate = s.value("learning_rate", st.learning_rate);
             st.batch = s.value("batch", st.batch);
             st.clip_seconds = s.value("clip_seconds", st.clip_seconds);
             st.warmup_steps = s.value("warmup_steps", st.warmup_steps);
             st.pool_size = s.value("pool_size", st.pool_size);
+            st.pool_initial = s.value("pool_initial", st.pool_initial);
+            st.refresh_every = s.value("refresh_every", st.refresh_every);
+            if (st.pool_initial < 0 || st.refresh_every < 1)
+                throw std::invalid_argument("stage '" + st.name + "': pool_initial must be ≥ 0 and refresh_every ≥ 1");
             if (st.steps < 1 || st.batch < 1 || !(st.learning_rate > 0) || !(st.clip_seconds > 0) || st.warmup_steps < 1 ||
                 st.pool_size < 1)
                 throw std::invalid_argument("stage '" + st.name + "': steps, batch, warmup_steps and pool_size must be ≥ 1 and "
@@ -597,7 +796,8 @@ TrainResult train(const Recipe& recipe, const TrainOptions& options, const std::
 }
 
 void exportModel(const std::string& trainingDir, const std::string& modelDir) {
-    const std::string dir = trainingCheckpointDir(trainingDir);
+    const std::string average = trainingAverageDir(trainingDir);
+    const std::string dir = fs::exists(fs::path(average) / kWeightsFile) ? average : trainingCheckpointDir(trainingDir);
     ModelFolder folder = readModelFolder(dir);
     TandemModel net(folder.config);
     loadWeights(*net, SafetensorsFile((fs::path(dir) / kWeightsFile).string()));
@@ -605,6 +805,7 @@ void exportModel(const std::string& trainingDir, const std::string& modelDir) {
 }
 
 std::string trainingCheckpointDir(const std::string& trainingDir) { return (fs::path(trainingDir) / "checkpoint").string(); }
+std::string trainingAverageDir(const std::string& trainingDir) { return (fs::path(trainingDir) / "checkpoint-average").string(); }
 std::string trainingLossCsv(const std::string& trainingDir) { return (fs::path(trainingDir) / "loss.csv").string(); }
 
 } // namespace tandem::model

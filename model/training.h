@@ -27,13 +27,15 @@ namespace tandem::model {
 inline constexpr uint64_t kFirstTrainingSeed = 1ull << 32;
 
 struct StageRecipe {
-    std::string name; // video_vae | audio_vae | dit
+    std::string name; // video_vae | audio_vae | dit (or dit_… : several diffusion stages, e.g. a curriculum)
     int steps = 0;
     double learning_rate = 1e-3;
     int batch = 2;
     double clip_seconds = 2.0;
     int warmup_steps = 50;
     int pool_size = 256; // dit: clips kept as latents
+    int pool_initial = 0; // dit: clips encoded before the first step (0: 4 batches, at least 32)
+    int refresh_every = 1; // dit: a fresh clip joins the pool every this many steps
 };
 
 // A recipe file (resources/recipes/*.json): the model's sizes and the stages.
@@ -42,6 +44,10 @@ struct Recipe {
     uint64_t seed = 1;
     int log_every = 10;
     int checkpoint_every = 200;
+    // The diffusion stages keep an exponential moving average of the transformer's and text encoder's
+    // weights (what is exported and evaluated; the raw weights keep training). 0 = none.
+    double ema_decay = 0.999;
+    int eval_every = 0; // diffusion stages: TrainOptions::onEvaluate every this many steps (0 = never)
     std::vector<StageRecipe> stages;
 
     static Recipe fromJson(const std::string& text); // throws std::invalid_argument naming the field
@@ -54,6 +60,12 @@ struct TrainOptions {
     double max_minutes = 0;  // stop (with a checkpoint) after this much wall time; 0 = run to the end
     std::string only_stage;  // train just this stage (others are skipped)
     const bool* stop = nullptr; // set by a signal handler: checkpoint and return at the next step
+    // A training folder (or model folder) whose weights a fresh run starts from, where names and shapes
+    // match: e.g. the autoencoders of an earlier run, for a run whose recipe has only diffusion stages.
+    std::string init_from;
+    // Called with the model folder to evaluate (the averaged weights), the stage and the step, every
+    // Recipe::eval_every steps of a diffusion stage and at its end.
+    std::function<void(const std::string& modelDir, const std::string& stage, int step)> onEvaluate;
 };
 
 struct LossRow {
@@ -73,11 +85,13 @@ struct TrainResult {
 // Runs (or resumes) the recipe. `onLog` sees each logged row after it is appended to loss.csv.
 TrainResult train(const Recipe& recipe, const TrainOptions& options, const std::function<void(const LossRow&)>& onLog = {});
 
-// Writes the checkpoint of a training folder as a model folder with weights stored in fp16.
+// Writes the checkpoint of a training folder as a model folder with weights stored in fp16 — the averaged
+// weights where the run kept an average.
 void exportModel(const std::string& trainingDir, const std::string& modelDir);
 
 // Paths inside a training folder.
 std::string trainingCheckpointDir(const std::string& trainingDir);
+std::string trainingAverageDir(const std::string& trainingDir); // the averaged weights (may not exist)
 std::string trainingLossCsv(const std::string& trainingDir);
 
 } // namespace tandem::model

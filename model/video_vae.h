@@ -13,10 +13,12 @@ namespace tandem::model {
 // Conv3d whose time axis is padded only on the past side (by replicating the first frame). With a time
 // stride s, output step j sees input frames up to s·j + s − 1: the block it summarises and earlier ones,
 // never a later block ("block-causal"), so latent step j covers exactly frames [tc·j, tc·(j+1)).
+// `timeKernel` 1 makes it a per-frame 2-D convolution (used at full resolution, where 3-D kernels would
+// triple the cost of the largest tensors; motion is mixed at the coarser stages).
 struct CausalConv3dImpl : torch::nn::Module {
-    CausalConv3dImpl(int in, int out, int kernel, int timeStride = 1, int spaceStride = 1);
+    CausalConv3dImpl(int in, int out, int kernel, int timeStride = 1, int spaceStride = 1, int timeKernel = -1);
     torch::Tensor forward(const torch::Tensor& x);
-    int kernel, timeStride;
+    int kernel, timeKernel, timeStride;
     torch::nn::Conv3d conv{nullptr};
 };
 TORCH_MODULE(CausalConv3d);
@@ -30,7 +32,7 @@ struct FrameGroupNormImpl : torch::nn::Module {
 TORCH_MODULE(FrameGroupNorm);
 
 struct ResBlock3dImpl : torch::nn::Module {
-    explicit ResBlock3dImpl(int channels);
+    explicit ResBlock3dImpl(int channels, int timeKernel = 3);
     torch::Tensor forward(const torch::Tensor& x);
     FrameGroupNorm norm1{nullptr}, norm2{nullptr};
     CausalConv3d conv1{nullptr}, conv2{nullptr};
@@ -44,6 +46,7 @@ struct VideoEncoderImpl : torch::nn::Module {
     torch::nn::ModuleList stages;
     CausalConv3d convIn{nullptr}, convOut{nullptr};
     torch::Tensor latentScale; // [C]; latents are divided by it so they come out near unit RMS (set in training)
+    int patch = 1;
 };
 TORCH_MODULE(VideoEncoder);
 
@@ -54,6 +57,7 @@ struct VideoDecoderImpl : torch::nn::Module {
     torch::nn::ModuleList stages;
     CausalConv3d convIn{nullptr}, convOut{nullptr};
     torch::Tensor latentScale; // [C]; the encoder's, multiplied back before decoding
+    int patch = 1;
 };
 TORCH_MODULE(VideoDecoder);
 

@@ -37,10 +37,11 @@ if [ "$job" = test ]; then
 fi
 
 mkdir -p out
-"$build/app/tandem-cli" generate \
-  --prompt "a large red rubber circle bounces in front of a blue wall; a face says <S>bama tilo<E>" \
-  --seconds 4 --seed 1 -o out/demo.mp4
+prompt="a large red rubber circle bounces in front of a blue wall; a face says <S>bama tilo<E>"
+"$build/app/tandem-cli" generate --prompt "$prompt" --seconds 4 --seed 1 -o out/demo.mp4 --sheet out/demo.png
 "$build/app/tandem-cli" probe out/demo.mp4
+echo "prompt: $prompt"
+echo "shot:   out/demo.mp4 (its frames and waveform under the prompt: out/demo.png)"
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   "$build/app/tandem" out/demo.mp4
 else

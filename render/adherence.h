@@ -3,8 +3,10 @@
 // the pixel work (colour masks, contours, polygon fits). Used by the model evaluation.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace tandem::render {
 
@@ -19,14 +21,33 @@ struct ObjectDescription {
 
 struct Adherence {
     bool colour = false, shape = false, motion = false;
+    bool hidden = false;    // touching another object (or the face) on every frame: its outline cannot be seen
     std::string seenShape;  // what the outline looked like
     std::string seenMotion; // what the track did
     bool all() const { return colour && shape && motion; }
 };
 
-// Colour: present (≥ minPixels) in at least 60 % of frames. Shape: the largest blob of that colour on the
-// frame where it is largest. Motion: landings and horizontal travel of its track.
+// Colour: present (≥ minPixels) in at least 60 % of frames. Shape: how much of its bounding box the largest
+// blob of that colour fills, voted over the frames where it is whole. Motion: its track over the whole clip
+// (travel across at one height, a descent, a climb after it). `others`: the colours of the scene's other
+// objects; a frame where the blob touches one of them (or the face) does not vote on the shape.
 Adherence checkObject(const uint8_t* frames, int64_t count, int width, int height, const ObjectDescription& object,
-                      int tolerance = 40, int minPixels = 12);
+                      const std::vector<std::array<uint8_t, 3>>& others = {}, int tolerance = 40, int minPixels = 12);
+
+// What a shot shows besides its objects: the wall's colour (median over the wall, above the floor), rain
+// (thin grey streaks brighter than the wall on both sides), wind (thin blades of grass over the floor) and a
+// face (skin-coloured area on at least half of the frames). Each "seen" needs the thing on the median frame.
+struct SceneSeen {
+    std::array<uint8_t, 3> backdrop{};
+    bool rain = false, wind = false, face = false;
+    int rainPixels = 0, windPixels = 0, facePixels = 0; // on the median frame
+};
+inline constexpr double kRainPixelFraction = 0.003, kWindPixelFraction = 0.002, kFacePixelFraction = 0.012;
+inline constexpr uint8_t kGrassRgb[3] = {60, 160, 60};
+SceneSeen seeScene(const uint8_t* frames, int64_t count, int width, int height);
+
+// The colour of `colours` nearest in hue to `rgb` (largest cosine between the two as vectors, so a dimmed
+// wall matches its full colour); -1 for a black pixel or an empty list.
+int nearestHue(const std::array<uint8_t, 3>& rgb, const std::vector<std::array<uint8_t, 3>>& colours);
 
 } // namespace tandem::render

@@ -1,5 +1,7 @@
 #include "render/chart.h"
 
+#include "render/png_file.h"
+
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -61,16 +63,7 @@ void writeLogChart(const std::vector<ChartSeries>& panels, const std::string& pn
     if (panels.empty()) throw std::runtime_error("nothing to plot");
     cv::Mat img(kPanelHeight * int(panels.size()), kWidth, CV_8UC3, cv::Scalar(255, 255, 255));
     for (size_t i = 0; i < panels.size(); ++i) drawPanel(img, panels[i], int(i) * kPanelHeight, xLabel);
-    // The temp name keeps the .png ending: OpenCV picks the encoder from it.
-    const std::filesystem::path target(pngPath);
-    std::string tmpName = target.stem().string();
-    tmpName.insert(tmpName.begin(), '.');
-    tmpName += ".part.png";
-    const std::filesystem::path tmp = target.parent_path() / tmpName;
-    if (!cv::imwrite(tmp.string(), img)) throw std::runtime_error(pngPath + ": cannot be written");
-    std::error_code ec;
-    std::filesystem::rename(tmp, target, ec);
-    if (ec) throw std::runtime_error(pngPath + ": " + ec.message());
+    writePngAtomically(img, pngPath);
 }
 
 } // namespace tandem::render

@@ -1,5 +1,7 @@
 #include "render/sync_metrics.h"
 
+#include "render/colour_mask.h"
+
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -40,23 +42,40 @@ std::vector<float> speechBandEnvelopePerFrame(const std::vector<float>& audio, i
 }
 
 std::vector<double> audioOnsets(const std::vector<float>& audio, int sampleRate) {
-    const size_t hop = size_t(std::max(1, sampleRate / 200)); // 5 ms
-    std::vector<double> energy;
-    for (size_t i = 0; i + hop <= audio.size(); i += hop) {
-        double e = 0;
-        for (size_t k = 0; k < hop; ++k) e += double(audio[i + k]) * audio[i + k];
-        energy.push_back(e / double(hop));
+    const int hop = std::max(1, sampleRate / 200);           // 5 ms
+    const int window = std::max(8, sampleRate / 1000 * 16);  // 16 ms
+    const int frames = int(audio.size()) / hop;
+    if (frames < 3) return {};
+    cv::Mat windowed(frames, window, CV_32F, cv::Scalar(0));
+    for (int j = 0; j < frames; ++j) {
+        float* row = windowed.ptr<float>(j);
+        const long start = long(j) * hop - window / 2; // centred on the frame's time
+        for (int i = 0; i < window; ++i) {
+            const long at = start + i;
+            if (at >= 0 && at < long(audio.size())) row[i] = float(audio[size_t(at)] * (0.5 - 0.5 * std::cos(2 * M_PI * i / window)));
+        }
     }
-    const double peak = energy.empty() ? 0 : *std::max_element(energy.begin(), energy.end());
-    const double floor = peak * 1e-3 + 1e-9;
+    cv::Mat spectrum;
+    cv::dft(windowed, spectrum, cv::DFT_ROWS | cv::DFT_COMPLEX_OUTPUT);
+    std::vector<double> flux(size_t(frames), 0.0);
+    std::vector<float> previous(size_t(window / 2 + 1), 0.f);
+    for (int j = 0; j < frames; ++j)
+        for (int k = 0; k <= window / 2; ++k) {
+            const cv::Vec2f c = spectrum.at<cv::Vec2f>(j, k);
+            const float magnitude = std::sqrt(c[0] * c[0] + c[1] * c[1]);
+            if (j > 0) flux[size_t(j)] += std::max(0.f, magnitude - previous[size_t(k)]);
+            previous[size_t(k)] = magnitude;
+        }
+    const double floor = kOnsetFloor * *std::max_element(flux.begin(), flux.end()) + 1e-9;
     const size_t history = 10; // 50 ms
     std::vector<double> onsets;
     double last = -1e9;
-    for (size_t j = 1; j < energy.size(); ++j) {
+    for (size_t j = 1; j + 1 < flux.size(); ++j) {
+        if (flux[j] < flux[j - 1] || flux[j] < flux[j + 1]) continue; // a local peak
         const size_t from = j > history ? j - history : 0;
-        const double mean = std::accumulate(energy.begin() + long(from), energy.begin() + long(j), 0.0) / double(j - from);
-        const double t = double(j * hop) / sampleRate;
-        if (energy[j] > floor && energy[j] > kOnsetRatio * mean && t - last > kOnsetRefractorySeconds) {
+        const double mean = std::accumulate(flux.begin() + long(from), flux.begin() + long(j), 0.0) / double(j - from);
+        const double t = double(j * size_t(hop)) / sampleRate;
+        if (flux[j] > floor && flux[j] > kOnsetRatio * mean && t - last > kOnsetRefractorySeconds) {
             onsets.push_back(t);
             last = t;
         }
@@ -102,18 +121,13 @@ cv::Scalar upperBound(const uint8_t rgb[3], int tolerance) {
 std::vector<std::optional<std::pair<float, float>>> trackColour(const uint8_t* frames, int64_t count, int width, int height,
                                                                 const uint8_t rgb[3], int tolerance, int minPixels) {
     std::vector<std::optional<std::pair<float, float>>> track;
-    const cv::Scalar lo = lowerBound(rgb, tolerance), hi = upperBound(rgb, tolerance);
-    cv::Mat mask;
     for (int64_t f = 0; f < count; ++f) {
-        const cv::Mat frame(height, width, CV_8UC3, const_cast<uint8_t*>(frames + size_t(f) * width * height * 3));
-        cv::inRange(frame, lo, hi, mask);
-        const cv::Moments m = cv::moments(mask, true);
+        const cv::Moments m = cv::moments(objectColourMask(frameMat(frames, f, width, height), rgb, tolerance), true);
         if (m.m00 < minPixels) track.push_back(std::nullopt);
         else track.push_back(std::make_pair(float(m.m10 / m.m00), float(m.m01 / m.m00)));
     }
     return track;
 }
-
 
 std::vector<float> mouthOpennessPerFrame(const uint8_t* frames, int64_t count, int width, int height, int tolerance) {
     constexpr int kMinFacePixels = 30; // fewer skin pixels than this is no face
@@ -128,37 +142,82 @@ std::vector<float> mouthOpennessPerFrame(const uint8_t* frames, int64_t count, i
             continue;
         }
         ++seen;
-        const cv::Rect face = cv::boundingRect(skin);
-        cv::inRange(frame(face), lowerBound(kMouthRgb, tolerance), upperBound(kMouthRgb, tolerance), mouth);
-        open.push_back(float(cv::countNonZero(mouth)) / float(face.width));
+        // Inside the face's outline only (the convex hull of its largest skin blob): a dark red backdrop or
+        // the floor beside the face has the mouth's colour too.
+        std::vector<std::vector<cv::Point>> contours;
+        cv::findContours(skin, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+        const auto& outline = *std::max_element(contours.begin(), contours.end(), [](const auto& a, const auto& b) {
+            return cv::contourArea(a) < cv::contourArea(b);
+        });
+        std::vector<cv::Point> hull;
+        cv::convexHull(outline, hull);
+        cv::Mat inside = cv::Mat::zeros(frame.size(), CV_8U);
+        cv::fillConvexPoly(inside, hull, 255);
+        cv::inRange(frame, lowerBound(kMouthRgb, tolerance), upperBound(kMouthRgb, tolerance), mouth);
+        const cv::Rect face = cv::boundingRect(hull);
+        open.push_back(float(cv::countNonZero(mouth & inside)) / float(std::max(1, face.width)));
     }
     if (seen * 2 < count) open.clear();
     return open;
 }
 
-std::vector<int64_t> motionImpactFrames(const std::vector<std::optional<std::pair<float, float>>>& track, float minSpeed) {
-    std::vector<int64_t> out;
-    for (size_t f = 2; f < track.size(); ++f) {
-        if (!track[f] || !track[f - 1] || !track[f - 2]) continue;
-        const float vy0 = track[f - 1]->second - track[f - 2]->second, vy1 = track[f]->second - track[f - 1]->second;
-        const float vx0 = track[f - 1]->first - track[f - 2]->first, vx1 = track[f]->first - track[f - 1]->first;
-        const bool landed = vy0 > minSpeed && vy1 < vy0 * 0.5f;              // was falling, now stopped or rising
-        const bool wall = std::abs(vx0) > minSpeed && vx0 * vx1 < 0;         // horizontal reversal
-        // A landing that spans a frame boundary shows as slowing over two frames: one event, not two.
-        if ((landed || wall) && (out.empty() || int64_t(f - 1) - out.back() > 1)) out.push_back(int64_t(f - 1));
+namespace {
+
+// Where the line through samples k-2, k-1 meets the line through k+1, k+2 (a turn between them), clamped to
+// the frames around k.
+double turnTime(const std::vector<float>& z, size_t k) {
+    const double d = z[k - 1] - z[k - 2], r = z[k + 2] - z[k + 1];
+    if (std::abs(d - r) < 1e-6) return double(k);
+    const double t = (z[k + 1] - z[k - 1] + d * double(k - 1) - r * double(k + 1)) / (d - r);
+    return std::clamp(t, double(k) - 1.5, double(k) + 1.5);
+}
+
+} // namespace
+
+std::vector<int> colourAreas(const uint8_t* frames, int64_t count, int width, int height, const uint8_t rgb[3], int tolerance) {
+    std::vector<int> out;
+    for (int64_t f = 0; f < count; ++f) out.push_back(cv::countNonZero(objectColourMask(frameMat(frames, f, width, height), rgb, tolerance)));
+    return out;
+}
+
+std::vector<double> visualImpactTimes(const std::vector<std::optional<std::pair<float, float>>>& track, double fps, int width,
+                                      int height, const std::vector<int>& areas) {
+    const double landingPixels = kAudibleLandingSpeed * height / fps, wallPixels = kAudibleWallSpeed * width / fps;
+    const double restingPixels = 0.02 * height; // a slide's vertical wobble at most (centre of a partly hidden object)
+    std::vector<double> out;
+    std::vector<float> x(track.size()), y(track.size());
+    std::vector<bool> whole(track.size(), true);
+    const int largest = areas.empty() ? 0 : *std::max_element(areas.begin(), areas.end());
+    for (size_t f = 0; f < track.size(); ++f) {
+        if (track[f]) x[f] = track[f]->first, y[f] = track[f]->second;
+        if (f < areas.size()) whole[f] = areas[f] >= kWholeAreaFraction * largest;
+    }
+    for (size_t k = 2; k + 2 < track.size(); ++k) {
+        bool seen = true;
+        for (size_t j = k - 2; j <= k + 2; ++j) seen = seen && track[j].has_value() && whole[j];
+        if (!seen) continue;
+        const double vyIn = y[k] - y[k - 1], vyOut = y[k + 1] - y[k];
+        const double vxIn = x[k] - x[k - 1], vxOut = x[k + 1] - x[k];
+        const bool landed = y[k - 1] - y[k - 2] >= landingPixels && vyIn > 0 && vyOut < 0.5 * vyIn;
+        const bool sliding = std::abs(y[k + 2] - y[k - 2]) <= restingPixels && std::abs(y[k] - y[k - 2]) <= restingPixels;
+        const bool wall = sliding && std::abs(x[k - 1] - x[k - 2]) >= wallPixels && vxIn * vxOut < 0;
+        if (!landed && !wall) continue;
+        const double t = turnTime(landed ? y : x, k);
+        // A turn seen on two neighbouring frames is one impact.
+        if (!out.empty() && t - out.back() < 2.0) continue;
+        out.push_back(t);
     }
     return out;
 }
 
-EventSync matchEvents(const std::vector<int64_t>& videoFrames, const std::vector<double>& onsets, double fps, double window) {
+EventSync matchEvents(const std::vector<double>& videoFrames, const std::vector<double>& onsets, double fps, double windowFrames) {
     EventSync s;
-    for (int64_t f : videoFrames) {
-        // Positions are sampled at frame starts; the event lies between frames f and f + 1: take the middle.
-        const double t = (f + 0.5) / fps;
+    s.events = int(videoFrames.size());
+    for (double f : videoFrames) {
         double best = 1e9;
         for (double o : onsets)
-            if (std::abs(o - t) < std::abs(best)) best = o - t;
-        if (std::abs(best) <= window) s.offsetsFrames.push_back(best * fps);
+            if (std::abs(o * fps - f) < std::abs(best)) best = o * fps - f;
+        if (std::abs(best) <= windowFrames) s.offsetsFrames.push_back(best);
     }
     std::vector<double> a;
     for (double d : s.offsetsFrames) a.push_back(std::abs(d));

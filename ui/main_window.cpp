@@ -245,6 +245,8 @@ void MainWindow::buildMenus() {
 
 void MainWindow::connectViews() {
     project_.addChangeListener([this] {
+        // A take that landed, was switched to or came back with an undo shows its own frames and sound.
+        if (refreshGeneratedPreviews()) bins_->refreshPreviews();
         playback_->rebuild();
         timeline_->refresh();
         followSelection();
@@ -570,15 +572,30 @@ QString MainWindow::waveformCache() const {
 
 void MainWindow::rebuildPreviews() {
     previews_.clear();
-    for (const auto& a : project_.state().assets) {
-        QString path = a.path;
-        if (a.kind == timeline::AssetKind::Generated)
-            if (const timeline::Take* t = project_.state().take(a.activeTakeId)) path = t->output;
-        if (!path.isEmpty()) previews_.insert(a.id, buildPreview(timeline::resolveInBundle(bundleDir(), path), waveformCache()));
-    }
+    previewTakes_.clear();
+    for (const auto& a : project_.state().assets)
+        if (a.kind != timeline::AssetKind::Generated && !a.path.isEmpty())
+            previews_.insert(a.id, buildPreview(timeline::resolveInBundle(bundleDir(), a.path), waveformCache()));
+    refreshGeneratedPreviews();
     bins_->refreshPreviews();
     playback_->rebuild();
     timeline_->refresh();
+}
+
+// Generated shots whose preview is not of their active take get one (a take is a few seconds: decoding its
+// first frame and its sound is quick). True when any changed.
+bool MainWindow::refreshGeneratedPreviews() {
+    bool changed = false;
+    for (const auto& a : project_.state().assets) {
+        if (a.kind != timeline::AssetKind::Generated) continue;
+        const timeline::Take* t = project_.state().take(a.activeTakeId);
+        const QString path = t ? t->output : QString();
+        if (path.isEmpty() || previewTakes_.value(a.id) == path) continue;
+        previews_.insert(a.id, buildPreview(timeline::resolveInBundle(bundleDir(), path), waveformCache()));
+        previewTakes_.insert(a.id, path);
+        changed = true;
+    }
+    return changed;
 }
 
 void MainWindow::updateTitle() {

@@ -102,6 +102,11 @@ public:
     JobPanel& jobPanel() { return *jobPanel_; }
     SyncPanel& syncPanel() { return *sync_; }
     EngineJobs& jobs() { return *jobs_; }
+    // What the bins and the timeline draw for an asset (its thumbnail and waveform); none when unreadable.
+    const MediaPreview* preview(timeline::Id assetId) const {
+        const auto it = previews_.constFind(assetId);
+        return it == previews_.constEnd() ? nullptr : &*it;
+    }
     QDockWidget* dock(const QString& objectName) const;
     // Generate in the generation panel: the form's spec at the playhead, queued on the engine.
     QString submitGeneration(QString* error = nullptr);
@@ -130,6 +135,7 @@ private:
     void applyEngineSettings();
     void fillRecentMenu(QMenu* menu);
     void rebuildPreviews();
+    bool refreshGeneratedPreviews();
     QString waveformCache() const; // the bundle's cache/waveforms
     void startAutosave();          // for the bundle the project now lives in
     void updateTitle();
@@ -160,6 +166,7 @@ private:
     std::optional<EngineSettings> engineOverride_;
     UndoBridge* undo_ = nullptr;
     QHash<timeline::Id, MediaPreview> previews_;
+    QHash<timeline::Id, QString> previewTakes_; // generated shots: the take file each preview was built from
     Viewer* viewer_ = nullptr;
     MaskCanvas* maskCanvas_ = nullptr;
     TimelineView* timeline_ = nullptr;

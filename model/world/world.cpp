@@ -34,6 +34,17 @@ struct Vowel {
 constexpr Vowel kVowelShapes[] = {{730, 1090, 2440, 1.0}, {530, 1840, 2480, 0.6}, {270, 2290, 3010, 0.3},
                                   {570, 840, 2410, 0.7},  {300, 870, 2240, 0.35}};
 
+std::vector<std::string> drawWords(Rng& rng) {
+    std::vector<std::string> out;
+    const int words = 1 + rng.below(3);
+    for (int w = 0; w < words; ++w) {
+        std::string word;
+        for (int k = 0, n = 1 + rng.below(2); k < n; ++k) word += std::string(kConsonants[rng.below(8)]) + kVowels[rng.below(5)];
+        out.push_back(word);
+    }
+    return out;
+}
+
 struct Body {
     double x, y, vx, vy, r;
 };
@@ -123,23 +134,47 @@ SceneSpec randomScene(uint64_t seed, int width, int height, double fps, int samp
         s.objects.push_back(o);
     }
     s.speaker = rng.below(2) == 1;
-    if (s.speaker) {
-        const int words = 1 + rng.below(3);
-        for (int w = 0; w < words; ++w) {
-            std::string word;
-            for (int k = 0, n = 1 + rng.below(2); k < n; ++k) word += std::string(kConsonants[rng.below(8)]) + kVowels[rng.below(5)];
-            s.words.push_back(word);
-        }
-    }
+    if (s.speaker) s.words = drawWords(rng);
     return s;
 }
 
-std::string caption(const SceneSpec& s) {
+std::vector<std::string> randomWords(uint64_t seed) {
+    Rng rng(seed * 0xBF58476D1CE4E5B9ull + 7);
+    return drawWords(rng);
+}
+
+std::vector<uint8_t> objectReference(const ObjectSpec& object, int background, int width, int height, uint64_t seed) {
+    SceneSpec s;
+    s.width = width;
+    s.height = height;
+    s.seconds = 1.0 / s.fps;
+    s.background = background;
+    ObjectSpec o = object;
+    o.motion = Motion::Slide; // on the floor from the first frame, where nothing hides it
+    s.objects = {o};
+    return render(s, seed).rgb;
+}
+
+std::vector<float> voiceReference(double pitch, const std::vector<std::string>& words, int sampleRate, double fps, double seconds,
+                                  uint64_t seed) {
+    SceneSpec s;
+    s.fps = fps;
+    s.sampleRate = sampleRate;
+    s.seconds = seconds;
+    s.speaker = true;
+    s.words = words;
+    s.voicePitch = pitch;
+    return render(s, seed).audio;
+}
+
+std::string caption(const SceneSpec& s, const CaptionOptions& options) {
     std::string out;
     for (size_t i = 0; i < s.objects.size(); ++i) {
         const ObjectSpec& o = s.objects[i];
-        out += std::string(i ? ", " : "") + "a " + (o.large ? "large " : "small ") + palette()[o.colour].name + " " +
-               materialName(o.material) + " " + shapeName(o.shape) + " " + motionName(o.motion);
+        const bool hideColour = options.hideColourOf == int(i), hideShape = options.hideShapeOf == int(i);
+        out += std::string(i ? ", " : "") + "a " + (o.large ? "large " : "small ") +
+               (hideColour ? std::string() : std::string(palette()[o.colour].name) + " ") + materialName(o.material) + " " +
+               (hideShape ? "object" : shapeName(o.shape)) + " " + motionName(o.motion);
     }
     out += std::string(" in front of a ") + palette()[s.background].name + " wall";
     if (s.ambience == Ambience::Rain) out += "; rain falls";
@@ -153,7 +188,7 @@ std::string caption(const SceneSpec& s) {
 }
 
 std::vector<std::string> vocabulary() {
-    std::vector<std::string> v = {"a", "large", "small", "in", "front", "of", "wall", "rain", "falls", "wind", "blows", "face", "says"};
+    std::vector<std::string> v = {"a", "large", "small", "in", "front", "of", "wall", "rain", "falls", "wind", "blows", "face", "says", "object"};
     for (const auto& c : palette()) v.push_back(c.name);
     for (Shape s : {Shape::Circle, Shape::Square, Shape::Triangle}) v.push_back(shapeName(s));
     for (Motion m : {Motion::Bounce, Motion::Fall, Motion::Slide}) v.push_back(motionName(m));
@@ -220,7 +255,9 @@ Clip render(const SceneSpec& s, uint64_t seed) {
     std::vector<float> voice(c.audio.size(), 0.f);
     std::vector<float> openAt(c.audio.size(), 0.f); // how open the vowel being spoken is, per sample
     if (s.speaker) {
-        const double f0 = rng.uniform(110, 210);
+        const double drawn = rng.uniform(110, 210); // drawn either way: the rest of the clip stays the same
+        const double f0 = s.voicePitch > 0 ? s.voicePitch : drawn;
+        c.voicePitch = f0;
         double t = 0.3, phase = 0;
         const double syllable = 0.2;
         for (const std::string& word : s.words) {

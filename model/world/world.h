@@ -48,6 +48,13 @@ struct SceneSpec {
     std::vector<ObjectSpec> objects;
     bool speaker = false;           // a face that speaks the dialogue
     std::vector<std::string> words; // dialogue, from syllables
+    double voicePitch = 0;          // the speaker's fundamental (Hz); 0 = drawn from the clip's seed
+};
+
+// What a caption leaves out: an object whose colour (and shape) a reference shows instead.
+struct CaptionOptions {
+    int hideColourOf = -1; // object index whose colour word is left out
+    int hideShapeOf = -1;  // object index whose shape word becomes "object"
 };
 
 struct Clip {
@@ -61,6 +68,7 @@ struct Clip {
     std::vector<std::vector<std::pair<float, float>>> tracks; // per object, per frame: centre (pixels)
     std::vector<float> mouthOpenness;                         // per frame, 0..1 (empty without a speaker)
     std::vector<float> speechEnvelope;                        // per frame, RMS of the voice alone
+    double voicePitch = 0;                                    // Hz, when there is a speaker
 };
 
 // A random scene for `seed` at the given geometry.
@@ -68,7 +76,17 @@ SceneSpec randomScene(uint64_t seed, int width, int height, double fps, int samp
 // Simulates, draws and synthesises a scene. Deterministic: the same spec and seed give the same bytes.
 Clip render(const SceneSpec& scene, uint64_t seed);
 // The caption of a scene, dialogue in <S>…<E>.
-std::string caption(const SceneSpec& scene);
+std::string caption(const SceneSpec& scene, const CaptionOptions& options = {});
+// A reference picture of one object: the object alone (on the floor, where `seed` puts it) in front of the
+// wall `background`, as one frame at the scene's size — what a user drags from the bins to say "this
+// thing". The caption then need not name its colour or shape.
+std::vector<uint8_t> objectReference(const ObjectSpec& object, int background, int width, int height, uint64_t seed);
+// A reference sound of a voice: the speaker of pitch `pitch` saying `words` alone (no other sound), for
+// `seconds` at `sampleRate`.
+std::vector<float> voiceReference(double pitch, const std::vector<std::string>& words, int sampleRate, double fps, double seconds,
+                                  uint64_t seed);
+// Dialogue words from syllables, as random scenes draw them.
+std::vector<std::string> randomWords(uint64_t seed);
 // The words captions use (for the tokenizer's known-word list).
 std::vector<std::string> vocabulary();
 

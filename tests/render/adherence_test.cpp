@@ -42,3 +42,62 @@ TEST_CASE("each shape and motion of the world is recognised, and wrong descripti
             CHECK_FALSE(render::checkObject(clip.rgb.data(), clip.frames, 128, 128, wrong).motion);
         }
 }
+
+TEST_CASE("small shapes, rain over a white object and grass by a green one do not change what is seen") {
+    for (int shape = 0; shape < 3; ++shape) {
+        world::SceneSpec s;
+        s.background = 5;
+        s.ambience = shape == 1 ? world::Ambience::Wind : world::Ambience::Rain;
+        const int colour = shape == 1 ? 1 : 4; // green by the grass, white in the rain
+        s.objects = {world::ObjectSpec{world::Shape(shape), colour, false, world::Motion::Slide, world::Material::Metal}};
+        const world::Clip clip = world::render(s, 30 + uint64_t(shape));
+        const render::Adherence a = render::checkObject(clip.rgb.data(), clip.frames, 128, 128, describe(s.objects[0]));
+        INFO("shape " << shape << ": saw " << a.seenShape << ", " << a.seenMotion);
+        CHECK(a.all());
+    }
+}
+
+TEST_CASE("an object covered by another on every frame is reported hidden, not misread") {
+    world::SceneSpec s;
+    s.background = 2;
+    s.objects = {world::ObjectSpec{world::Shape::Square, 0, true, world::Motion::Fall, world::Material::Wood}};
+    world::Clip clip = world::render(s, 40);
+    // A yellow disc drawn over the top of the red square on every frame, as a second object lying on it.
+    const auto& yellow = world::palette()[3];
+    for (int64_t f = 0; f < clip.frames; ++f)
+        for (int y = 0; y < 128; ++y)
+            for (int x = 0; x < 128; ++x) {
+                const float cx = clip.tracks[0][size_t(f)].first, cy = clip.tracks[0][size_t(f)].second - 6;
+                if ((x - cx) * (x - cx) + (y - cy) * (y - cy) <= 14 * 14) {
+                    uint8_t* p = clip.rgb.data() + (size_t(f) * 128 * 128 + size_t(y) * 128 + size_t(x)) * 3;
+                    p[0] = yellow.r, p[1] = yellow.g, p[2] = yellow.b;
+                }
+            }
+    const std::vector<std::array<uint8_t, 3>> others = {{yellow.r, yellow.g, yellow.b}};
+    const render::Adherence a = render::checkObject(clip.rgb.data(), clip.frames, 128, 128, describe(s.objects[0]), others);
+    CHECK(a.hidden);
+    CHECK_FALSE(a.shape);
+}
+
+TEST_CASE("the scene checks see the wall's colour, rain, wind and a face exactly when they are there") {
+    std::vector<std::array<uint8_t, 3>> colours;
+    for (const auto& c : world::palette()) colours.push_back({c.r, c.g, c.b});
+    for (int background = 0; background < int(colours.size()); ++background)
+        for (int ambience = 0; ambience < 3; ++ambience) {
+            world::SceneSpec s;
+            s.background = background;
+            s.ambience = world::Ambience(ambience);
+            s.speaker = (background + ambience) % 2 == 0;
+            if (s.speaker) s.words = {"bama"};
+            s.objects = {world::ObjectSpec{world::Shape::Circle, (background + 1) % 7, false, world::Motion::Bounce, world::Material::Wood}};
+            const world::Clip clip = world::render(s, 50 + uint64_t(background * 3 + ambience));
+            const render::SceneSeen seen = render::seeScene(clip.rgb.data(), clip.frames, 128, 128);
+            INFO("background " << background << " ambience " << ambience << ": rain " << seen.rainPixels << " wind " << seen.windPixels
+                               << " face " << seen.facePixels);
+            CHECK(render::nearestHue(seen.backdrop, colours) == background);
+            CHECK(seen.rain == (s.ambience == world::Ambience::Rain));
+            CHECK(seen.wind == (s.ambience == world::Ambience::Wind));
+            CHECK(seen.face == s.speaker);
+        }
+    CHECK(render::nearestHue({0, 0, 0}, colours) == -1);
+}

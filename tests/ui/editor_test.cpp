@@ -242,6 +242,12 @@ TEST_CASE("generations on a tiny model land as takes: a new shot, then an inpain
     REQUIRE(landed);
     CHECK(landed->position == mediaLength);
     CHECK(w.timelineView().selectedClip() == landed->id);
+    // The new shot looks like media: a thumbnail in the bins and along its clip, a waveform under it.
+    const ui::MediaPreview* shown = w.preview(landed->assetId);
+    REQUIRE(shown);
+    CHECK_FALSE(shown->thumbnail.isNull());
+    CHECK_FALSE(shown->peaks.isEmpty());
+    const qint64 firstThumbnail = shown->thumbnail.cacheKey();
 
     // Inpaint the generated clip (a mask over its left half), replacing it: the shot gets a second take.
     const timeline::Id clipId = landed->id;
@@ -269,6 +275,8 @@ TEST_CASE("generations on a tiny model land as takes: a new shot, then an inpain
     REQUIRE(replaced);
     REQUIRE(w.project().state().takes.size() == 2);
     CHECK(replaced->takeId == w.project().state().takes[1].id);
+    REQUIRE(w.preview(replaced->assetId));
+    CHECK(w.preview(replaced->assetId)->thumbnail.cacheKey() != firstThumbnail); // take 2's own frame
     CHECK(w.project().state().takes[1].parentTakeId == take.id);
     CHECK(w.project().state().takes[1].inputs.maskId == replaced->maskId);
     CHECK_FALSE(w.project().state().isStale(*replaced));
