@@ -52,8 +52,26 @@ AudioResUnitImpl::AudioResUnitImpl(int channels, int dilation) {
 
 torch::Tensor AudioResUnitImpl::forward(const torch::Tensor& x) { return x + mix(act2(dilated(act1(x)))); }
 
-AudioEncoderImpl::AudioEncoderImpl(const AudioConfig& cfg) {
+namespace {
+
+torch::nn::Conv1d mixConv(int ch) { return torch::nn::Conv1d(torch::nn::Conv1dOptions(ch, ch, 7).padding(3)); }
+
+} // namespace
+
+AudioEncoderImpl::AudioEncoderImpl(const AudioConfig& cfg) : plain(cfg.vae_kind == "plain") {
     int ch = cfg.vae_channels;
+    if (plain) {
+        convIn = register_module("conv_in", torch::nn::Conv1d(torch::nn::Conv1dOptions(1, ch, 7).padding(3)));
+        downs = register_module("downs", torch::nn::ModuleList());
+        mixes = register_module("mixes", torch::nn::ModuleList());
+        for (int s : audioStrides(cfg.hop)) {
+            downs->push_back(torch::nn::Conv1d(torch::nn::Conv1dOptions(ch, ch, 2 * s).stride(s).padding(s / 2)));
+            mixes->push_back(mixConv(ch));
+        }
+        convOut = register_module("conv_out", torch::nn::Conv1d(torch::nn::Conv1dOptions(ch, cfg.latent_channels, 3).padding(1)));
+        latentScale = register_buffer("latent_scale", torch::ones({cfg.latent_channels}));
+        return;
+    }
     convIn = register_module("conv_in", torch::nn::Conv1d(torch::nn::Conv1dOptions(1, ch, 7).padding(3)));
     stages = register_module("stages", torch::nn::ModuleList());
     const auto strides = audioStrides(cfg.hop);
@@ -74,12 +92,32 @@ AudioEncoderImpl::AudioEncoderImpl(const AudioConfig& cfg) {
 
 torch::Tensor AudioEncoderImpl::forward(const torch::Tensor& wave) {
     auto h = convIn(wave);
+    if (plain) {
+        for (size_t i = 0; i < downs->size(); ++i) {
+            h = torch::silu(downs[i]->as<torch::nn::Conv1d>()->forward(h));
+            h = h + mixes[i]->as<torch::nn::Conv1d>()->forward(torch::silu(h));
+        }
+        return convOut(h) / latentScale.reshape({1, -1, 1});
+    }
     for (const auto& stage : *stages) h = stage->as<torch::nn::Sequential>()->forward(h);
     return convOut(actOut(h)) / latentScale.reshape({1, -1, 1});
 }
 
-AudioDecoderImpl::AudioDecoderImpl(const AudioConfig& cfg) {
+AudioDecoderImpl::AudioDecoderImpl(const AudioConfig& cfg) : plain(cfg.vae_kind == "plain") {
     const auto strides = audioStrides(cfg.hop);
+    if (plain) {
+        const int ch = cfg.vae_channels;
+        convIn = register_module("conv_in", torch::nn::Conv1d(torch::nn::Conv1dOptions(cfg.latent_channels, ch, 3).padding(1)));
+        ups = register_module("ups", torch::nn::ModuleList());
+        mixes = register_module("mixes", torch::nn::ModuleList());
+        for (int s : strides) {
+            ups->push_back(torch::nn::ConvTranspose1d(torch::nn::ConvTranspose1dOptions(ch, ch, 2 * s).stride(s).padding(s / 2)));
+            mixes->push_back(mixConv(ch));
+        }
+        convOut = register_module("conv_out", torch::nn::Conv1d(torch::nn::Conv1dOptions(ch, 1, 7).padding(3)));
+        latentScale = register_buffer("latent_scale", torch::ones({cfg.latent_channels}));
+        return;
+    }
     auto widths = audioStageChannels(cfg);
     widths.insert(widths.begin(), cfg.vae_channels); // widths[i] is the input of encoder stage i
     int ch = widths.back();
@@ -101,6 +139,13 @@ AudioDecoderImpl::AudioDecoderImpl(const AudioConfig& cfg) {
 
 torch::Tensor AudioDecoderImpl::forward(const torch::Tensor& latent) {
     auto h = convIn(latent * latentScale.reshape({1, -1, 1}));
+    if (plain) {
+        for (size_t i = 0; i < ups->size(); ++i) {
+            h = torch::silu(ups[i]->as<torch::nn::ConvTranspose1d>()->forward(h));
+            h = h + mixes[i]->as<torch::nn::Conv1d>()->forward(torch::silu(h));
+        }
+        return torch::tanh(convOut(h));
+    }
     for (const auto& stage : *stages) h = stage->as<torch::nn::Sequential>()->forward(h);
     return torch::tanh(convOut(actOut(h)));
 }

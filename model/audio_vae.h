@@ -5,7 +5,8 @@
 // step per `hop` samples; the decoder mirrors it with transposed convolutions. Activations are Snake,
 // x + sin²(αx)/α with α learned per channel (as in BigVGAN): a periodic bias that lets a small decoder make
 // ringing modes and voiced pulses rather than muffled noise. Waveforms are [B, 1, N] in [-1, 1]; latents
-// [B, C, N / hop].
+// [B, C, N / hop]. `vae_kind` "plain" is the first layout (kept so models trained with it still load): per
+// stage one strided convolution and one mixing convolution with SiLU, channels constant.
 #pragma once
 
 #include "model/config.h"
@@ -42,7 +43,9 @@ struct AudioEncoderImpl : torch::nn::Module {
     torch::nn::Conv1d convIn{nullptr}, convOut{nullptr};
     Snake actOut{nullptr};
     torch::nn::ModuleList stages; // each: res units, snake, strided conv
+    torch::nn::ModuleList downs, mixes; // "plain": strided and mixing convolutions per stage
     torch::Tensor latentScale; // [C]: latents are divided by it (encoder) and multiplied back (decoder)
+    bool plain = false;
 };
 TORCH_MODULE(AudioEncoder);
 
@@ -52,7 +55,9 @@ struct AudioDecoderImpl : torch::nn::Module {
     torch::nn::Conv1d convIn{nullptr}, convOut{nullptr};
     Snake actOut{nullptr};
     torch::nn::ModuleList stages; // each: snake, transposed conv, res units
+    torch::nn::ModuleList ups, mixes; // "plain"
     torch::Tensor latentScale;
+    bool plain = false;
 };
 TORCH_MODULE(AudioDecoder);
 

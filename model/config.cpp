@@ -71,6 +71,8 @@ void ModelConfig::validate() const {
     require(audio.sample_rate >= 8000 && audio.sample_rate <= 96000, "audio.sample_rate must be in [8000, 96000]");
     require(audio.hop >= 4 && isPowerOfTwo(audio.hop), "audio.hop must be a power of two ≥ 4");
     require(audio.latent_channels > 0 && audio.vae_channels > 0, "audio channel counts must be positive");
+    require(audio.vae_kind == "seanet" || audio.vae_kind == "plain", "audio.vae_kind must be \"seanet\" or \"plain\"");
+    require(video.vae_temporal_stages >= 0 && video.vae_temporal_stages <= 8, "video.vae_temporal_stages must be in 0..8");
     require(text.tokenizer == "bytes" || text.tokenizer == "words", "text.tokenizer must be \"bytes\" or \"words\"");
     require(text.vocab_size >= (text.tokenizer == "bytes" ? 259 : 4) && text.vocab_size <= 1 << 20,
             "text.vocab_size must hold the tokenizer (bytes: at least 259) and be at most 2^20");
@@ -111,12 +113,14 @@ ModelConfig ModelConfig::fromJson(const std::string& text) {
     read(v, "video", "vae_channels", c.video.vae_channels);
     read(v, "video", "vae_decoder_blocks", c.video.vae_decoder_blocks);
     read(v, "video", "vae_patch", c.video.vae_patch);
+    read(v, "video", "vae_temporal_stages", c.video.vae_temporal_stages);
     read(v, "video", "patch_size", c.video.patch_size);
     const json& a = section("audio");
     read(a, "audio", "sample_rate", c.audio.sample_rate);
     read(a, "audio", "hop", c.audio.hop);
     read(a, "audio", "latent_channels", c.audio.latent_channels);
     read(a, "audio", "vae_channels", c.audio.vae_channels);
+    read(a, "audio", "vae_kind", c.audio.vae_kind);
     const json& t = section("text");
     read(t, "text", "tokenizer", c.text.tokenizer);
     read(t, "text", "vocab_size", c.text.vocab_size);
@@ -150,12 +154,14 @@ std::string ModelConfig::toJson() const {
           {"vae_channels", video.vae_channels},
           {"vae_decoder_blocks", video.vae_decoder_blocks},
           {"vae_patch", video.vae_patch},
+          {"vae_temporal_stages", video.vae_temporal_stages},
           {"patch_size", video.patch_size}}},
         {"audio",
          {{"sample_rate", audio.sample_rate},
           {"hop", audio.hop},
           {"latent_channels", audio.latent_channels},
-          {"vae_channels", audio.vae_channels}}},
+          {"vae_channels", audio.vae_channels},
+          {"vae_kind", audio.vae_kind}}},
         {"text",
          {{"tokenizer", text.tokenizer},
           {"vocab_size", text.vocab_size},

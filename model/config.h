@@ -21,6 +21,9 @@ struct VideoConfig {
     // Pixels enter the VAE as p × p patches folded into channels (and leave it unfolded), so no convolution
     // runs at full resolution; 1 = none. Part of the spatial compression: stages do the rest.
     int vae_patch = 1;
+    // How many of the lowest-resolution stages look across frames (3-D kernels; the others are 2-D in
+    // space, which costs a third): 0 = every stage, the first layout (models trained before this field).
+    int vae_temporal_stages = 1;
     int patch_size = 2; // spatial patch of the latent grid that becomes one token
 };
 
@@ -29,6 +32,9 @@ struct AudioConfig {
     int hop = 256; // product of the VAE strides
     int latent_channels = 8;
     int vae_channels = 32;
+    // "seanet": residual units with Snake activations, channels doubling per stage (audio_vae.h); "plain":
+    // the first layout, one strided convolution and one mixing convolution per stage.
+    std::string vae_kind = "seanet";
 };
 
 struct TextConfig {

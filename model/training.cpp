@@ -159,6 +159,14 @@ void initialiseAutoencoders(TandemModelImpl& net) {
             unit->mix->weight.zero_();
             unit->mix->bias.zero_();
         }
+    // The first ("plain") layout's mixing convolutions likewise.
+    for (auto* mixes : {&net.audioVae->encoder->mixes, &net.audioVae->decoder->mixes})
+        if (*mixes)
+            for (const auto& m : **mixes) {
+                auto* c = m->as<torch::nn::Conv1dImpl>();
+                c->weight.zero_();
+                c->bias.zero_();
+            }
     net.audioVae->decoder->convOut->weight.mul_(0.1);
 }
 

@@ -62,12 +62,12 @@ torch::Tensor unfoldPatches(const torch::Tensor& x, int p) {
     return x.reshape({B, C, p, p, T, h, w}).permute({0, 1, 4, 5, 2, 6, 3}).reshape({B, C, T, h * p, w * p});
 }
 
-// Time kernel of the residual blocks at stage `stage` (0 = full resolution) of `count`: 3-D where the frame
-// is at most a quarter of its full size, per-frame 2-D above. Motion is modelled where it is cheap; the
-// large tensors get spatial detail only (3-D kernels there would triple the cost of the whole network).
-// Convolutions that change the frame rate are always 3-D.
-int timeKernelAt(int stage, int count) {
-    return count - stage <= 1 ? 3 : 1;
+// Time kernel of the residual blocks at stage `stage` (0 = full resolution) of `count`: 3-D at the
+// `temporalStages` lowest-resolution stages (all of them when 0), per-frame 2-D above. Motion is modelled
+// where it is cheap; the large tensors get spatial detail only (3-D kernels there would triple the cost of
+// the whole network). Convolutions that change the frame rate are always 3-D.
+int timeKernelAt(int stage, int count, int temporalStages) {
+    return temporalStages == 0 || count - stage <= temporalStages ? 3 : 1;
 }
 
 } // namespace
@@ -113,12 +113,12 @@ VideoEncoderImpl::VideoEncoderImpl(const VideoConfig& cfg) : patch(cfg.vae_patch
     const int temporalStages = log2Of(cfg.temporal_compression);
     const int stageCount = std::max(spatialStages, temporalStages);
     int ch = channelsAtStage(cfg.vae_channels, stageCount, 0);
-    convIn = register_module("conv_in", CausalConv3d(3 * patch * patch, ch, 3, 1, 1, timeKernelAt(0, stageCount)));
+    convIn = register_module("conv_in", CausalConv3d(3 * patch * patch, ch, 3, 1, 1, timeKernelAt(0, stageCount, cfg.vae_temporal_stages)));
     stages = register_module("stages", torch::nn::ModuleList());
     for (int i = 0; i < stageCount; ++i) {
         const int next = channelsAtStage(cfg.vae_channels, stageCount, i + 1);
         auto stage = torch::nn::Sequential();
-        stage->push_back(ResBlock3d(ch, timeKernelAt(i, stageCount)));
+        stage->push_back(ResBlock3d(ch, timeKernelAt(i, stageCount, cfg.vae_temporal_stages)));
         stage->push_back(CausalConv3d(ch, next, 3, i < temporalStages ? 2 : 1, i < spatialStages ? 2 : 1));
         stages->push_back(stage);
         downsamples.emplace_back(i < spatialStages, i < temporalStages);
@@ -157,14 +157,14 @@ VideoDecoderImpl::VideoDecoderImpl(const VideoConfig& cfg) : patch(cfg.vae_patch
         upsamples.emplace_back(i < spatialStages, i < temporalStages);
         // Stage i works at the resolution of encoder stage (stageCount − 1 − i). Its first convolution mixes
         // time whenever the stage doubled the frame rate: it must tell the repeated frames apart.
-        const int timeKernel = timeKernelAt(stageCount - 1 - i, stageCount);
+        const int timeKernel = timeKernelAt(stageCount - 1 - i, stageCount, cfg.vae_temporal_stages);
         auto stage = torch::nn::Sequential();
         stage->push_back(CausalConv3d(ch, next, 3, 1, 1, i < temporalStages ? 3 : timeKernel));
         for (int b = 0; b < cfg.vae_decoder_blocks; ++b) stage->push_back(ResBlock3d(next, timeKernel));
         stages->push_back(stage);
         ch = next;
     }
-    convOut = register_module("conv_out", CausalConv3d(ch, 3 * patch * patch, 3, 1, 1, timeKernelAt(0, stageCount)));
+    convOut = register_module("conv_out", CausalConv3d(ch, 3 * patch * patch, 3, 1, 1, timeKernelAt(0, stageCount, cfg.vae_temporal_stages)));
     latentScale = register_buffer("latent_scale", torch::ones({cfg.latent_channels}));
 }
 

@@ -45,6 +45,17 @@ TEST_CASE("bad configs are refused with a message naming the field") {
     refuses(R"({"dit": {"layers": 3000000000}})", "dit.layers is out of range");
     refuses(R"({"dit": {"layers": 2.5}})", "dit.layers must be a whole number");
     refuses(R"({"video": {"patch_size": 0}})", "video.patch_size must be positive");
+    refuses(R"({"audio": {"vae_kind": "wavenet"}})", "audio.vae_kind");
+    refuses(R"({"video": {"vae_temporal_stages": -1}})", "video.vae_temporal_stages");
+}
+
+TEST_CASE("the first autoencoder layouts stay loadable: plain audio stages, 3-D kernels at every video stage") {
+    const ModelConfig first = ModelConfig::fromJson(R"({"audio": {"vae_kind": "plain"}, "video": {"vae_temporal_stages": 0}})");
+    CHECK(first.audio.vae_kind == "plain");
+    CHECK(ModelConfig::fromJson(first.toJson()).video.vae_temporal_stages == 0);
+    const ModelConfig current = ModelConfig::fromJson("{}");
+    CHECK(current.audio.vae_kind == "seanet");
+    CHECK(current.video.vae_temporal_stages == 1);
 }
 
 TEST_CASE("dialogue in <S>…<E> is tokenised as speech") {
