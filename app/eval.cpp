@@ -167,11 +167,27 @@ render::ObjectDescription describe(const world::ObjectSpec& o) {
     return d;
 }
 
+// Whether another object of the scene has `colour` too (one colour mask cannot tell them apart).
+bool colourShared(const world::SceneSpec& scene, int colour) {
+    return std::count_if(scene.objects.begin(), scene.objects.end(), [&](const auto& o) { return o.colour == colour; }) > 1;
+}
+
+// The colours of the scene's objects other than `colour`: what may cover an object of that colour.
+std::vector<std::array<uint8_t, 3>> otherColours(const world::SceneSpec& scene, int colour) {
+    std::vector<std::array<uint8_t, 3>> out;
+    for (const auto& o : scene.objects)
+        if (o.colour != colour) {
+            const auto d = describe(o);
+            out.push_back({d.rgb[0], d.rgb[1], d.rgb[2]});
+        }
+    return out;
+}
+
 void measureSync(Tally& t, const Media& m, const std::vector<world::ObjectSpec>& objects, const world::SceneSpec& scene) {
     std::vector<double> events;
     for (const auto& o : objects) {
         // Two objects of one colour are one mask: their joint centre's turns are nobody's impacts.
-        if (std::count_if(scene.objects.begin(), scene.objects.end(), [&](auto& other) { return other.colour == o.colour; }) > 1) continue;
+        if (colourShared(scene, o.colour)) continue;
         const auto d = describe(o);
         const auto track = render::trackColour(m.rgb.data(), m.frames, m.width, m.height, d.rgb);
         const auto areas = render::colourAreas(m.rgb.data(), m.frames, m.width, m.height, d.rgb);
@@ -217,18 +233,13 @@ void measureAdherence(Tally& t, const Media& m, const std::vector<world::ObjectS
         const auto& o = objects[i];
         const std::string which = "seed " + std::to_string(seed) + " object " + std::to_string(i + 1) + " (" +
                                   world::palette()[size_t(o.colour)].name + ")";
-        if (std::count_if(scene.objects.begin(), scene.objects.end(), [&](auto& other) { return other.colour == o.colour; }) > 1) {
+        if (colourShared(scene, o.colour)) {
             ++t.ambiguous;
             t.ambiguousList.push_back(which + ": its colour is shared");
             continue;
         }
-        std::vector<std::array<uint8_t, 3>> others;
-        for (const auto& other : scene.objects)
-            if (other.colour != o.colour) { // its own colour is unique here
-                const auto d = describe(other);
-                others.push_back({d.rgb[0], d.rgb[1], d.rgb[2]});
-            }
-        const render::Adherence a = render::checkObject(m.rgb.data(), m.frames, m.width, m.height, describe(o), others);
+        const render::Adherence a =
+            render::checkObject(m.rgb.data(), m.frames, m.width, m.height, describe(o), otherColours(scene, o.colour));
         if (a.hidden) {
             ++t.ambiguous;
             t.ambiguousList.push_back(which + ": touches another object or the face on every frame");
@@ -551,12 +562,10 @@ private:
             out = fromShot(generate(r));
         }
         sheet("references", out, prompt);
-        const auto d = describe(scene.objects[0]);
-        std::vector<std::array<uint8_t, 3>> others;
-        for (const auto& o : scene.objects)
-            if (o.colour != scene.objects[0].colour) others.push_back({describe(o).rgb[0], describe(o).rgb[1], describe(o).rgb[2]});
-        const bool shared = std::count_if(scene.objects.begin(), scene.objects.end(), [&](auto& o) { return o.colour == scene.objects[0].colour; }) > 1;
-        const render::Adherence a = render::checkObject(out.rgb.data(), out.frames, out.width, out.height, d, others);
+        const int colour = scene.objects[0].colour;
+        const bool shared = colourShared(scene, colour);
+        const render::Adherence a =
+            render::checkObject(out.rgb.data(), out.frames, out.width, out.height, describe(scene.objects[0]), otherColours(scene, colour));
         if (shared || a.hidden) {
             ++t.ambiguous;
             t.ambiguousList.push_back("seed " + std::to_string(seed_) + " object 1: " + (shared ? "its colour is shared" : "touches another object or the face on every frame"));

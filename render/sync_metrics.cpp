@@ -107,17 +107,6 @@ std::optional<LagEstimate> bestLag(const std::vector<float>& video, const std::v
     return best;
 }
 
-namespace {
-
-cv::Scalar lowerBound(const uint8_t rgb[3], int tolerance) {
-    return cv::Scalar(std::max(0, rgb[0] - tolerance), std::max(0, rgb[1] - tolerance), std::max(0, rgb[2] - tolerance));
-}
-cv::Scalar upperBound(const uint8_t rgb[3], int tolerance) {
-    return cv::Scalar(std::min(255, rgb[0] + tolerance), std::min(255, rgb[1] + tolerance), std::min(255, rgb[2] + tolerance));
-}
-
-} // namespace
-
 std::vector<std::optional<std::pair<float, float>>> trackColour(const uint8_t* frames, int64_t count, int width, int height,
                                                                 const uint8_t rgb[3], int tolerance, int minPixels) {
     std::vector<std::optional<std::pair<float, float>>> track;
@@ -136,7 +125,7 @@ std::vector<float> mouthOpennessPerFrame(const uint8_t* frames, int64_t count, i
     cv::Mat skin, mouth;
     for (int64_t f = 0; f < count; ++f) {
         const cv::Mat frame(height, width, CV_8UC3, const_cast<uint8_t*>(frames + size_t(f) * width * height * 3));
-        cv::inRange(frame, lowerBound(kSkinRgb, tolerance), upperBound(kSkinRgb, tolerance), skin);
+        skin = rawColourMask(frame, kSkinRgb, tolerance);
         if (cv::countNonZero(skin) < kMinFacePixels) {
             open.push_back(0.f);
             continue;
@@ -153,7 +142,7 @@ std::vector<float> mouthOpennessPerFrame(const uint8_t* frames, int64_t count, i
         cv::convexHull(outline, hull);
         cv::Mat inside = cv::Mat::zeros(frame.size(), CV_8U);
         cv::fillConvexPoly(inside, hull, 255);
-        cv::inRange(frame, lowerBound(kMouthRgb, tolerance), upperBound(kMouthRgb, tolerance), mouth);
+        mouth = rawColourMask(frame, kMouthRgb, tolerance);
         const cv::Rect face = cv::boundingRect(hull);
         open.push_back(float(cv::countNonZero(mouth & inside)) / float(std::max(1, face.width)));
     }
