@@ -27,19 +27,21 @@ const char* kUsage = R"(usage: tandem-train COMMAND [options]
 
 Commands:
   run     --recipe FILE --out DIR [--device auto|cpu|cuda] [--threads N] [--max-minutes M] [--stage NAME]
-          [--init-from DIR] [--eval-seeds A-B] [--eval-tasks LIST] [--eval-seconds S]
+          [--init-from DIR [--from-step N]] [--eval-seeds A-B] [--eval-tasks LIST] [--eval-seconds S]
           Trains (or resumes, when DIR holds an earlier run of the same recipe) the stages of the recipe:
           video_vae, audio_vae, dit (or several dit_… stages). DIR gets checkpoint/ (a model folder),
           checkpoint-average/ (the averaged weights of the diffusion stages), optimizer.pt, state.json,
           the latent pool, loss.csv and loss.png. --max-minutes stops with a checkpoint after that much
           time; Ctrl-C too. --init-from starts a fresh run from the weights of another run (or model folder)
-          where they fit, e.g. trained autoencoders. With the recipe's eval_every, the averaged weights are
+          where they fit, e.g. trained autoencoders; with --stage and --from-step, that stage continues its
+          schedule at step N (a later sitting continuing a shipped model; the model card says where). With the recipe's eval_every, the averaged weights are
           evaluated with `tandem-cli eval` on held-out seeds (default 100-115; tasks generate,foley,dub;
           4 s shots) and the figures appended to metrics.csv.
   export  --from DIR --to MODEL_DIR
           Writes the training checkpoint of DIR as a model folder with fp16 weights.
   plot    --csv FILE --png FILE
-          Draws a loss.csv as a PNG, one panel per stage.
+          Draws a loss.csv as a PNG, one panel per stage (log scale), or a metrics.csv, one panel per
+          figure over the diffusion steps.
 )";
 
 volatile std::sig_atomic_t gInterrupted = 0;
@@ -55,12 +57,53 @@ std::string readFile(const std::string& path) {
     return ss.str();
 }
 
+std::vector<std::string> splitCsv(const std::string& line) {
+    std::vector<std::string> cells;
+    std::stringstream row(line);
+    std::string cell;
+    while (std::getline(row, cell, ',')) cells.push_back(cell);
+    return cells;
+}
+
+#ifdef TANDEM_HAVE_RENDER
+// metrics.csv (stage, step, seconds, then one figure a column): one linear panel per figure, over the
+// diffusion steps of all stages in the order they ran (a later stage's steps continue the earlier's).
+void plotMetrics(std::ifstream& in, const std::vector<std::string>& header, const std::string& pngPath) {
+    std::vector<tandem::render::ChartSeries> panels;
+    for (size_t c = 3; c < header.size(); ++c) panels.push_back({header[c], {}, {}});
+    std::vector<std::string> stages;
+    double offset = 0, lastStep = 0;
+    std::string line;
+    while (std::getline(in, line)) {
+        const auto cells = splitCsv(line);
+        if (cells.size() < 3) continue;
+        if (stages.empty() || stages.back() != cells[0]) {
+            if (!stages.empty()) offset += lastStep;
+            stages.push_back(cells[0]);
+        }
+        lastStep = std::stod(cells[1]);
+        for (size_t c = 3; c < cells.size() && c < header.size(); ++c)
+            if (!cells[c].empty()) {
+                panels[c - 3].x.push_back(offset + lastStep);
+                panels[c - 3].y.push_back(std::stod(cells[c]));
+            }
+    }
+    tandem::render::writeLinearChart(panels, pngPath, "diffusion step");
+}
+#endif
+
+// Draws loss.csv (log axes) or metrics.csv (linear axes), told apart by their header.
 bool plotLosses(const std::string& csvPath, const std::string& pngPath) {
 #ifdef TANDEM_HAVE_RENDER
     std::ifstream in(csvPath);
     if (!in) throw std::runtime_error(csvPath + ": cannot be read");
     std::string line;
     std::getline(in, line); // header
+    const auto header = splitCsv(line);
+    if (header.size() > 3 && header[3] != "loss") {
+        plotMetrics(in, header, pngPath);
+        return true;
+    }
     std::vector<tandem::render::ChartSeries> panels;
     while (std::getline(in, line)) {
         std::stringstream row(line);
@@ -149,6 +192,9 @@ int run(const tandem::app::Args& a, const std::string& programDir) {
     o.max_minutes = a.number("max-minutes", 0, 0, 1e6);
     o.only_stage = a.text("stage");
     o.init_from = a.text("init-from");
+    o.start_step = int(a.integer("from-step", 0, 0, 100000000));
+    if (o.start_step > 0 && (o.only_stage.empty() || o.init_from.empty()))
+        throw std::invalid_argument("--from-step continues one stage of an exported model: give --stage and --init-from too");
     const EvalSettings evalSettings{programDir + "/tandem-cli", a.text("eval-seeds", "100-115"), a.text("eval-tasks", "generate,foley,dub"),
                                     a.text("eval-seconds", "4"), std::to_string(o.threads)};
     const auto started = std::chrono::steady_clock::now();
@@ -193,7 +239,7 @@ int main(int argc, char** argv) {
     try {
         if (command == "run") {
             const std::string programDir = std::filesystem::path(argv[0]).parent_path().string();
-            return run(Args(words, command, {"recipe", "out", "device", "threads", "max-minutes", "stage", "init-from", "eval-seeds", "eval-tasks", "eval-seconds"}, {}),
+            return run(Args(words, command, {"recipe", "out", "device", "threads", "max-minutes", "stage", "init-from", "from-step", "eval-seeds", "eval-tasks", "eval-seconds"}, {}),
                        programDir.empty() ? "." : programDir);
         }
         if (command == "export") {

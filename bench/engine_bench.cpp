@@ -42,7 +42,7 @@ void ditStep(const ModelConfig& cfg, const torch::Device& device, torch::Dtype d
     DitInputs in{torch::randn({1, 2 * cfg.video.latent_channels + 1, T, h, w}).to(device, dtype),
                  torch::randn({1, 2 * cfg.audio.latent_channels + 1, L}).to(device, dtype),
                  text(ids, torch::zeros_like(ids), valid).to(device, dtype), valid.to(device), torch::tensor({0.5f}).to(device),
-                 dit->tokenAngles(T, h, w, L, Nt).to(device), {}, {}};
+                 dit->tokenAngles(T, h, w, L, Nt).to(device), {}, {}, {}, {}};
     dit(in);
     const double step = bestSeconds(5, device.is_cuda(), [&] { dit(in); });
     std::printf("MMDiT step, 4 s shot (%lld video + %lld audio + %lld text tokens): %.2f ms\n",

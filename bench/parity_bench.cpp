@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
     auto t = torch::tensor({0.37f});
     net->to(device, dtype);
     DitInputs in{video.to(device, dtype), audio.to(device, dtype), text.to(device, dtype), valid.to(device), t.to(device),
-                 net->dit->tokenAngles(T, h, w, L, Nt).to(device), {}, {}};
+                 net->dit->tokenAngles(T, h, w, L, Nt).to(device), {}, {}, {}, {}};
     auto [vOut, aOut] = net->dit->forward(in);
     auto v = vOut.to(torch::kFloat32).cpu().contiguous(), a = aOut.to(torch::kFloat32).cpu().contiguous();
     writeSafetensors(dir + "/io.safetensors",

@@ -418,7 +418,10 @@ private:
         if (step < s.warmup_steps) return s.learning_rate * double(step + 1) / s.warmup_steps;
         const double progress = double(step - s.warmup_steps) / std::max(1, s.steps - s.warmup_steps);
         const double cosine = 0.5 * (1 + std::cos(M_PI * std::min(1.0, progress)));
-        return s.learning_rate * (kFinalLearningRateFraction + (1 - kFinalLearningRateFraction) * cosine);
+        const double rate = s.learning_rate * (kFinalLearningRateFraction + (1 - kFinalLearningRateFraction) * cosine);
+        // Mid-schedule with a fresh optimiser (Adam's moments unknown): warm up again, as at the start.
+        if (rewarmFrom_ >= 0 && step - rewarmFrom_ < s.warmup_steps) return rate * double(step - rewarmFrom_ + 1) / s.warmup_steps;
+        return rate;
     }
 
     std::vector<torch::Tensor> parametersOf(const std::string& stage) {
@@ -439,13 +442,18 @@ private:
     bool runStage(const StageRecipe& s) {
         if (stage_ != s.name) { // a fresh stage
             stage_ = s.name;
-            step_ = 0;
+            step_ = s.name == opt_.only_stage ? opt_.start_step : 0;
+            if (step_ < 0 || step_ >= s.steps)
+                throw std::invalid_argument("start step " + std::to_string(step_) + " is outside stage '" + s.name + "' (" +
+                                            std::to_string(s.steps) + " steps)");
         }
         for (auto& p : net_->parameters()) p.set_requires_grad(false);
         auto params = parametersOf(s.name);
         for (auto& p : params) p.set_requires_grad(true);
         torch::optim::AdamW optimizer(params, torch::optim::AdamWOptions(s.learning_rate).betas({0.9, 0.99}).weight_decay(0.01));
-        if (step_ > 0 && fs::exists(optimizerPath())) torch::load(optimizer, optimizerPath().string());
+        const bool resumedOptimizer = step_ > 0 && fs::exists(optimizerPath());
+        if (resumedOptimizer) torch::load(optimizer, optimizerPath().string());
+        rewarmFrom_ = step_ > 0 && !resumedOptimizer ? step_ : -1;
         net_->train();
         if (isDitStage(s.name)) fillPool(s);
 
@@ -559,10 +567,13 @@ private:
     double poolSeconds() const {
         double longest = 0;
         for (const auto& st : recipe_.stages)
-            if (isDitStage(st.name)) longest = std::max(longest, st.clip_seconds);
+            if (isDitStage(st.name)) longest = std::max({longest, st.clip_seconds, st.long_fraction > 0 ? st.long_clip_seconds : 0.0});
         return longest;
     }
-    uint64_t poolSeed(uint64_t index) const { return clipSeed((1ull << 21) + index); }
+    // A sitting that continues a stage mid-schedule (start_step) draws clips no earlier sitting drew, as
+    // long as each sitting adds fewer than kPoolSeedsPerStep clips per step it trains.
+    static constexpr uint64_t kPoolSeedsPerStep = 64;
+    uint64_t poolSeed(uint64_t index) const { return clipSeed((1ull << 21) + uint64_t(opt_.start_step) * kPoolSeedsPerStep + index); }
 
     void fillPool(const StageRecipe& s) {
         net_->videoVae->eval();
@@ -655,14 +666,16 @@ private:
     std::map<std::string, torch::Tensor> ditStep(const StageRecipe& s) {
         if (step_ % s.refresh_every == 0) pool_->add(*net_, device_, poolSeed(pool_->added()));
         std::mt19937_64 rng(recipe_.seed * 7919 + uint64_t(step_) * 104729 + std::hash<std::string>()(s.name));
-        const bool withReferences = double(rng() >> 11) * (1.0 / 9007199254740992.0) < kReferenceBatchProbability;
+        auto uniform01 = [&] { return double(rng() >> 11) * (1.0 / 9007199254740992.0); };
+        const bool withReferences = uniform01() < kReferenceBatchProbability;
+        const bool isLong = s.long_fraction > 0 && uniform01() < s.long_fraction;
         // One window per batch: its start is shared so the audio's positions are (RoPE tables are per token).
         // Half the time the clip's start, where every shot starts.
-        const int64_t T = tb_.videoLatentStepsForSeconds(s.clip_seconds);
+        const int64_t T = tb_.videoLatentStepsForSeconds(isLong ? s.long_clip_seconds : s.clip_seconds);
         const int64_t fullT = (*pool_)[0].video.size(1);
         const int64_t j0 = rng() % 2 ? 0 : int64_t(rng() % uint64_t(std::max<int64_t>(1, fullT - T + 1)));
         std::vector<Example> batch;
-        for (int b = 0; b < s.batch; ++b) batch.push_back(makeExample(rng, T, j0, withReferences));
+        for (int b = 0; b < (isLong ? s.long_batch : s.batch); ++b) batch.push_back(makeExample(rng, T, j0, withReferences));
         // Windows of one batch share their length (audio steps may differ by one at odd offsets).
         int64_t L = batch[0].audio.size(2);
         for (const auto& e : batch) L = std::min<int64_t>(L, e.audio.size(2));
@@ -680,7 +693,7 @@ private:
         auto kv = torch::cat(knownV), ka = audio, mv = torch::cat(maskV), ma = torch::cat(maskA);
         // Image-to-shot: the still stands in for the first step in the clean target too, as at inference.
         video = video * mv + kv * (1 - mv);
-        const int64_t B = s.batch, h = video.size(3), w = video.size(4);
+        const int64_t B = int64_t(batch.size()), h = video.size(3), w = video.size(4);
 
         auto t = torch::sigmoid(torch::randn({B}, torch::TensorOptions().device(device_)));
         auto ev = torch::randn_like(video), ea = torch::randn_like(audio);
@@ -743,6 +756,7 @@ private:
     std::vector<std::string> done_;
     std::string stage_;
     int step_ = 0;
+    int rewarmFrom_ = -1; // the step a stage started at mid-schedule without optimiser state (-1: none)
     std::unique_ptr<LatentPool> pool_;
     std::map<std::string, torch::Tensor> ema_; // averaged weights of the diffusion stages, by parameter name
     std::chrono::steady_clock::time_point started_;
@@ -780,6 +794,13 @@ Recipe Recipe::fromJson(const std::string& text) {
             st.pool_size = s.value("pool_size", st.pool_size);
             st.pool_initial = s.value("pool_initial", st.pool_initial);
             st.refresh_every = s.value("refresh_every", st.refresh_every);
+            st.long_fraction = s.value("long_fraction", st.long_fraction);
+            st.long_clip_seconds = s.value("long_clip_seconds", st.long_clip_seconds);
+            st.long_batch = s.value("long_batch", st.long_batch);
+            if (!(st.long_fraction >= 0 && st.long_fraction <= 1) ||
+                (st.long_fraction > 0 && !(st.long_clip_seconds > 0 && st.long_batch >= 1)))
+                throw std::invalid_argument("stage '" + st.name + "': long_fraction must be in [0, 1], and with it long_clip_seconds > 0 "
+                                            "and long_batch ≥ 1");
             if (st.pool_initial < 0 || st.refresh_every < 1)
                 throw std::invalid_argument("stage '" + st.name + "': pool_initial must be ≥ 0 and refresh_every ≥ 1");
             if (st.steps < 1 || st.batch < 1 || !(st.learning_rate > 0) || !(st.clip_seconds > 0) || st.warmup_steps < 1 ||

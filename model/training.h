@@ -36,6 +36,12 @@ struct StageRecipe {
     int pool_size = 256; // dit: clips kept as latents
     int pool_initial = 0; // dit: clips encoded before the first step (0: 4 batches, at least 32)
     int refresh_every = 1; // dit: a fresh clip joins the pool every this many steps
+    // dit: this fraction of the steps trains on windows of long_clip_seconds in batches of long_batch
+    // instead, so a stage of short clips (cheap, for appearance) also sees whole shots' time positions and
+    // a model stopped in it already makes shots of the editor's length. 0 = never.
+    double long_fraction = 0;
+    double long_clip_seconds = 0;
+    int long_batch = 0;
 };
 
 // A recipe file (resources/recipes/*.json): the model's sizes and the stages.
@@ -59,6 +65,11 @@ struct TrainOptions {
     int threads = 0;
     double max_minutes = 0;  // stop (with a checkpoint) after this much wall time; 0 = run to the end
     std::string only_stage;  // train just this stage (others are skipped)
+    // With only_stage, in a fresh output folder: that stage starts at this step of its schedule instead of 0,
+    // so a later sitting that continues an exported model (init_from) picks up its learning-rate schedule
+    // where the earlier sitting stopped. The optimiser's state does not travel with a model folder, so the
+    // learning rate warms up again over the stage's warm-up steps.
+    int start_step = 0;
     const bool* stop = nullptr; // set by a signal handler: checkpoint and return at the next step
     // A training folder (or model folder) whose weights a fresh run starts from, where names and shapes
     // match: e.g. the autoencoders of an earlier run, for a run whose recipe has only diffusion stages.

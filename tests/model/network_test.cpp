@@ -178,7 +178,7 @@ TEST_CASE("reference tokens sit outside the shot on the time axis and are not ge
     auto refs = dit->videoReferenceFeatures(refLatent).unsqueeze(0);
     CHECK(refs.size(1) == 4); // 1 step × (4/2)²
     DitInputs in{torch::randn({1, 9, T, h, w}), torch::randn({1, 9, L}), text(ids, torch::zeros_like(ids), valid), valid,
-                 torch::tensor({0.5f}), dit->referenceAngles(T, h, w, L, Nt, ref, torch::zeros({0, 3})), refs, {}};
+                 torch::tensor({0.5f}), dit->referenceAngles(T, h, w, L, Nt, ref, torch::zeros({0, 3})), refs, {}, {}, {}};
     auto [v, a] = dit(in);
     CHECK(v.sizes() == torch::IntArrayRef({1, 4, T, h, w})); // only the shot's tokens come out
     CHECK(a.sizes() == torch::IntArrayRef({1, 4, L}));

@@ -169,7 +169,73 @@ TEST_CASE("a recipe with a mistake is refused with the field named") {
     CHECK_THROWS_WITH(model::Recipe::fromJson(R"({"model":{},"stages":[]})"), Catch::Contains("no stages"));
     CHECK_THROWS_WITH(model::Recipe::fromJson(R"({"model":{"video":{"width":100}},"stages":[{"name":"dit","steps":1}]})"),
                       Catch::Contains("video size"));
+    CHECK_THROWS_WITH(model::Recipe::fromJson(R"({"model":{},"stages":[{"name":"dit","steps":1,"long_fraction":0.5}]})"),
+                      Catch::Contains("long_clip_seconds"));
+    CHECK_THROWS_WITH(model::Recipe::fromJson(R"({"model":{},"stages":[{"name":"dit","steps":1,"long_fraction":1.5}]})"),
+                      Catch::Contains("long_fraction"));
     const model::Recipe r = model::Recipe::fromJson(R"({"model":{"name":"m"},"stages":[{"name":"dit","steps":7,"batch":3}]})");
     CHECK(r.stages.at(0).steps == 7);
     CHECK(r.stages.at(0).batch == 3);
+}
+
+TEST_CASE("a later sitting continues the diffusion stage from an exported model, autoencoders kept") {
+    // The first sitting trains the autoencoders (and a little diffusion) and exports the model, as the
+    // shipped demo model is exported; the next starts from that folder with the diffusion stage alone.
+    const std::string first = freshDir("sitting-1");
+    model::Recipe recipe = tinyRecipe(10);
+    // Half the diffusion steps on whole 2-second windows (the pool then holds 2-second clips).
+    recipe.stages[2].long_fraction = 0.5;
+    recipe.stages[2].long_clip_seconds = 2.0;
+    recipe.stages[2].long_batch = 2;
+    model::TrainOptions o;
+    o.out_dir = first;
+    o.device = "cpu";
+    o.threads = 1;
+    REQUIRE(model::train(recipe, o).finished);
+    const std::string shipped = freshDir("sitting-1-exported");
+    model::exportModel(first, shipped);
+
+    model::TrainOptions next = o;
+    next.out_dir = freshDir("sitting-2");
+    next.init_from = shipped;
+    next.only_stage = "dit";
+    next.start_step = 5; // where "the first sitting" stopped its schedule
+    std::vector<std::pair<std::string, int>> logged;
+    const auto result = model::train(recipe, next, [&](const model::LossRow& row) { logged.emplace_back(row.stage, row.step); });
+    CHECK_FALSE(result.finished); // the autoencoder stages were not run in this folder
+    CHECK(logged == std::vector<std::pair<std::string, int>>{{"dit", 10}}); // steps 5–10 of the diffusion stage only
+
+    // A start past the stage's end is refused, naming it.
+    model::TrainOptions past = next;
+    past.out_dir = freshDir("sitting-2-past");
+    past.start_step = 10;
+    CHECK_THROWS_WITH(model::train(recipe, past), Catch::Contains("outside stage 'dit'"));
+
+    // The autoencoders and their latent scales are the shipped ones, bit for bit (fp16 widened exactly).
+    auto load = [](const std::string& dir) {
+        model::TandemModel net(model::readModelFolder(dir).config);
+        model::loadWeights(*net, model::SafetensorsFile(dir + "/" + model::kWeightsFile));
+        return net;
+    };
+    auto before = load(shipped), after = load(model::trainingCheckpointDir(next.out_dir));
+    auto theirs = before->named_parameters(true);
+    for (const auto& p : after->named_parameters(true)) {
+        if (p.key().rfind("video_vae.", 0) != 0 && p.key().rfind("audio_vae.", 0) != 0) continue;
+        INFO(p.key());
+        CHECK(torch::equal(p.value(), theirs[p.key()]));
+    }
+    auto theirBuffers = before->named_buffers(true);
+    int scales = 0;
+    for (const auto& b : after->named_buffers(true))
+        if (b.key().find("latent_scale") != std::string::npos) {
+            INFO(b.key());
+            CHECK(torch::equal(b.value(), theirBuffers[b.key()]));
+            ++scales;
+        }
+    CHECK(scales == 4); // each autoencoder's encoder and decoder
+    // And the diffusion weights moved on from where the first sitting left them.
+    bool moved = false;
+    for (const auto& p : after->named_parameters(true))
+        if (p.key().rfind("dit.", 0) == 0 && !torch::equal(p.value(), theirs[p.key()])) moved = true;
+    CHECK(moved);
 }

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -109,4 +110,29 @@ TEST_CASE("the bad-media corpus gets clear errors or sensible results from every
     CHECK(decoder.readNext(f));
     CHECK(f.width > 0);
     CHECK_THROWS_WITH(render::decodeAudio(dir + "/picture.mp4", 48000, 2), Catch::Contains("no audio stream"));
+}
+
+TEST_CASE("metric charts draw zeros on a linear axis, which a log axis leaves out") {
+    const std::string dir = test::freshTempDir("charts");
+    // A written chart as decoded pixels, and how many are of the series' line colour (RGB 30, 90, 200).
+    auto decode = [](const std::string& png) {
+        render::VideoDecoder decoder(png);
+        render::Frame f;
+        REQUIRE(decoder.readNext(f));
+        return f;
+    };
+    auto linePixels = [](const render::Frame& f) {
+        int n = 0;
+        for (size_t i = 0; i + 2 < f.rgb.size(); i += 3)
+            n += std::abs(f.rgb[i] - 30) < 20 && std::abs(f.rgb[i + 1] - 90) < 20 && std::abs(f.rgb[i + 2] - 200) < 20;
+        return n;
+    };
+    const render::ChartSeries zeros{"adherence", {250, 500, 750}, {0, 0, 0}};
+    const render::ChartSeries rising{"colour", {250, 500, 750}, {0, 0.25, 0.5}};
+    render::writeLinearChart({zeros, rising}, dir + "/linear.png", "step");
+    render::writeLogChart({zeros}, dir + "/log.png", "step");
+    const render::Frame linear = decode(dir + "/linear.png"), log = decode(dir + "/log.png");
+    CHECK(linear.height == 2 * log.height); // a panel per series
+    CHECK(linePixels(linear) > 200);
+    CHECK(linePixels(log) == 0);
 }
