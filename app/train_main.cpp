@@ -34,9 +34,10 @@ Commands:
           the latent pool, loss.csv and loss.png. --max-minutes stops with a checkpoint after that much
           time; Ctrl-C too. --init-from starts a fresh run from the weights of another run (or model folder)
           where they fit, e.g. trained autoencoders; with --stage and --from-step, that stage continues its
-          schedule at step N (a later sitting continuing a shipped model; the model card says where). With the recipe's eval_every, the averaged weights are
-          evaluated with `tandem-cli eval` on held-out seeds (default 100-115; tasks generate,foley,dub;
-          4 s shots) and the figures appended to metrics.csv.
+          schedule at step N (a later sitting continuing a shipped model; the model card says where).
+          With the recipe's eval_every, the averaged weights are evaluated with `tandem-cli eval` on
+          held-out seeds (default 100-115; tasks generate,foley,dub; 4 s shots) and the figures appended
+          to metrics.csv.
   export  --from DIR --to MODEL_DIR
           Writes the training checkpoint of DIR as a model folder with fp16 weights.
   plot    --csv FILE --png FILE
@@ -57,6 +58,7 @@ std::string readFile(const std::string& path) {
     return ss.str();
 }
 
+#ifdef TANDEM_HAVE_RENDER
 std::vector<std::string> splitCsv(const std::string& line) {
     std::vector<std::string> cells;
     std::stringstream row(line);
@@ -65,7 +67,6 @@ std::vector<std::string> splitCsv(const std::string& line) {
     return cells;
 }
 
-#ifdef TANDEM_HAVE_RENDER
 // metrics.csv (stage, step, seconds, then one figure a column): one linear panel per figure, over the
 // diffusion steps of all stages in the order they ran (a later stage's steps continue the earlier's).
 void plotMetrics(std::ifstream& in, const std::vector<std::string>& header, const std::string& pngPath) {
@@ -93,7 +94,7 @@ void plotMetrics(std::ifstream& in, const std::vector<std::string>& header, cons
 #endif
 
 // Draws loss.csv (log axes) or metrics.csv (linear axes), told apart by their header.
-bool plotLosses(const std::string& csvPath, const std::string& pngPath) {
+bool plotCsv(const std::string& csvPath, const std::string& pngPath) {
 #ifdef TANDEM_HAVE_RENDER
     std::ifstream in(csvPath);
     if (!in) throw std::runtime_error(csvPath + ": cannot be read");
@@ -106,14 +107,11 @@ bool plotLosses(const std::string& csvPath, const std::string& pngPath) {
     }
     std::vector<tandem::render::ChartSeries> panels;
     while (std::getline(in, line)) {
-        std::stringstream row(line);
-        std::string stage, step, seconds, loss;
-        if (!std::getline(row, stage, ',') || !std::getline(row, step, ',') || !std::getline(row, seconds, ',') ||
-            !std::getline(row, loss, ','))
-            continue;
-        if (panels.empty() || panels.back().title != stage) panels.push_back({stage, {}, {}});
-        panels.back().x.push_back(std::stod(step));
-        panels.back().y.push_back(std::stod(loss));
+        const auto cells = splitCsv(line); // stage, step, seconds, loss, parts
+        if (cells.size() < 4) continue;
+        if (panels.empty() || panels.back().title != cells[0]) panels.push_back({cells[0], {}, {}});
+        panels.back().x.push_back(std::stod(cells[1]));
+        panels.back().y.push_back(std::stod(cells[3]));
     }
     tandem::render::writeLogChart(panels, pngPath, "step");
     return true;
@@ -213,9 +211,9 @@ int run(const tandem::app::Args& a, const std::string& programDir) {
         std::printf("\n");
         std::fflush(stdout);
         gStop = gInterrupted != 0;
-        if (++sincePlot % 10 == 0) plotLosses(trainingLossCsv(o.out_dir), png);
+        if (++sincePlot % 10 == 0) plotCsv(trainingLossCsv(o.out_dir), png);
     });
-    if (plotLosses(trainingLossCsv(o.out_dir), png)) std::printf("loss curve: %s\n", png.c_str());
+    if (plotCsv(trainingLossCsv(o.out_dir), png)) std::printf("loss curve: %s\n", png.c_str());
     if (result.finished) {
         std::printf("finished every stage; checkpoint in %s\n", trainingCheckpointDir(o.out_dir).c_str());
         return 0;
@@ -250,7 +248,7 @@ int main(int argc, char** argv) {
         }
         if (command == "plot") {
             Args a(words, command, {"csv", "png"}, {});
-            if (!plotLosses(a.required("csv"), a.required("png"))) {
+            if (!plotCsv(a.required("csv"), a.required("png"))) {
                 std::cerr << "tandem-train: this build has no charts (built without render/)\n";
                 return 1;
             }

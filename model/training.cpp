@@ -53,6 +53,9 @@ constexpr double kReferenceProbability = 0.6;
 constexpr double kReferenceSpacingSeconds = 100.0;
 constexpr double kFinalLearningRateFraction = 0.1;
 
+// A uniform draw in [0, 1) from the top 53 bits of the generator (a double's mantissa).
+double uniform01(std::mt19937_64& rng) { return double(rng() >> 11) * (1.0 / 9007199254740992.0); }
+
 bool isDitStage(const std::string& name) { return name.rfind("dit", 0) == 0; }
 bool isKnownStage(const std::string& name) { return name == "video_vae" || name == "audio_vae" || isDitStage(name); }
 
@@ -216,7 +219,7 @@ std::pair<int64_t, int64_t> audioStepsOf(const TimeBase& tb, int64_t j0, int64_t
 TaskMasks randomTaskMasks(std::mt19937_64& rng, const TimeBase& tb, int64_t T, int64_t h, int64_t w, int64_t L) {
     auto uniform = [&](int64_t lo, int64_t hi) { return lo + int64_t(rng() % uint64_t(hi - lo + 1)); }; // inclusive
     TaskMasks m{torch::ones({1, 1, T, h, w}), torch::ones({1, 1, L})};
-    const double draw = double(rng() >> 11) * (1.0 / 9007199254740992.0);
+    const double draw = uniform01(rng);
     // generate (and restyle) .30, image .10, inpaint .15, retake .15, extend .10, foley .10, dub .10
     if (draw < 0.30) return m;
     if (draw < 0.40) {
@@ -605,7 +608,6 @@ private:
 
     // A window of `T` video steps starting at step `j0` of a pool clip (clamped to the clip).
     Example makeExample(std::mt19937_64& rng, int64_t T, int64_t j0, bool withReferences) {
-        auto uniform01 = [&] { return double(rng() >> 11) * (1.0 / 9007199254740992.0); };
         const PoolItem& item = (*pool_)[rng() % pool_->size()];
         const int64_t fullT = item.video.size(1), fullL = item.audio.size(1);
         T = std::min(T, fullT);
@@ -624,13 +626,13 @@ private:
         e.mv = m.video.to(device_);
         e.ma = m.audio.to(device_);
         e.prompt = item.caption;
-        if (withReferences && uniform01() < kReferenceProbability) {
+        if (withReferences && uniform01(rng) < kReferenceProbability) {
             e.objectRef = net_->dit->videoReferenceFeatures(item.objectRef.unsqueeze(0).to(device_));
-            e.prompt = uniform01() < 0.5 ? item.captionNoColour : item.captionNoColourShape;
+            e.prompt = uniform01(rng) < 0.5 ? item.captionNoColour : item.captionNoColourShape;
         }
-        if (withReferences && item.voiceRef.defined() && uniform01() < kReferenceProbability)
+        if (withReferences && item.voiceRef.defined() && uniform01(rng) < kReferenceProbability)
             e.voiceRef = net_->dit->audioReferenceFeatures(item.voiceRef.unsqueeze(0).to(device_));
-        if (uniform01() < kPromptDropout) e.prompt.clear();
+        if (uniform01(rng) < kPromptDropout) e.prompt.clear();
         return e;
     }
 
@@ -666,9 +668,8 @@ private:
     std::map<std::string, torch::Tensor> ditStep(const StageRecipe& s) {
         if (step_ % s.refresh_every == 0) pool_->add(*net_, device_, poolSeed(pool_->added()));
         std::mt19937_64 rng(recipe_.seed * 7919 + uint64_t(step_) * 104729 + std::hash<std::string>()(s.name));
-        auto uniform01 = [&] { return double(rng() >> 11) * (1.0 / 9007199254740992.0); };
-        const bool withReferences = uniform01() < kReferenceBatchProbability;
-        const bool isLong = s.long_fraction > 0 && uniform01() < s.long_fraction;
+        const bool withReferences = uniform01(rng) < kReferenceBatchProbability;
+        const bool isLong = s.long_fraction > 0 && uniform01(rng) < s.long_fraction;
         // One window per batch: its start is shared so the audio's positions are (RoPE tables are per token).
         // Half the time the clip's start, where every shot starts.
         const int64_t T = tb_.videoLatentStepsForSeconds(isLong ? s.long_clip_seconds : s.clip_seconds);

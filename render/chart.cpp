@@ -56,8 +56,8 @@ void drawPanel(cv::Mat& img, const ChartSeries& s, int top, const std::string& x
     if (axis.logarithmic) {
         y0 = std::floor(yMin->second * 2) / 2, y1 = std::max(std::ceil(yMax->second * 2) / 2, y0 + 0.5), gridStep = 0.5;
     } else {
-        y0 = std::min(0.0, yMin->second), y1 = std::max(yMax->second, y0 + 1e-9);
-        if (y1 - y0 < 1e-6) y1 = y0 + 1;
+        y0 = std::min(0.0, yMin->second), y1 = yMax->second;
+        if (y1 - y0 < 1e-6) y1 = y0 + 1; // all zeros: a unit axis
         gridStep = (y1 - y0) / 4;
     }
     auto toPixel = [&](double x, double y) {
