@@ -94,7 +94,7 @@ TEST_CASE("MMDiT maps each stream's inputs to velocities of the latent's shape")
     auto valid = torch::ones({2, Nt}, torch::kBool);
     valid.narrow(1, 10, Nt - 10).fill_(false);
     DitInputs in{torch::randn({2, 2 * 4 + 1, T, h, w}), torch::randn({2, 2 * 4 + 1, L}), text(ids, seg, valid), valid,
-                 torch::tensor({0.3f, 0.9f}), dit->tokenAngles(T, h, w, L, Nt), {}, {}};
+                 torch::tensor({0.3f, 0.9f}), dit->tokenAngles(T, h, w, L, Nt), {}, {}, {}, {}};
     auto [v, a] = dit(in);
     CHECK(v.sizes() == torch::IntArrayRef({2, 4, T, h, w}));
     CHECK(a.sizes() == torch::IntArrayRef({2, 4, L}));
