@@ -69,23 +69,32 @@ void writeTextAtomically(const std::string& path, const std::string& text) {
 
 } // namespace
 
-void loadWeights(torch::nn::Module& module, const SafetensorsFile& file) {
+torch::Tensor readTensor(const SafetensorsFile& file, const std::string& name) {
+    const TensorView& v = file.at(name);
+    // Copy out of the mapping: the data may be unaligned, and the file may go away.
+    auto staged = torch::empty(v.shape, torch::TensorOptions().dtype(torchType(v.dtype)));
+    std::memcpy(staged.data_ptr(), v.data, v.bytes);
+    return staged;
+}
+
+void loadWeights(torch::nn::Module& module, const SafetensorsFile& file, const std::string& prefix) {
     auto state = namedState(module);
     std::vector<std::string> missing, unexpected, misshapen;
     for (const auto& [name, tensor] : state) {
-        auto it = file.tensors().find(name);
+        auto it = file.tensors().find(prefix + name);
         if (it == file.tensors().end()) {
-            missing.push_back(name);
+            missing.push_back(prefix + name);
             continue;
         }
         const TensorView& v = it->second;
         if (v.shape != tensor.sizes().vec())
-            misshapen.push_back(name + ": file " + shapeText(v.shape) + ", network " + shapeText(tensor.sizes().vec()));
+            misshapen.push_back(prefix + name + ": file " + shapeText(v.shape) + ", network " +
+                                shapeText(tensor.sizes().vec()));
         else if (isFloating(v.dtype) != tensor.is_floating_point())
-            misshapen.push_back(name + ": file dtype " + dtypeName(v.dtype) + " does not fit the network's");
+            misshapen.push_back(prefix + name + ": file dtype " + dtypeName(v.dtype) + " does not fit the network's");
     }
     for (const auto& [name, view] : file.tensors())
-        if (!state.count(name)) unexpected.push_back(name);
+        if (name.rfind(prefix, 0) == 0 && !state.count(name.substr(prefix.size()))) unexpected.push_back(name);
     if (!missing.empty() || !unexpected.empty() || !misshapen.empty()) {
         std::ostringstream out;
         out << file.path() << ": weights do not match the network";
@@ -96,12 +105,9 @@ void loadWeights(torch::nn::Module& module, const SafetensorsFile& file) {
     }
     torch::NoGradGuard noGrad;
     for (auto& [name, tensor] : state) {
-        const TensorView& v = file.at(name);
-        // Copy out of the mapping first: the data may be unaligned, and the file may go away.
-        auto staged = torch::empty(v.shape, torch::TensorOptions().dtype(torchType(v.dtype)));
-        std::memcpy(staged.data_ptr(), v.data, v.bytes);
-        if (isFloating(v.dtype) && !torch::isfinite(staged).all().item<bool>())
-            throw CheckpointError(file.path() + ": tensor '" + name + "' holds NaN or Inf");
+        auto staged = readTensor(file, prefix + name);
+        if (staged.is_floating_point() && !torch::isfinite(staged).all().item<bool>())
+            throw CheckpointError(file.path() + ": tensor '" + prefix + name + "' holds NaN or Inf");
         tensor.copy_(staged.to(tensor.device(), tensor.scalar_type()));
     }
 }

@@ -15,7 +15,12 @@ namespace tandem::model {
 
 
 // Copies every parameter and buffer of `module` from `file`, strictly (see above). Throws CheckpointError.
-void loadWeights(torch::nn::Module& module, const SafetensorsFile& file);
+// With a prefix, the module's names are looked up as prefix + name, and only the file's tensors under that
+// prefix must belong to the module (a single file holding several components loads one at a time).
+void loadWeights(torch::nn::Module& module, const SafetensorsFile& file, const std::string& prefix = "");
+
+// One tensor of `file`, copied out of the mapping in its stored dtype. Throws CheckpointError naming it.
+torch::Tensor readTensor(const SafetensorsFile& file, const std::string& name);
 
 // Writes `config`, the parameters and buffers of `module` and the tokenizer (a plain byte tokenizer of the
 // config's length when none is given) as a checkpoint folder (created if needed); `storeAs` is F32, F16 or BF16.

@@ -1,0 +1,183 @@
+// The LTX-2 port against numbers produced by the upstream code itself (tests/fixtures/ltx2/README.md):
+// a tiny LTX-2.3-shaped transformer with seeded random weights, its inputs and its outputs.
+#include "model/checkpoint.h"
+#include "model/ltx2/positions.h"
+#include "model/ltx2/rope.h"
+#include "model/ltx2/transformer.h"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+using namespace tandem::model;
+using namespace tandem::model::ltx2;
+
+namespace {
+
+const std::string kTransformerFixture = std::string(TANDEM_LTX2_FIXTURES) + "/transformer.safetensors";
+
+// max |a − b| / max |b|: the relative error the 1e-4 bound is stated in.
+double relativeError(const torch::Tensor& got, const torch::Tensor& want) {
+    REQUIRE(got.sizes() == want.sizes());
+    const double scale = want.abs().max().item<double>();
+    return (got.to(torch::kFloat32) - want).abs().max().item<double>() / std::max(scale, 1e-12);
+}
+
+struct Fixture {
+    SafetensorsFile file{kTransformerFixture};
+    torch::Tensor operator[](const std::string& name) const { return readTensor(file, name); }
+
+    StreamInput stream(const std::string& which) const {
+        const auto& self = *this;
+        return {self["input." + which + ".latent"], self["input." + which + ".timesteps"], self["input.sigma"],
+                self["input." + which + ".positions"], self["input." + which + ".context"], self["input.context_mask"]};
+    }
+};
+
+// A copy of the fixture with its tensors and metadata edited (for the refusal tests).
+std::string editedCopy(const Fixture& f, const std::string& name,
+                       const std::function<void(std::map<std::string, torch::Tensor>&,
+                                                std::map<std::string, std::string>&)>& edit) {
+    std::map<std::string, torch::Tensor> tensors;
+    for (const auto& [key, view] : f.file.tensors()) tensors[key] = readTensor(f.file, key);
+    auto metadata = f.file.metadata();
+    edit(tensors, metadata);
+    std::vector<TensorToWrite> out;
+    for (const auto& [key, t] : tensors)
+        out.push_back({key, DType::F32, t.sizes().vec(), t.data_ptr(), static_cast<size_t>(t.numel()) * 4});
+    auto path = (std::filesystem::temp_directory_path() / ("tandem-ltx2-" + name + ".safetensors")).string();
+    writeSafetensors(path, out, metadata);
+    return path;
+}
+
+std::string refusalOf(const std::string& path) {
+    try {
+        SafetensorsFile file(path);
+        loadTransformer(file);
+    } catch (const CheckpointError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+} // namespace
+
+TEST_CASE("LTX-2 token positions are the upstream latent tools' spans in seconds and pixels") {
+    Fixture f;
+    auto video = videoPositions(2, 3, 2, 3, 24.0);
+    auto audio = audioPositions(2, 13);
+    CHECK(torch::equal(video, f["input.video.positions"]));
+    CHECK(torch::allclose(audio, f["input.audio.positions"], 0, 1e-7));
+    // The causal first latent frame covers one pixel frame, [0, 1/24) s; the second covers frames 1–8.
+    CHECK(video[0][0][0][1].item<float>() == Approx(1.0 / 24));
+    CHECK(video[0][0][6][0].item<float>() == Approx(1.0 / 24));
+    CHECK(video[0][0][6][1].item<float>() == Approx(9.0 / 24));
+}
+
+TEST_CASE("LTX-2 rotary tables match upstream for the video, audio and cross-modal attention") {
+    Fixture f;
+    auto config = transformerConfigFromFile(f.file, "model.diffusion_model.");
+    auto videoPos = f["input.video.positions"], audioPos = f["input.audio.positions"];
+    const std::vector<int> videoMax(config.max_pos.begin(), config.max_pos.end());
+    auto check = [&](const RopeTable& t, const std::string& name) {
+        INFO(name);
+        CHECK(relativeError(t.cos, f["rope." + name + ".cos"]) <= 1e-5);
+        CHECK(relativeError(t.sin, f["rope." + name + ".sin"]) <= 1e-5);
+    };
+    check(ropeTable(videoPos, config.width(), config.heads, videoMax, config.rope_theta, true, torch::kFloat32),
+          "video");
+    check(ropeTable(audioPos, config.audioWidth(), config.audio_heads, {config.audio_max_pos}, config.rope_theta,
+                    true, torch::kFloat32),
+          "audio");
+    check(ropeTable(videoPos.narrow(1, 0, 1), config.audio_cross_attention_dim, config.heads, {20},
+                    config.rope_theta, true, torch::kFloat32),
+          "video_cross");
+    check(ropeTable(audioPos, config.audio_cross_attention_dim, config.heads, {20}, config.rope_theta, true,
+                    torch::kFloat32),
+          "audio_cross");
+}
+
+TEST_CASE("LTX-2.3 transformer matches the upstream forward pass block by block (tiny, random weights)") {
+    torch::NoGradGuard noGrad;
+    Fixture f;
+    auto model = loadTransformer(f.file);
+    CHECK(model->config.gated_attention);
+    CHECK(model->config.cross_attention_adaln);
+    CHECK(model->config.av_timestep_scale == 1000.0);
+    auto video = f.stream("video"), audio = f.stream("audio");
+
+    auto v = model->prepare(video, audio, true);
+    auto a = model->prepare(audio, video, false);
+    for (int i = 0; i < model->config.layers; ++i) {
+        model->blocks[static_cast<size_t>(i)]->forward(v, a, Perturbations::none(), i);
+        INFO("after block " << i);
+        CHECK(relativeError(v.x, f["intermediate.block" + std::to_string(i) + ".video"]) <= 1e-4);
+        CHECK(relativeError(a.x, f["intermediate.block" + std::to_string(i) + ".audio"]) <= 1e-4);
+    }
+
+    auto out = model->forward(video, audio);
+    const double videoError = relativeError(out.video, f["output.video"]);
+    const double audioError = relativeError(out.audio, f["output.audio"]);
+    INFO("relative error: video " << videoError << ", audio " << audioError);
+    CHECK(videoError <= 1e-4);
+    CHECK(audioError <= 1e-4);
+    // The test can fail: the known (timestep 0) tokens and the padded prompt change the output.
+    auto unmasked = video;
+    unmasked.contextMask = torch::ones_like(video.contextMask);
+    CHECK(relativeError(model->forward(unmasked, audio).video, f["output.video"]) > 1e-3);
+}
+
+TEST_CASE("LTX-2.3 transformer with self-attention skipped for one sample (STG) matches upstream") {
+    torch::NoGradGuard noGrad;
+    Fixture f;
+    auto model = loadTransformer(f.file);
+    auto info = nlohmann::json::parse(f.file.metadata().at("fixture"));
+    const int block = info.at("stg_block"), sample = info.at("stg_sample");
+    Perturbations p;
+    p.skip(Perturbations::VideoSelf, {block}, {sample}, model->config.layers, 2);
+    p.skip(Perturbations::AudioSelf, {block}, {sample}, model->config.layers, 2);
+    auto out = model->forward(f.stream("video"), f.stream("audio"), p);
+    CHECK(relativeError(out.video, f["output.video_stg"]) <= 1e-4);
+    CHECK(relativeError(out.audio, f["output.audio_stg"]) <= 1e-4);
+    // The unperturbed sample is untouched by its neighbour's perturbation.
+    CHECK(relativeError(out.video[1], f["output.video"][1]) <= 1e-4);
+}
+
+TEST_CASE("An LTX-2 checkpoint whose header or tensors do not describe one network is refused by name") {
+    Fixture f;
+    SECTION("no architecture in the metadata") {
+        auto path = editedCopy(f, "nometa", [](auto&, auto& meta) { meta.erase("config"); });
+        CHECK_THAT(refusalOf(path), Catch::Contains("no \"config\""));
+    }
+    SECTION("a variant this port does not implement") {
+        auto path = editedCopy(f, "sharedff", [](auto&, auto& meta) {
+            auto config = nlohmann::json::parse(meta["config"]);
+            config["transformer"]["share_ff"] = true;
+            meta["config"] = config.dump();
+        });
+        CHECK_THAT(refusalOf(path), Catch::Contains("share_ff"));
+    }
+    SECTION("a header that disagrees with its tensors") {
+        auto path = editedCopy(f, "layers", [](auto&, auto& meta) {
+            auto config = nlohmann::json::parse(meta["config"]);
+            config["transformer"]["num_layers"] = 3;
+            meta["config"] = config.dump();
+        });
+        CHECK_THAT(refusalOf(path), Catch::Contains("3 blocks"));
+    }
+    SECTION("a missing weight") {
+        auto path = editedCopy(f, "missing", [](auto& tensors, auto&) {
+            tensors.erase("model.diffusion_model.transformer_blocks.1.audio_ff.net.2.weight");
+        });
+        CHECK_THAT(refusalOf(path), Catch::Contains("transformer_blocks.1.audio_ff.net.2.weight"));
+    }
+    SECTION("gates the header does not mention") {
+        auto path = editedCopy(f, "gates", [](auto&, auto& meta) {
+            auto config = nlohmann::json::parse(meta["config"]);
+            config["transformer"]["apply_gated_attention"] = false;
+            meta["config"] = config.dump();
+        });
+        CHECK_THAT(refusalOf(path), Catch::Contains("attention gates"));
+    }
+}
