@@ -36,22 +36,23 @@ torch::Tensor timestepSinusoid(const torch::Tensor& t) {
     return torch::cat({torch::cos(args), torch::sin(args)}, -1);
 }
 
-torch::Tensor parameter(torch::nn::Module& m, const char* name, std::vector<int64_t> shape) {
-    return m.register_parameter(name, torch::zeros(shape));
+torch::Tensor parameter(torch::nn::Module& m, const char* name, std::vector<int64_t> shape,
+                        const torch::TensorOptions& options) {
+    return m.register_parameter(name, torch::empty(shape, options), /*requires_grad=*/false);
 }
 
 struct TimestepEmbedderImpl : torch::nn::Module {
-    explicit TimestepEmbedderImpl(int width) {
-        linear_1 = register_module("linear_1", torch::nn::Linear(256, width));
-        linear_2 = register_module("linear_2", torch::nn::Linear(width, width));
+    TimestepEmbedderImpl(int width, const torch::TensorOptions& options) {
+        linear_1 = register_module("linear_1", Linear(256, width, true, options));
+        linear_2 = register_module("linear_2", Linear(width, width, true, options));
     }
-    torch::nn::Linear linear_1{nullptr}, linear_2{nullptr};
+    Linear linear_1{nullptr}, linear_2{nullptr};
 };
 TORCH_MODULE(TimestepEmbedder);
 
 struct CombinedEmbeddingImpl : torch::nn::Module {
-    explicit CombinedEmbeddingImpl(int width) {
-        timestep_embedder = register_module("timestep_embedder", TimestepEmbedder(width));
+    CombinedEmbeddingImpl(int width, const torch::TensorOptions& options) {
+        timestep_embedder = register_module("timestep_embedder", TimestepEmbedder(width, options));
     }
     TimestepEmbedder timestep_embedder{nullptr};
 };
@@ -66,13 +67,18 @@ void Perturbations::skip(Kind kind, const std::vector<int>& blockList, const std
         for (int sample : samples) keep[kind][block][sample] = 0.0;
 }
 
+LinearImpl::LinearImpl(int64_t in, int64_t out, bool withBias, const torch::TensorOptions& options) {
+    weight = parameter(*this, "weight", {out, in}, options);
+    if (withBias) bias = parameter(*this, "bias", {out}, options);
+}
+
 // ---- AdaLN-single ---------------------------------------------------------------------------------
 
-AdaLayerNormImpl::AdaLayerNormImpl(int width, int coefficients) {
-    auto combined = register_module("emb", CombinedEmbedding(width));
+AdaLayerNormImpl::AdaLayerNormImpl(int width, int coefficients, const torch::TensorOptions& options) {
+    auto combined = register_module("emb", CombinedEmbedding(width, options));
     timestepLinear1 = combined->timestep_embedder->linear_1;
     timestepLinear2 = combined->timestep_embedder->linear_2;
-    linear = register_module("linear", torch::nn::Linear(width, coefficients * width));
+    linear = register_module("linear", Linear(width, coefficients * width, true, options));
 }
 
 std::pair<torch::Tensor, torch::Tensor> AdaLayerNormImpl::forward(const torch::Tensor& t, torch::Dtype dtype) {
@@ -86,17 +92,18 @@ std::pair<torch::Tensor, torch::Tensor> AdaLayerNormImpl::forward(const torch::T
 
 // ---- attention ------------------------------------------------------------------------------------
 
-AttentionImpl::AttentionImpl(int queryWidth, int contextWidth, int heads_, int headDim_, double eps_, bool gated)
+AttentionImpl::AttentionImpl(int queryWidth, int contextWidth, int heads_, int headDim_, double eps_, bool gated,
+                             const torch::TensorOptions& options)
     : heads(heads_), headDim(headDim_), eps(eps_) {
     const int inner = heads * headDim;
-    to_q = register_module("to_q", torch::nn::Linear(queryWidth, inner));
-    to_k = register_module("to_k", torch::nn::Linear(contextWidth, inner));
-    to_v = register_module("to_v", torch::nn::Linear(contextWidth, inner));
-    q_norm = register_module("q_norm", std::make_shared<torch::nn::Module>())->register_parameter("weight", torch::ones({inner}));
-    k_norm = register_module("k_norm", std::make_shared<torch::nn::Module>())->register_parameter("weight", torch::ones({inner}));
-    if (gated) to_gate_logits = register_module("to_gate_logits", torch::nn::Linear(queryWidth, heads));
+    to_q = register_module("to_q", Linear(queryWidth, inner, true, options));
+    to_k = register_module("to_k", Linear(contextWidth, inner, true, options));
+    to_v = register_module("to_v", Linear(contextWidth, inner, true, options));
+    q_norm = parameter(*register_module("q_norm", std::make_shared<torch::nn::Module>()), "weight", {inner}, options);
+    k_norm = parameter(*register_module("k_norm", std::make_shared<torch::nn::Module>()), "weight", {inner}, options);
+    if (gated) to_gate_logits = register_module("to_gate_logits", Linear(queryWidth, heads, true, options));
     to_out = register_module("to_out", torch::nn::ModuleList());
-    to_out->push_back(torch::nn::Linear(inner, queryWidth));
+    to_out->push_back(Linear(inner, queryWidth, true, options));
 }
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& context,
@@ -123,59 +130,59 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
         auto gates = 2.0 * torch::sigmoid(to_gate_logits->forward(x)); // [B, T, heads]
         out = (out.view({b, t, heads, headDim}) * gates.unsqueeze(-1)).view({b, t, heads * headDim});
     }
-    return to_out[0]->as<torch::nn::Linear>()->forward(out);
+    return to_out[0]->as<Linear>()->forward(out);
 }
 
 // ---- feed-forward ---------------------------------------------------------------------------------
 
 namespace {
 struct GeluProjectionImpl : torch::nn::Module {
-    GeluProjectionImpl(int in, int out, bool bias) {
-        proj = register_module("proj", torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(bias)));
+    GeluProjectionImpl(int in, int out, bool bias, const torch::TensorOptions& options) {
+        proj = register_module("proj", Linear(in, out, bias, options));
     }
     torch::Tensor forward(const torch::Tensor& x) { return torch::gelu(proj->forward(x), "tanh"); }
-    torch::nn::Linear proj{nullptr};
+    Linear proj{nullptr};
 };
 TORCH_MODULE(GeluProjection);
 } // namespace
 
-FeedForwardImpl::FeedForwardImpl(int width, bool bias) {
+FeedForwardImpl::FeedForwardImpl(int width, bool bias, const torch::TensorOptions& options) {
     net = register_module("net", torch::nn::ModuleList());
-    net->push_back(GeluProjection(width, 4 * width, bias));
+    net->push_back(GeluProjection(width, 4 * width, bias, options));
     net->push_back(torch::nn::Identity());
-    net->push_back(torch::nn::Linear(torch::nn::LinearOptions(4 * width, width).bias(bias)));
+    net->push_back(Linear(4 * width, width, bias, options));
 }
 
 torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) {
     auto hidden = net[0]->as<GeluProjection>()->forward(x);
-    return net[2]->as<torch::nn::Linear>()->forward(hidden);
+    return net[2]->as<Linear>()->forward(hidden);
 }
 
 // ---- one block ------------------------------------------------------------------------------------
 
-AvBlockImpl::AvBlockImpl(const TransformerConfig& c) : config(c) {
+AvBlockImpl::AvBlockImpl(const TransformerConfig& c, const torch::TensorOptions& o) : config(c) {
     const int v = c.width(), a = c.audioWidth();
     const double eps = c.norm_eps;
     const bool gated = c.gated_attention;
-    attn1 = register_module("attn1", Attention(v, v, c.heads, c.head_dim, eps, gated));
-    attn2 = register_module("attn2", Attention(v, c.cross_attention_dim, c.heads, c.head_dim, eps, gated));
-    ff = register_module("ff", FeedForward(v, c.ff_bias));
-    scale_shift_table = parameter(*this, "scale_shift_table", {c.adalnCoefficients(), v});
-    audio_attn1 = register_module("audio_attn1", Attention(a, a, c.audio_heads, c.audio_head_dim, eps, gated));
+    attn1 = register_module("attn1", Attention(v, v, c.heads, c.head_dim, eps, gated, o));
+    attn2 = register_module("attn2", Attention(v, c.cross_attention_dim, c.heads, c.head_dim, eps, gated, o));
+    ff = register_module("ff", FeedForward(v, c.ff_bias, o));
+    scale_shift_table = parameter(*this, "scale_shift_table", {c.adalnCoefficients(), v}, o);
+    audio_attn1 = register_module("audio_attn1", Attention(a, a, c.audio_heads, c.audio_head_dim, eps, gated, o));
     audio_attn2 = register_module(
-        "audio_attn2", Attention(a, c.audio_cross_attention_dim, c.audio_heads, c.audio_head_dim, eps, gated));
-    audio_ff = register_module("audio_ff", FeedForward(a, c.audio_ff_bias));
-    audio_scale_shift_table = parameter(*this, "audio_scale_shift_table", {c.adalnCoefficients(), a});
+        "audio_attn2", Attention(a, c.audio_cross_attention_dim, c.audio_heads, c.audio_head_dim, eps, gated, o));
+    audio_ff = register_module("audio_ff", FeedForward(a, c.audio_ff_bias, o));
+    audio_scale_shift_table = parameter(*this, "audio_scale_shift_table", {c.adalnCoefficients(), a}, o);
     // Both directions use the audio stream's head layout.
     audio_to_video_attn = register_module("audio_to_video_attn",
-                                          Attention(v, a, c.audio_heads, c.audio_head_dim, eps, gated));
+                                          Attention(v, a, c.audio_heads, c.audio_head_dim, eps, gated, o));
     video_to_audio_attn = register_module("video_to_audio_attn",
-                                          Attention(a, v, c.audio_heads, c.audio_head_dim, eps, gated));
-    scale_shift_table_a2v_ca_audio = parameter(*this, "scale_shift_table_a2v_ca_audio", {5, a});
-    scale_shift_table_a2v_ca_video = parameter(*this, "scale_shift_table_a2v_ca_video", {5, v});
+                                          Attention(a, v, c.audio_heads, c.audio_head_dim, eps, gated, o));
+    scale_shift_table_a2v_ca_audio = parameter(*this, "scale_shift_table_a2v_ca_audio", {5, a}, o);
+    scale_shift_table_a2v_ca_video = parameter(*this, "scale_shift_table_a2v_ca_video", {5, v}, o);
     if (c.cross_attention_adaln) {
-        prompt_scale_shift_table = parameter(*this, "prompt_scale_shift_table", {2, v});
-        audio_prompt_scale_shift_table = parameter(*this, "audio_prompt_scale_shift_table", {2, a});
+        prompt_scale_shift_table = parameter(*this, "prompt_scale_shift_table", {2, v}, o);
+        audio_prompt_scale_shift_table = parameter(*this, "audio_prompt_scale_shift_table", {2, a}, o);
     }
 }
 
@@ -268,27 +275,27 @@ void AvBlockImpl::forward(StreamState& video, StreamState& audio, const Perturba
 
 // ---- the whole transformer ------------------------------------------------------------------------
 
-AvTransformerImpl::AvTransformerImpl(const TransformerConfig& c) : config(c) {
+AvTransformerImpl::AvTransformerImpl(const TransformerConfig& c, const torch::TensorOptions& o) : config(c) {
     const int v = c.width(), a = c.audioWidth();
-    patchify_proj = register_module("patchify_proj", torch::nn::Linear(c.in_channels, v));
-    audio_patchify_proj = register_module("audio_patchify_proj", torch::nn::Linear(c.audio_in_channels, a));
-    adaln_single = register_module("adaln_single", AdaLayerNorm(v, c.adalnCoefficients()));
-    audio_adaln_single = register_module("audio_adaln_single", AdaLayerNorm(a, c.adalnCoefficients()));
+    patchify_proj = register_module("patchify_proj", Linear(c.in_channels, v, true, o));
+    audio_patchify_proj = register_module("audio_patchify_proj", Linear(c.audio_in_channels, a, true, o));
+    adaln_single = register_module("adaln_single", AdaLayerNorm(v, c.adalnCoefficients(), o));
+    audio_adaln_single = register_module("audio_adaln_single", AdaLayerNorm(a, c.adalnCoefficients(), o));
     if (c.cross_attention_adaln && c.prompt_adaln) {
-        prompt_adaln_single = register_module("prompt_adaln_single", AdaLayerNorm(v, 2));
-        audio_prompt_adaln_single = register_module("audio_prompt_adaln_single", AdaLayerNorm(a, 2));
+        prompt_adaln_single = register_module("prompt_adaln_single", AdaLayerNorm(v, 2, o));
+        audio_prompt_adaln_single = register_module("audio_prompt_adaln_single", AdaLayerNorm(a, 2, o));
     }
-    av_ca_video_scale_shift_adaln_single = register_module("av_ca_video_scale_shift_adaln_single", AdaLayerNorm(v, 4));
-    av_ca_audio_scale_shift_adaln_single = register_module("av_ca_audio_scale_shift_adaln_single", AdaLayerNorm(a, 4));
-    av_ca_a2v_gate_adaln_single = register_module("av_ca_a2v_gate_adaln_single", AdaLayerNorm(v, 1));
-    av_ca_v2a_gate_adaln_single = register_module("av_ca_v2a_gate_adaln_single", AdaLayerNorm(a, 1));
-    scale_shift_table = parameter(*this, "scale_shift_table", {2, v});
-    audio_scale_shift_table = parameter(*this, "audio_scale_shift_table", {2, a});
-    proj_out = register_module("proj_out", torch::nn::Linear(v, c.out_channels));
-    audio_proj_out = register_module("audio_proj_out", torch::nn::Linear(a, c.audio_out_channels));
+    av_ca_video_scale_shift_adaln_single = register_module("av_ca_video_scale_shift_adaln_single", AdaLayerNorm(v, 4, o));
+    av_ca_audio_scale_shift_adaln_single = register_module("av_ca_audio_scale_shift_adaln_single", AdaLayerNorm(a, 4, o));
+    av_ca_a2v_gate_adaln_single = register_module("av_ca_a2v_gate_adaln_single", AdaLayerNorm(v, 1, o));
+    av_ca_v2a_gate_adaln_single = register_module("av_ca_v2a_gate_adaln_single", AdaLayerNorm(a, 1, o));
+    scale_shift_table = parameter(*this, "scale_shift_table", {2, v}, o);
+    audio_scale_shift_table = parameter(*this, "audio_scale_shift_table", {2, a}, o);
+    proj_out = register_module("proj_out", Linear(v, c.out_channels, true, o));
+    audio_proj_out = register_module("audio_proj_out", Linear(a, c.audio_out_channels, true, o));
     transformer_blocks = register_module("transformer_blocks", torch::nn::ModuleList());
     for (int i = 0; i < c.layers; ++i) {
-        blocks.push_back(AvBlock(c));
+        blocks.push_back(AvBlock(c, o));
         transformer_blocks->push_back(blocks.back());
     }
 }
@@ -336,7 +343,7 @@ Velocities AvTransformerImpl::forward(const StreamInput& video, const StreamInpu
     auto a = prepare(audio, video, false);
     for (size_t i = 0; i < blocks.size(); ++i) blocks[i]->forward(v, a, perturbations, static_cast<int>(i));
     auto output = [&](const torch::Tensor& x, const torch::Tensor& embedded, const torch::Tensor& table,
-                      torch::nn::Linear& proj) {
+                      Linear& proj) {
         auto values = table.unsqueeze(0).unsqueeze(0).to(x.scalar_type()) + embedded.unsqueeze(2);
         auto shift = values.select(2, 0), scale = values.select(2, 1);
         auto normed = torch::layer_norm(x, {x.size(-1)}, {}, {}, config.norm_eps);
@@ -346,9 +353,10 @@ Velocities AvTransformerImpl::forward(const StreamInput& video, const StreamInpu
             output(a.x, a.embedded, audio_scale_shift_table, audio_proj_out)};
 }
 
-AvTransformer loadTransformer(const SafetensorsFile& file, const std::string& prefix) {
+AvTransformer loadTransformer(const SafetensorsFile& file, const std::string& prefix,
+                              const torch::TensorOptions& options) {
     auto config = transformerConfigFromFile(file, prefix);
-    AvTransformer model(config);
+    AvTransformer model(config, options);
     loadWeights(*model, file, prefix);
     model->eval();
     return model;

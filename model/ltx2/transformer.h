@@ -38,31 +38,42 @@ struct Perturbations {
     void skip(Kind kind, const std::vector<int>& blocks, const std::vector<int>& samples, int layers, int batch);
 };
 
+// A linear layer whose tensors are made with given options: on the `meta` device a full-size network
+// costs no memory (its tensor table is checked that way), and in bf16 on the GPU no fp32 copy is made
+// first. Its values are never initialised — every one comes from a checkpoint.
+struct LinearImpl : torch::nn::Module {
+    LinearImpl(int64_t in, int64_t out, bool bias, const torch::TensorOptions& options);
+    torch::Tensor forward(const torch::Tensor& x) { return torch::linear(x, weight, bias); }
+    torch::Tensor weight, bias;
+};
+TORCH_MODULE(Linear);
+
 // PixArt-α adaLN-single: sinusoidal timestep (256) → MLP → embedding, and a linear to n × width values.
 struct AdaLayerNormImpl : torch::nn::Module {
-    AdaLayerNormImpl(int width, int coefficients);
+    AdaLayerNormImpl(int width, int coefficients, const torch::TensorOptions& options);
     // t: [N] (already scaled to 0..1000) → {values [N, n · width], embedding [N, width]}.
     std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& t, torch::Dtype dtype);
-    torch::nn::Linear timestepLinear1{nullptr}, timestepLinear2{nullptr}, linear{nullptr};
+    Linear timestepLinear1{nullptr}, timestepLinear2{nullptr}, linear{nullptr};
 };
 TORCH_MODULE(AdaLayerNorm);
 
 struct AttentionImpl : torch::nn::Module {
-    AttentionImpl(int queryWidth, int contextWidth, int heads, int headDim, double eps, bool gated);
+    AttentionImpl(int queryWidth, int contextWidth, int heads, int headDim, double eps, bool gated,
+                  const torch::TensorOptions& options);
     // keep: optional [B, 1, 1] blend of attention (1) and the plain value projection (0).
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& context, const torch::Tensor& additiveMask,
                           const RopeTable* rope, const RopeTable* keyRope, const torch::Tensor& keep,
                           bool skipAll);
     int heads, headDim;
     double eps;
-    torch::nn::Linear to_q{nullptr}, to_k{nullptr}, to_v{nullptr}, to_gate_logits{nullptr};
+    Linear to_q{nullptr}, to_k{nullptr}, to_v{nullptr}, to_gate_logits{nullptr};
     torch::Tensor q_norm, k_norm; // RMSNorm gains [heads · headDim]
     torch::nn::ModuleList to_out;
 };
 TORCH_MODULE(Attention);
 
 struct FeedForwardImpl : torch::nn::Module {
-    FeedForwardImpl(int width, bool bias);
+    FeedForwardImpl(int width, bool bias, const torch::TensorOptions& options);
     torch::Tensor forward(const torch::Tensor& x);
     torch::nn::ModuleList net;
 };
@@ -79,7 +90,7 @@ struct StreamState {
 };
 
 struct AvBlockImpl : torch::nn::Module {
-    AvBlockImpl(const TransformerConfig& c);
+    AvBlockImpl(const TransformerConfig& c, const torch::TensorOptions& options);
     void forward(StreamState& video, StreamState& audio, const Perturbations& p, int index);
     TransformerConfig config;
     Attention attn1{nullptr}, attn2{nullptr}, audio_attn1{nullptr}, audio_attn2{nullptr};
@@ -96,15 +107,15 @@ struct Velocities {
 };
 
 struct AvTransformerImpl : torch::nn::Module {
-    explicit AvTransformerImpl(const TransformerConfig& c);
+    // Tensors are made with `options` (default: fp32 on the CPU) and left for a checkpoint to fill.
+    explicit AvTransformerImpl(const TransformerConfig& c, const torch::TensorOptions& options = {});
     Velocities forward(const StreamInput& video, const StreamInput& audio,
                        const Perturbations& perturbations = Perturbations::none());
     // The streams as the blocks receive them (for tests and the block-streaming path).
     StreamState prepare(const StreamInput& stream, const StreamInput& other, bool isVideo);
 
     TransformerConfig config;
-    torch::nn::Linear patchify_proj{nullptr}, audio_patchify_proj{nullptr}, proj_out{nullptr},
-        audio_proj_out{nullptr};
+    Linear patchify_proj{nullptr}, audio_patchify_proj{nullptr}, proj_out{nullptr}, audio_proj_out{nullptr};
     AdaLayerNorm adaln_single{nullptr}, audio_adaln_single{nullptr};
     AdaLayerNorm prompt_adaln_single{nullptr}, audio_prompt_adaln_single{nullptr};
     AdaLayerNorm av_ca_video_scale_shift_adaln_single{nullptr}, av_ca_audio_scale_shift_adaln_single{nullptr};
@@ -116,7 +127,10 @@ struct AvTransformerImpl : torch::nn::Module {
 TORCH_MODULE(AvTransformer);
 
 // Builds the transformer a checkpoint describes and loads its weights (names under `prefix`, strictly:
-// every parameter present with its shape, nothing of the transformer left over). Throws CheckpointError.
-AvTransformer loadTransformer(const SafetensorsFile& file, const std::string& prefix = "model.diffusion_model.");
+// every parameter present with its shape, nothing of the transformer left over) into tensors made with
+// `options` (dtype and device). The single file and ComfyUI's split diffusion-model file name the
+// transformer's tensors alike, under "model.diffusion_model.". Throws CheckpointError.
+AvTransformer loadTransformer(const SafetensorsFile& file, const std::string& prefix = "model.diffusion_model.",
+                              const torch::TensorOptions& options = {});
 
 } // namespace tandem::model::ltx2

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 using namespace tandem::model;
 using namespace tandem::model::ltx2;
@@ -180,4 +182,49 @@ TEST_CASE("An LTX-2 checkpoint whose header or tensors do not describe one netwo
         });
         CHECK_THAT(refusalOf(path), Catch::Contains("attention gates"));
     }
+}
+
+TEST_CASE("At full size (LTX-2.3 22B) the loader expects exactly the upstream tensor table") {
+    // The table and the header come from the upstream network built on the meta device
+    // (tests/fixtures/ltx2/README.md); here the port is built the same way, so no memory is spent.
+    std::ifstream headerFile(std::string(TANDEM_LTX2_FIXTURES) + "/transformer-22b-header.json");
+    std::stringstream header;
+    header << headerFile.rdbuf();
+    auto config = parseTransformerConfig(header.str(), "released header");
+    CHECK(config.layers == 48);
+    CHECK(config.width() == 4096);
+    CHECK(config.audioWidth() == 2048);
+
+    std::map<std::string, std::vector<int64_t>> upstream;
+    std::ifstream table(std::string(TANDEM_LTX2_FIXTURES) + "/transformer-22b.tsv");
+    for (std::string line; std::getline(table, line);) {
+        const auto tab = line.find('\t');
+        std::vector<int64_t> shape;
+        std::stringstream sizes(line.substr(tab + 1));
+        for (std::string size; std::getline(sizes, size, ',');) shape.push_back(std::stoll(size));
+        upstream[line.substr(0, tab)] = shape;
+    }
+    REQUIRE(upstream.size() == 4186);
+
+    AvTransformer model(config, torch::TensorOptions().device(torch::kMeta));
+    std::map<std::string, std::vector<int64_t>> port;
+    int64_t parameters = 0;
+    for (const auto& p : model->named_parameters()) {
+        port["model.diffusion_model." + p.key()] = p.value().sizes().vec();
+        parameters += p.value().numel();
+    }
+    std::vector<std::string> missing, extra, misshapen;
+    for (const auto& [name, shape] : upstream) {
+        if (!port.count(name)) missing.push_back(name);
+        else if (port[name] != shape) misshapen.push_back(name);
+    }
+    for (const auto& [name, shape] : port)
+        if (!upstream.count(name)) extra.push_back(name);
+    INFO("first missing: " << (missing.empty() ? "-" : missing[0]) << "; first extra: "
+                           << (extra.empty() ? "-" : extra[0]) << "; first misshapen: "
+                           << (misshapen.empty() ? "-" : misshapen[0]));
+    CHECK(missing.empty());
+    CHECK(extra.empty());
+    CHECK(misshapen.empty());
+    CHECK(parameters == Approx(18.99e9).epsilon(0.001));
 }
