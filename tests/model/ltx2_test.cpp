@@ -3,6 +3,7 @@
 #include "model/checkpoint.h"
 #include "model/ltx2/positions.h"
 #include "model/ltx2/rope.h"
+#include "model/ltx2/sampler.h"
 #include "model/ltx2/transformer.h"
 
 #include <catch2/catch.hpp>
@@ -227,4 +228,88 @@ TEST_CASE("At full size (LTX-2.3 22B) the loader expects exactly the upstream te
     CHECK(extra.empty());
     CHECK(misshapen.empty());
     CHECK(parameters == Approx(18.99e9).epsilon(0.001));
+}
+
+namespace {
+
+struct SamplerFixture {
+    SafetensorsFile file{std::string(TANDEM_LTX2_FIXTURES) + "/sampler.safetensors"};
+    torch::Tensor operator[](const std::string& name) const { return readTensor(file, name); }
+    nlohmann::json info() const { return nlohmann::json::parse(file.metadata().at("fixture")); }
+
+    static GuiderParams params(const nlohmann::json& j) {
+        GuiderParams p;
+        p.cfg = j.at("cfg_scale");
+        p.stg = j.at("stg_scale");
+        p.stgBlocks = j.at("stg_blocks").get<std::vector<int>>();
+        p.rescale = j.at("rescale_scale");
+        p.modality = j.at("modality_scale");
+        p.skipStep = j.at("skip_step");
+        return p;
+    }
+    LatentState state(const std::string& which) const {
+        const auto& f = *this;
+        return {f["run." + which + ".noised"], f["run." + which + ".mask"], f["run." + which + ".clean"],
+                f["run." + which + ".positions"]};
+    }
+    GuidedDenoiser denoiser() const {
+        const auto& f = *this;
+        return GuidedDenoiser(f["run.video.context"], f["run.audio.context"], f["run.video.negative"],
+                              f["run.audio.negative"], params(info().at("video_guider")),
+                              params(info().at("audio_guider")));
+    }
+};
+
+} // namespace
+
+TEST_CASE("LTX-2 sigma schedules match upstream (shifted and stretched, and the distilled values)") {
+    SamplerFixture f;
+    for (const auto& entry : f.info().at("schedules")) {
+        const int steps = entry.at(0);
+        const int64_t tokens = entry.at(1);
+        INFO(steps << " steps, " << tokens << " tokens");
+        auto want = f["schedule." + std::to_string(steps) + "." + std::to_string(tokens)];
+        auto got = ltx2Sigmas(steps, tokens);
+        CHECK(torch::allclose(got, want, 0, 1e-6));
+        CHECK(got[steps - 1].item<double>() == Approx(0.1)); // stretched to the terminal σ
+    }
+    CHECK(torch::equal(distilledSigmas(), f["schedule.distilled"]));
+    CHECK(torch::equal(distilledStage2Sigmas(), f["schedule.distilled_stage2"]));
+    CHECK(ltx23VideoGuider().stgBlocks == std::vector<int>{28});
+    CHECK(ltx23AudioGuider().cfg == 7.0);
+}
+
+TEST_CASE("LTX-2.3 guided denoising (CFG, STG, isolated modality, rescale) matches upstream step and run") {
+    torch::NoGradGuard noGrad;
+    SamplerFixture f;
+    Fixture weights;
+    auto model = loadTransformer(weights.file);
+    auto video = f.state("video"), audio = f.state("audio");
+    auto sigmas = f["run.sigmas"];
+
+    SECTION("the first step's passes and guided estimate") {
+        auto denoiser = f.denoiser();
+        auto d = denoiser(model, video, audio, sigmas, 0);
+        CHECK(relativeError(d.videoCond, f["run.first.video.cond"]) <= 1e-4);
+        CHECK(relativeError(d.videoUncond, f["run.first.video.uncond"]) <= 1e-4);
+        CHECK(relativeError(d.videoPerturbed, f["run.first.video.ptb"]) <= 1e-4);
+        CHECK(relativeError(d.videoIsolated, f["run.first.video.mod"]) <= 1e-4);
+        CHECK(relativeError(d.video, f["run.first.video.denoised"]) <= 1e-4);
+        CHECK(relativeError(d.audio, f["run.first.audio.denoised"]) <= 1e-4);
+        // Guidance does something: the guided estimate is not the conditioned one.
+        CHECK(relativeError(d.video, d.videoCond) > 1e-2);
+    }
+    SECTION("the whole run, known latents kept") {
+        auto denoiser = f.denoiser();
+        int stepsSeen = 0;
+        denoise(model, video, audio, sigmas, denoiser, [&](int step, int steps) {
+            stepsSeen = step;
+            CHECK(steps == 4);
+        });
+        CHECK(stepsSeen == 4);
+        CHECK(relativeError(video.latent, f["run.video.final"]) <= 1e-4);
+        CHECK(relativeError(audio.latent, f["run.audio.final"]) <= 1e-4);
+        auto known = f["run.video.mask"].squeeze(-1) == 0;
+        CHECK(torch::equal(video.latent.index({known}), f["run.video.clean"].index({known})));
+    }
 }
