@@ -77,7 +77,13 @@ torch::Tensor readTensor(const SafetensorsFile& file, const std::string& name) {
     return staged;
 }
 
-void loadWeights(torch::nn::Module& module, const SafetensorsFile& file, const std::string& prefix) {
+void loadWeights(torch::nn::Module& module, const SafetensorsFile& file, const std::string& prefix,
+                 const std::vector<std::string>& elsewhere) {
+    auto loadedElsewhere = [&](const std::string& name) {
+        for (const auto& other : elsewhere)
+            if (name.rfind(other, 0) == 0) return true;
+        return false;
+    };
     auto state = namedState(module);
     std::vector<std::string> missing, unexpected, misshapen;
     for (const auto& [name, tensor] : state) {
@@ -94,7 +100,8 @@ void loadWeights(torch::nn::Module& module, const SafetensorsFile& file, const s
             misshapen.push_back(prefix + name + ": file dtype " + dtypeName(v.dtype) + " does not fit the network's");
     }
     for (const auto& [name, view] : file.tensors())
-        if (name.rfind(prefix, 0) == 0 && !state.count(name.substr(prefix.size()))) unexpected.push_back(name);
+        if (name.rfind(prefix, 0) == 0 && !loadedElsewhere(name) && !state.count(name.substr(prefix.size())))
+            unexpected.push_back(name);
     if (!missing.empty() || !unexpected.empty() || !misshapen.empty()) {
         std::ostringstream out;
         out << file.path() << ": weights do not match the network";

@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include <string>
+#include <vector>
 
 namespace tandem::model {
 
@@ -16,8 +17,10 @@ namespace tandem::model {
 
 // Copies every parameter and buffer of `module` from `file`, strictly (see above). Throws CheckpointError.
 // With a prefix, the module's names are looked up as prefix + name, and only the file's tensors under that
-// prefix must belong to the module (a single file holding several components loads one at a time).
-void loadWeights(torch::nn::Module& module, const SafetensorsFile& file, const std::string& prefix = "");
+// prefix must belong to the module (a single file holding several components loads one at a time), except
+// those under one of the `elsewhere` prefixes (components that share the prefix but load separately).
+void loadWeights(torch::nn::Module& module, const SafetensorsFile& file, const std::string& prefix = "",
+                 const std::vector<std::string>& elsewhere = {});
 
 // One tensor of `file`, copied out of the mapping in its stored dtype. Throws CheckpointError naming it.
 torch::Tensor readTensor(const SafetensorsFile& file, const std::string& name);

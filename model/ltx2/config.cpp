@@ -130,6 +130,52 @@ TransformerConfig parseTransformerConfig(const std::string& configJson, const st
     return c;
 }
 
+ConnectorConfig parseConnectorConfig(const std::string& configJson, const std::string& where) {
+    json root;
+    try {
+        root = json::parse(configJson);
+    } catch (const json::exception& e) {
+        refuse(where, std::string("the \"config\" metadata is not JSON (") + e.what() + ")");
+    }
+    if (!root.is_object() || !root.contains("transformer") || !root.at("transformer").is_object())
+        refuse(where, "the \"config\" metadata has no \"transformer\" object");
+    const json& t = root.at("transformer");
+    if (!t.value("caption_proj_before_connector", false))
+        refuse(where, "the text projection sits in the transformer (an LTX-2 19B checkpoint); only the LTX-2.3 "
+                      "text path is implemented");
+    for (const char* key : {"caption_projection_first_linear", "caption_proj_input_norm",
+                            "caption_projection_second_linear"})
+        if (read<bool>(t, key, false, where))
+            refuse(where, std::string("text projection variant \"") + key + "\" is not implemented");
+    const std::string norm = t.value("text_encoder_norm_type", std::string("per_token_rms"));
+    if (norm != "per_token_rms" && norm != "PER_TOKEN_RMS")
+        refuse(where, "text encoder normalisation \"" + norm + "\" is not implemented (LTX-2.3: per_token_rms)");
+
+    ConnectorConfig c;
+    c.encoder_width = positive(t, "caption_channels", c.encoder_width, where);
+    c.heads = positive(t, "connector_num_attention_heads", 30, where);
+    c.head_dim = positive(t, "connector_attention_head_dim", 128, where);
+    c.layers = positive(t, "connector_num_layers", 2, where);
+    c.audio_heads = positive(t, "audio_connector_num_attention_heads", c.heads, where);
+    c.audio_head_dim = positive(t, "audio_connector_attention_head_dim", c.head_dim, where);
+    c.audio_layers = positive(t, "audio_connector_num_layers", c.layers, where);
+    c.registers = positive(t, "connector_num_learnable_registers", 128, where);
+    c.rope_theta = read<double>(t, "positional_embedding_theta", c.rope_theta, where);
+    c.rope_double_precision = t.contains("frequencies_precision") && t.at("frequencies_precision") == "float64";
+    c.gated_attention = read<bool>(t, "connector_apply_gated_attention", false, where);
+    c.ff_bias = read<bool>(t, "connector_ff_bias", true, where);
+    c.max_pos = 1;
+    if (t.contains("connector_positional_embedding_max_pos")) {
+        const json& m = t.at("connector_positional_embedding_max_pos");
+        if (!m.is_array() || m.size() != 1 || !m.at(0).is_number_integer() || m.at(0).get<int>() <= 0)
+            refuse(where, "\"connector_positional_embedding_max_pos\" is not one positive number");
+        c.max_pos = m.at(0).get<int>();
+    }
+    if (t.value("rope_type", std::string("split")) != "split")
+        refuse(where, "the connectors' \"rope_type\" is not implemented (LTX-2.3 rotates split halves)");
+    return c;
+}
+
 namespace {
 
 // The shape of `name` under `prefix`, or an error naming what the header promised.

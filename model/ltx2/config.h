@@ -44,6 +44,26 @@ struct TransformerConfig {
     int adalnCoefficients() const { return cross_attention_adaln ? 9 : 6; }
 };
 
+// The text path after the text encoder (LTX-2.3 layout): per-token RMS-normed hidden states of every
+// encoder layer, projected to each stream's width, then one small transformer per stream ("connector")
+// with learnable registers in place of padding. Read from the same "transformer" header object.
+struct ConnectorConfig {
+    int encoder_width = 3840; // "caption_channels": the text encoder's hidden size
+    int heads = 32, head_dim = 128;             // video connector (its width is the video stream's)
+    int audio_heads = 32, audio_head_dim = 64;  // audio connector
+    int layers = 8, audio_layers = 8;
+    int max_pos = 4096;      // RoPE extent over token indices
+    int registers = 128;     // learnable registers; the prompt length must be a multiple
+    double rope_theta = 10000.0;
+    bool rope_double_precision = false;
+    bool gated_attention = false;
+    bool ff_bias = true;
+
+    int width() const { return heads * head_dim; }
+    int audioWidth() const { return audio_heads * audio_head_dim; }
+};
+ConnectorConfig parseConnectorConfig(const std::string& configJson, const std::string& where);
+
 // Parses the "transformer" object of a checkpoint's config JSON text. Throws CheckpointError naming the
 // field that is missing, malformed or set to a variant this port does not implement.
 TransformerConfig parseTransformerConfig(const std::string& configJson, const std::string& where);

@@ -357,7 +357,8 @@ AvTransformer loadTransformer(const SafetensorsFile& file, const std::string& pr
                               const torch::TensorOptions& options) {
     auto config = transformerConfigFromFile(file, prefix);
     AvTransformer model(config, options);
-    loadWeights(*model, file, prefix);
+    // The text connectors sit under the same prefix in released files; text_connectors.h loads them.
+    loadWeights(*model, file, prefix, {prefix + "video_embeddings_connector.", prefix + "audio_embeddings_connector."});
     model->eval();
     return model;
 }

@@ -4,6 +4,7 @@
 #include "model/ltx2/positions.h"
 #include "model/ltx2/rope.h"
 #include "model/ltx2/sampler.h"
+#include "model/ltx2/text_connectors.h"
 #include "model/ltx2/transformer.h"
 
 #include <catch2/catch.hpp>
@@ -312,4 +313,23 @@ TEST_CASE("LTX-2.3 guided denoising (CFG, STG, isolated modality, rescale) match
         auto known = f["run.video.mask"].squeeze(-1) == 0;
         CHECK(torch::equal(video.latent.index({known}), f["run.video.clean"].index({known})));
     }
+}
+
+TEST_CASE("LTX-2.3 text path after the encoder (projection, registers, connectors) matches upstream") {
+    torch::NoGradGuard noGrad;
+    SafetensorsFile file(std::string(TANDEM_LTX2_FIXTURES) + "/text.safetensors");
+    auto connectors = loadTextConnectors(file);
+    CHECK(connectors->config.gated_attention);
+    CHECK(connectors->config.registers == 4);
+    auto hidden = readTensor(file, "input.hidden_states"), mask = readTensor(file, "input.mask");
+    auto out = connectors->forward(hidden, mask);
+    CHECK(relativeError(out.video, readTensor(file, "output.video")) <= 1e-4);
+    CHECK(relativeError(out.audio, readTensor(file, "output.audio")) <= 1e-4);
+    // Registers fill the padding, so every position of the context is attended to.
+    CHECK(readTensor(file, "output.mask").min().item<float>() == 1.0f);
+    // The padding matters: read as prompt tokens, the left-padded prompt gives other contexts.
+    auto unpadded = connectors->forward(hidden, torch::ones_like(mask));
+    CHECK(relativeError(unpadded.video[1], readTensor(file, "output.video")[1]) > 1e-2);
+    CHECK_THROWS_WITH(connectors->forward(hidden.narrow(1, 0, 6), mask.narrow(1, 0, 6)),
+                      Catch::Contains("not a multiple"));
 }
