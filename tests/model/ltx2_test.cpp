@@ -186,39 +186,37 @@ TEST_CASE("An LTX-2 checkpoint whose header or tensors do not describe one netwo
     }
 }
 
-TEST_CASE("At full size (LTX-2.3 22B) the loader expects exactly the upstream tensor table") {
-    // The table and the header come from the upstream network built on the meta device
-    // (tests/fixtures/ltx2/README.md); here the port is built the same way, so no memory is spent.
-    std::ifstream headerFile(std::string(TANDEM_LTX2_FIXTURES) + "/transformer-22b-header.json");
-    std::stringstream header;
-    header << headerFile.rdbuf();
-    auto config = parseTransformerConfig(header.str(), "released header");
-    CHECK(config.layers == 48);
-    CHECK(config.width() == 4096);
-    CHECK(config.audioWidth() == 2048);
+namespace {
 
-    std::map<std::string, std::vector<int64_t>> upstream;
-    std::ifstream table(std::string(TANDEM_LTX2_FIXTURES) + "/transformer-22b.tsv");
-    for (std::string line; std::getline(table, line);) {
+std::map<std::string, std::vector<int64_t>> readTable(const std::string& name) {
+    std::map<std::string, std::vector<int64_t>> table;
+    std::ifstream in(std::string(TANDEM_LTX2_FIXTURES) + "/" + name);
+    for (std::string line; std::getline(in, line);) {
         const auto tab = line.find('\t');
         std::vector<int64_t> shape;
         std::stringstream sizes(line.substr(tab + 1));
         for (std::string size; std::getline(sizes, size, ',');) shape.push_back(std::stoll(size));
-        upstream[line.substr(0, tab)] = shape;
+        table[line.substr(0, tab)] = shape;
     }
-    REQUIRE(upstream.size() == 4186);
+    return table;
+}
 
-    AvTransformer model(config, torch::TensorOptions().device(torch::kMeta));
-    std::map<std::string, std::vector<int64_t>> port;
-    int64_t parameters = 0;
-    for (const auto& p : model->named_parameters()) {
-        port["model.diffusion_model." + p.key()] = p.value().sizes().vec();
+// The port's tensors under `prefix` → name → shape; `parameters` counts them.
+void listTensors(torch::nn::Module& m, const std::string& prefix, std::map<std::string, std::vector<int64_t>>& out,
+                 int64_t& parameters) {
+    for (const auto& p : m.named_parameters()) {
+        out[prefix + p.key()] = p.value().sizes().vec();
         parameters += p.value().numel();
     }
+}
+
+void checkSameTable(const std::map<std::string, std::vector<int64_t>>& upstream,
+                    const std::map<std::string, std::vector<int64_t>>& port) {
     std::vector<std::string> missing, extra, misshapen;
     for (const auto& [name, shape] : upstream) {
-        if (!port.count(name)) missing.push_back(name);
-        else if (port[name] != shape) misshapen.push_back(name);
+        auto it = port.find(name);
+        if (it == port.end()) missing.push_back(name);
+        else if (it->second != shape) misshapen.push_back(name);
     }
     for (const auto& [name, shape] : port)
         if (!upstream.count(name)) extra.push_back(name);
@@ -228,7 +226,44 @@ TEST_CASE("At full size (LTX-2.3 22B) the loader expects exactly the upstream te
     CHECK(missing.empty());
     CHECK(extra.empty());
     CHECK(misshapen.empty());
-    CHECK(parameters == Approx(18.99e9).epsilon(0.001));
+}
+
+} // namespace
+
+TEST_CASE("At full size (LTX-2.3 22B) the loaders expect exactly the upstream tensor tables") {
+    // The tables and the header come from the upstream networks built on the meta device
+    // (tests/fixtures/ltx2/README.md); here the port is built the same way, so no memory is spent.
+    std::ifstream headerFile(std::string(TANDEM_LTX2_FIXTURES) + "/transformer-22b-header.json");
+    std::stringstream header;
+    header << headerFile.rdbuf();
+    auto config = parseTransformerConfig(header.str(), "released header");
+    CHECK(config.layers == 48);
+    CHECK(config.width() == 4096);
+    CHECK(config.audioWidth() == 2048);
+    const auto meta = torch::TensorOptions().device(torch::kMeta);
+
+    auto upstream = readTable("transformer-22b.tsv");
+    REQUIRE(upstream.size() == 4186);
+    AvTransformer transformer(config, meta);
+    std::map<std::string, std::vector<int64_t>> port;
+    int64_t transformerParameters = 0;
+    listTensors(*transformer, "model.diffusion_model.", port, transformerParameters);
+    checkSameTable(upstream, port);
+    CHECK(transformerParameters == Approx(18.99e9).epsilon(0.001));
+
+    auto upstreamText = readTable("text-22b.tsv");
+    REQUIRE(upstreamText.size() == 262);
+    auto connectorConfig = parseConnectorConfig(header.str(), "released header");
+    CHECK(connectorConfig.layers == 8);
+    CHECK(connectorConfig.registers == 128);
+    TextConnectors text(connectorConfig, 48 + 1, config.width(), config.audioWidth(), meta);
+    std::map<std::string, std::vector<int64_t>> portText;
+    int64_t textParameters = 0;
+    listTensors(*text->projection, "text_embedding_projection.", portText, textParameters);
+    listTensors(*text->video, "model.diffusion_model.video_embeddings_connector.", portText, textParameters);
+    listTensors(*text->audio, "model.diffusion_model.audio_embeddings_connector.", portText, textParameters);
+    checkSameTable(upstreamText, portText);
+    CHECK(textParameters == Approx(3.17e9).epsilon(0.002));
 }
 
 namespace {
