@@ -1,6 +1,7 @@
 // The LTX-2 port against numbers produced by the upstream code itself (tests/fixtures/ltx2/README.md):
 // a tiny LTX-2.3-shaped transformer with seeded random weights, its inputs and its outputs.
 #include "model/checkpoint.h"
+#include "model/ltx2/audio_vae.h"
 #include "model/ltx2/positions.h"
 #include "model/ltx2/rope.h"
 #include "model/ltx2/sampler.h"
@@ -367,4 +368,20 @@ TEST_CASE("LTX-2.3 text path after the encoder (projection, registers, connector
     CHECK(relativeError(unpadded.video[1], readTensor(file, "output.video")[1]) > 1e-2);
     CHECK_THROWS_WITH(connectors->forward(hidden.narrow(1, 0, 6), mask.narrow(1, 0, 6)),
                       Catch::Contains("not a multiple"));
+}
+
+TEST_CASE("LTX-2 audio VAE decoder (causal, pixel norm, un-normalised latents) matches upstream") {
+    torch::NoGradGuard noGrad;
+    SafetensorsFile file(std::string(TANDEM_LTX2_FIXTURES) + "/audio_vae.safetensors");
+    auto decoder = loadAudioDecoder(file);
+    auto latent = readTensor(file, "input.latent");
+    auto mel = decoder->forward(latent);
+    CHECK(mel.size(2) == 4 * latent.size(2) - 3); // n latent frames → 4n − 3 mel frames
+    CHECK(relativeError(mel, readTensor(file, "output.mel")) <= 1e-4);
+    // Causal along time: the first mel frames do not depend on later latent frames.
+    auto changed = latent.clone();
+    changed.narrow(2, 4, 3).add_(1.0);
+    auto early = decoder->forward(changed).narrow(2, 0, 8);
+    CHECK(relativeError(early, mel.narrow(2, 0, 8)) <= 1e-6);
+    CHECK(relativeError(decoder->forward(changed), mel) > 1e-2);
 }
