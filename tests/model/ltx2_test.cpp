@@ -6,6 +6,7 @@
 #include "model/ltx2/rope.h"
 #include "model/ltx2/sampler.h"
 #include "model/ltx2/text_connectors.h"
+#include "model/ltx2/vocoder.h"
 #include "model/ltx2/transformer.h"
 
 #include <catch2/catch.hpp>
@@ -384,4 +385,18 @@ TEST_CASE("LTX-2 audio VAE decoder (causal, pixel norm, un-normalised latents) m
     auto early = decoder->forward(changed).narrow(2, 0, 8);
     CHECK(relativeError(early, mel.narrow(2, 0, 8)) <= 1e-6);
     CHECK(relativeError(decoder->forward(changed), mel) > 1e-2);
+}
+
+TEST_CASE("LTX-2.3 vocoder (BigVGAN v2 and the bandwidth extension to 48 kHz) matches upstream") {
+    torch::NoGradGuard noGrad;
+    SafetensorsFile file(std::string(TANDEM_LTX2_FIXTURES) + "/vocoder.safetensors");
+    auto vocoder = loadVocoder(file);
+    auto mel = readTensor(file, "input.mel");
+    auto wave = vocoder->forward(mel);
+    auto want = readTensor(file, "output.waveform");
+    CHECK(wave.size(2) == want.size(2));
+    CHECK(relativeError(wave, want) <= 1e-4);
+    CHECK(wave.abs().max().item<float>() <= 1.0f);
+    // Stereo: the two channels come from different mels and differ.
+    CHECK(relativeError(wave.select(1, 0), wave.select(1, 1)) > 1e-2);
 }
