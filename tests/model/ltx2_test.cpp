@@ -302,13 +302,16 @@ struct SamplerFixture {
 
 TEST_CASE("LTX-2 sigma schedules match upstream (shifted and stretched, and the distilled values)") {
     SamplerFixture f;
-    for (const auto& entry : f.info().at("schedules")) {
+    const auto info = f.info(); // a named copy: the loop must not iterate into a destroyed temporary
+    for (const auto& entry : info.at("schedules")) {
         const int steps = entry.at(0);
         const int64_t tokens = entry.at(1);
         INFO(steps << " steps, " << tokens << " tokens");
         auto want = f["schedule." + std::to_string(steps) + "." + std::to_string(tokens)];
         auto got = ltx2Sigmas(steps, tokens);
-        CHECK(torch::allclose(got, want, 0, 1e-6));
+        // The stretch divides by 1 − σ at the last step, which amplifies float32 rounding for many tokens
+        // (an optimisation level alone moves the 17 280-token schedule by 7e-6): bound it relatively.
+        CHECK(relativeError(got, want) <= 1e-5);
         CHECK(got[steps - 1].item<double>() == Approx(0.1)); // stretched to the terminal σ
     }
     CHECK(torch::equal(distilledSigmas(), f["schedule.distilled"]));
