@@ -1,6 +1,7 @@
 #include "model/ltx2/audio_vae.h"
 
 #include "model/checkpoint.h"
+#include "model/ltx2/config.h"
 
 #include <nlohmann/json.hpp>
 
@@ -9,10 +10,6 @@ namespace tandem::model::ltx2 {
 using nlohmann::json;
 
 namespace {
-
-[[noreturn]] void refuse(const std::string& where, const std::string& why) {
-    throw CheckpointError(where + ": " + why);
-}
 
 torch::Tensor pixelNorm(const torch::Tensor& x) { return x / torch::sqrt(x.pow(2).mean(1, true) + 1e-6); }
 
@@ -64,14 +61,7 @@ CausalAxis axisNamed(const std::string& name, const std::string& where) {
 } // namespace
 
 AudioVaeConfig parseAudioVaeConfig(const std::string& configJson, const std::string& where) {
-    json root;
-    try {
-        root = json::parse(configJson);
-    } catch (const json::exception& e) {
-        refuse(where, std::string("the \"config\" metadata is not JSON (") + e.what() + ")");
-    }
-    if (!root.contains("audio_vae")) refuse(where, "the \"config\" metadata has no \"audio_vae\" object");
-    const json& vae = root.at("audio_vae");
+    const json vae = configSection(configJson, "audio_vae", where);
     const json params = vae.value("model", json::object()).value("params", json::object());
     const json dd = params.value("ddconfig", json::object());
     const json stft = vae.value("preprocessing", json::object()).value("stft", json::object());

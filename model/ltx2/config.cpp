@@ -10,11 +10,21 @@ namespace tandem::model::ltx2 {
 
 using nlohmann::json;
 
-namespace {
+void refuse(const std::string& where, const std::string& why) { throw CheckpointError(where + ": " + why); }
 
-[[noreturn]] void refuse(const std::string& where, const std::string& why) {
-    throw CheckpointError(where + ": " + why);
+json configSection(const std::string& configJson, const std::string& section, const std::string& where) {
+    json root;
+    try {
+        root = json::parse(configJson);
+    } catch (const json::exception& e) {
+        refuse(where, std::string("the \"config\" metadata is not JSON (") + e.what() + ")");
+    }
+    if (!root.is_object() || !root.contains(section) || !root.at(section).is_object())
+        refuse(where, "the \"config\" metadata has no \"" + section + "\" object");
+    return root.at(section);
 }
+
+namespace {
 
 // Settings the architecture never varies, with the only value the network implements. A missing key is
 // refused like a wrong one (the upstream configurator does the same), except where null is the value.
@@ -72,15 +82,7 @@ int positive(const json& t, const char* key, int fallback, const std::string& wh
 } // namespace
 
 TransformerConfig parseTransformerConfig(const std::string& configJson, const std::string& where) {
-    json root;
-    try {
-        root = json::parse(configJson);
-    } catch (const json::exception& e) {
-        refuse(where, std::string("the \"config\" metadata is not JSON (") + e.what() + ")");
-    }
-    if (!root.is_object() || !root.contains("transformer") || !root.at("transformer").is_object())
-        refuse(where, "the \"config\" metadata has no \"transformer\" object");
-    const json& t = root.at("transformer");
+    const json t = configSection(configJson, "transformer", where);
     checkFixedSettings(t, where);
 
     TransformerConfig c;
@@ -131,15 +133,7 @@ TransformerConfig parseTransformerConfig(const std::string& configJson, const st
 }
 
 ConnectorConfig parseConnectorConfig(const std::string& configJson, const std::string& where) {
-    json root;
-    try {
-        root = json::parse(configJson);
-    } catch (const json::exception& e) {
-        refuse(where, std::string("the \"config\" metadata is not JSON (") + e.what() + ")");
-    }
-    if (!root.is_object() || !root.contains("transformer") || !root.at("transformer").is_object())
-        refuse(where, "the \"config\" metadata has no \"transformer\" object");
-    const json& t = root.at("transformer");
+    const json t = configSection(configJson, "transformer", where);
     if (!t.value("caption_proj_before_connector", false))
         refuse(where, "the text projection sits in the transformer (an LTX-2 19B checkpoint); only the LTX-2.3 "
                       "text path is implemented");

@@ -9,6 +9,8 @@
 
 #include "model/safetensors.h"
 
+#include <nlohmann/json.hpp>
+
 #include <array>
 #include <string>
 
@@ -63,6 +65,13 @@ struct ConnectorConfig {
     int audioWidth() const { return audio_heads * audio_head_dim; }
 };
 ConnectorConfig parseConnectorConfig(const std::string& configJson, const std::string& where);
+
+// Throws CheckpointError("where: why").
+[[noreturn]] void refuse(const std::string& where, const std::string& why);
+
+// The object `section` ("transformer", "audio_vae", "vocoder") of a checkpoint's "config" metadata JSON.
+// Throws CheckpointError naming `where` when the text is not JSON or has no such object.
+nlohmann::json configSection(const std::string& configJson, const std::string& section, const std::string& where);
 
 // Parses the "transformer" object of a checkpoint's config JSON text. Throws CheckpointError naming the
 // field that is missing, malformed or set to a variant this port does not implement.

@@ -10,7 +10,7 @@ namespace {
 
 constexpr double kNormEps = 1e-6;
 
-torch::Tensor rmsNorm(const torch::Tensor& x) { return x * torch::rsqrt(x.pow(2).mean(-1, true) + kNormEps); }
+torch::Tensor rmsNorm(const torch::Tensor& x) { return ltx2::rmsNorm(x, kNormEps); }
 
 const char* kProjection = "text_embedding_projection.";
 const char* kVideoConnector = "model.diffusion_model.video_embeddings_connector.";

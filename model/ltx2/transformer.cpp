@@ -7,11 +7,9 @@
 
 namespace tandem::model::ltx2 {
 
-namespace {
+torch::Tensor rmsNorm(const torch::Tensor& x, double eps) { return x * torch::rsqrt(x.pow(2).mean(-1, true) + eps); }
 
-torch::Tensor rmsNorm(const torch::Tensor& x, double eps) {
-    return x * torch::rsqrt(x.pow(2).mean(-1, true) + eps);
-}
+namespace {
 
 // x normalised, then scaled and shifted by AdaLN values.
 torch::Tensor modulated(const torch::Tensor& x, double eps, const torch::Tensor& scale, const torch::Tensor& shift) {

@@ -18,6 +18,9 @@
 
 namespace tandem::model::ltx2 {
 
+// x / √(mean(x²) + eps) over the last dimension (no gain): the norm every LTX-2 block and connector uses.
+torch::Tensor rmsNorm(const torch::Tensor& x, double eps);
+
 // One stream's input: latent tokens, per-token timesteps (σ where generated, 0 where known), the
 // stream's σ, token spans (positions.h) and its text context.
 struct StreamInput {

@@ -1,6 +1,7 @@
 #include "model/ltx2/vocoder.h"
 
 #include "model/checkpoint.h"
+#include "model/ltx2/config.h"
 
 #include <nlohmann/json.hpp>
 
@@ -13,10 +14,6 @@ using nlohmann::json;
 namespace {
 
 using Ints = std::vector<int64_t>;
-
-[[noreturn]] void refuse(const std::string& where, const std::string& why) {
-    throw CheckpointError(where + ": " + why);
-}
 
 // A windowed-sinc low-pass filter (Kaiser window, its β from the transition width), summing to 1.
 torch::Tensor kaiserSincFilter(double cutoff, double halfWidth, int64_t size) {
@@ -182,14 +179,7 @@ GeneratorConfig generatorConfig(const json& g, const std::string& where, const c
 } // namespace
 
 VocoderConfig parseVocoderConfig(const std::string& configJson, const std::string& where) {
-    json root;
-    try {
-        root = json::parse(configJson);
-    } catch (const json::exception& e) {
-        refuse(where, std::string("the \"config\" metadata is not JSON (") + e.what() + ")");
-    }
-    if (!root.contains("vocoder")) refuse(where, "the \"config\" metadata has no \"vocoder\" object");
-    const json& v = root.at("vocoder");
+    const json v = configSection(configJson, "vocoder", where);
     if (!v.contains("bwe"))
         refuse(where, "the vocoder has no bandwidth extension (LTX-2 19B's HiFi-GAN); only LTX-2.3's is implemented");
     VocoderConfig c;
