@@ -244,26 +244,25 @@ void AvBlockImpl::forward(StreamState& video, StreamState& audio, const Perturba
 
     // Audio ↔ video: both directions read the streams as they were before either was updated.
     const auto videoBefore = video.x, audioBefore = audio.x;
-    auto [a2vKeep, a2vSkip] = crossKeep(Perturbations::AudioToVideo);
-    if (!a2vSkip) {
-        auto vm = crossModulation(scale_shift_table_a2v_ca_video, video, 0);
-        auto am = crossModulation(scale_shift_table_a2v_ca_audio, audio, 0);
-        auto out = audio_to_video_attn->forward(modulated(videoBefore, c.norm_eps, vm.scale, vm.shift),
-                                                modulated(audioBefore, c.norm_eps, am.scale, am.shift), {},
-                                                &video.crossRope, &audio.crossRope, {}, false) *
-                   vm.gate;
-        video.x = video.x + (a2vKeep.defined() ? out * a2vKeep : out);
-    }
-    auto [v2aKeep, v2aSkip] = crossKeep(Perturbations::VideoToAudio);
-    if (!v2aSkip) {
-        auto am = crossModulation(scale_shift_table_a2v_ca_audio, audio, 2);
-        auto vm = crossModulation(scale_shift_table_a2v_ca_video, video, 2);
-        auto out = video_to_audio_attn->forward(modulated(audioBefore, c.norm_eps, am.scale, am.shift),
-                                                modulated(videoBefore, c.norm_eps, vm.scale, vm.shift), {},
-                                                &audio.crossRope, &video.crossRope, {}, false) *
-                   am.gate;
-        audio.x = audio.x + (v2aKeep.defined() ? out * v2aKeep : out);
-    }
+    // The target stream's modulation rows (0–1 for audio→video, 2–3 for video→audio) gate its update.
+    auto attendAcross = [&](StreamState& target, const torch::Tensor& targetBefore, const torch::Tensor& targetTable,
+                            const StreamState& source, const torch::Tensor& sourceBefore,
+                            const torch::Tensor& sourceTable, Attention& attention, int64_t rows,
+                            Perturbations::Kind kind) {
+        auto [keep, skip] = crossKeep(kind);
+        if (skip) return;
+        auto tm = crossModulation(targetTable, target, rows);
+        auto sm = crossModulation(sourceTable, source, rows);
+        auto out = attention->forward(modulated(targetBefore, c.norm_eps, tm.scale, tm.shift),
+                                      modulated(sourceBefore, c.norm_eps, sm.scale, sm.shift), {}, &target.crossRope,
+                                      &source.crossRope, {}, false) *
+                   tm.gate;
+        target.x = target.x + (keep.defined() ? out * keep : out);
+    };
+    attendAcross(video, videoBefore, scale_shift_table_a2v_ca_video, audio, audioBefore, scale_shift_table_a2v_ca_audio,
+                 audio_to_video_attn, 0, Perturbations::AudioToVideo);
+    attendAcross(audio, audioBefore, scale_shift_table_a2v_ca_audio, video, videoBefore, scale_shift_table_a2v_ca_video,
+                 video_to_audio_attn, 2, Perturbations::VideoToAudio);
 
     auto vff = adaValues(scale_shift_table, video.timestep, 3, 3);
     video.x = video.x + ff->forward(modulated(video.x, c.norm_eps, vff[1], vff[0])) * vff[2];

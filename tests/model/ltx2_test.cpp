@@ -57,6 +57,15 @@ std::string editedCopy(const Fixture& f, const std::string& name,
     return path;
 }
 
+// A copy of the fixture whose transformer header has `key` set to `value`.
+std::string withSetting(const Fixture& f, const std::string& name, const std::string& key, const nlohmann::json& value) {
+    return editedCopy(f, name, [&](auto&, auto& meta) {
+        auto config = nlohmann::json::parse(meta["config"]);
+        config["transformer"][key] = value;
+        meta["config"] = config.dump();
+    });
+}
+
 std::string refusalOf(const std::string& path) {
     try {
         SafetensorsFile file(path);
@@ -157,19 +166,11 @@ TEST_CASE("An LTX-2 checkpoint whose header or tensors do not describe one netwo
         CHECK_THAT(refusalOf(path), Catch::Contains("no \"config\""));
     }
     SECTION("a variant this port does not implement") {
-        auto path = editedCopy(f, "sharedff", [](auto&, auto& meta) {
-            auto config = nlohmann::json::parse(meta["config"]);
-            config["transformer"]["share_ff"] = true;
-            meta["config"] = config.dump();
-        });
+        auto path = withSetting(f, "sharedff", "share_ff", true);
         CHECK_THAT(refusalOf(path), Catch::Contains("share_ff"));
     }
     SECTION("a header that disagrees with its tensors") {
-        auto path = editedCopy(f, "layers", [](auto&, auto& meta) {
-            auto config = nlohmann::json::parse(meta["config"]);
-            config["transformer"]["num_layers"] = 3;
-            meta["config"] = config.dump();
-        });
+        auto path = withSetting(f, "layers", "num_layers", 3);
         CHECK_THAT(refusalOf(path), Catch::Contains("3 blocks"));
     }
     SECTION("a missing weight") {
@@ -179,11 +180,7 @@ TEST_CASE("An LTX-2 checkpoint whose header or tensors do not describe one netwo
         CHECK_THAT(refusalOf(path), Catch::Contains("transformer_blocks.1.audio_ff.net.2.weight"));
     }
     SECTION("gates the header does not mention") {
-        auto path = editedCopy(f, "gates", [](auto&, auto& meta) {
-            auto config = nlohmann::json::parse(meta["config"]);
-            config["transformer"]["apply_gated_attention"] = false;
-            meta["config"] = config.dump();
-        });
+        auto path = withSetting(f, "gates", "apply_gated_attention", false);
         CHECK_THAT(refusalOf(path), Catch::Contains("attention gates"));
     }
 }
