@@ -39,23 +39,6 @@ torch::Tensor parameter(torch::nn::Module& m, const char* name, std::vector<int6
     return m.register_parameter(name, torch::empty(shape, options), /*requires_grad=*/false);
 }
 
-struct TimestepEmbedderImpl : torch::nn::Module {
-    TimestepEmbedderImpl(int width, const torch::TensorOptions& options) {
-        linear_1 = register_module("linear_1", Linear(256, width, true, options));
-        linear_2 = register_module("linear_2", Linear(width, width, true, options));
-    }
-    Linear linear_1{nullptr}, linear_2{nullptr};
-};
-TORCH_MODULE(TimestepEmbedder);
-
-struct CombinedEmbeddingImpl : torch::nn::Module {
-    CombinedEmbeddingImpl(int width, const torch::TensorOptions& options) {
-        timestep_embedder = register_module("timestep_embedder", TimestepEmbedder(width, options));
-    }
-    TimestepEmbedder timestep_embedder{nullptr};
-};
-TORCH_MODULE(CombinedEmbedding);
-
 } // namespace
 
 void Perturbations::skip(Kind kind, const std::vector<int>& blockList, const std::vector<int>& samples, int layers,
@@ -70,20 +53,27 @@ LinearImpl::LinearImpl(int64_t in, int64_t out, bool withBias, const torch::Tens
     if (withBias) bias = parameter(*this, "bias", {out}, options);
 }
 
-// ---- AdaLN-single ---------------------------------------------------------------------------------
+// ---- timestep embedding and AdaLN-single ----------------------------------------------------------
+
+TimestepEmbeddingImpl::TimestepEmbeddingImpl(int width, const torch::TensorOptions& options) {
+    auto mlp = register_module("timestep_embedder", std::make_shared<torch::nn::Module>());
+    linear_1 = mlp->register_module("linear_1", Linear(256, width, true, options));
+    linear_2 = mlp->register_module("linear_2", Linear(width, width, true, options));
+}
+
+torch::Tensor TimestepEmbeddingImpl::forward(const torch::Tensor& t, torch::Dtype dtype) {
+    return linear_2->forward(torch::silu(linear_1->forward(timestepSinusoid(t).to(dtype))));
+}
 
 AdaLayerNormImpl::AdaLayerNormImpl(int width, int coefficients, const torch::TensorOptions& options) {
-    auto combined = register_module("emb", CombinedEmbedding(width, options));
-    timestepLinear1 = combined->timestep_embedder->linear_1;
-    timestepLinear2 = combined->timestep_embedder->linear_2;
+    emb = register_module("emb", TimestepEmbedding(width, options));
     linear = register_module("linear", Linear(width, coefficients * width, true, options));
 }
 
 std::pair<torch::Tensor, torch::Tensor> AdaLayerNormImpl::forward(const torch::Tensor& t, torch::Dtype dtype) {
     // Timesteps repeat (σ where generated, 0 where known): embed each distinct value once.
     auto [distinct, inverse] = at::_unique(t.to(torch::kFloat32), /*sorted=*/true, /*return_inverse=*/true);
-    auto hidden = timestepLinear1->forward(timestepSinusoid(distinct).to(dtype));
-    auto embedded = timestepLinear2->forward(torch::silu(hidden));
+    auto embedded = emb->forward(distinct, dtype);
     auto values = linear->forward(torch::silu(embedded));
     return {values.index_select(0, inverse.flatten()), embedded.index_select(0, inverse.flatten())};
 }

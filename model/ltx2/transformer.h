@@ -51,12 +51,22 @@ struct LinearImpl : torch::nn::Module {
 };
 TORCH_MODULE(Linear);
 
-// PixArt-α adaLN-single: sinusoidal timestep (256) → MLP → embedding, and a linear to n × width values.
+// PixArt-α's timestep embedding ("timestep_embedder.linear_1/2"): the 256-channel sinusoid of t (cos
+// first), then linear, SiLU, linear. The transformer's AdaLN and the video VAE decoder both use it.
+struct TimestepEmbeddingImpl : torch::nn::Module {
+    TimestepEmbeddingImpl(int width, const torch::TensorOptions& options);
+    torch::Tensor forward(const torch::Tensor& t, torch::Dtype dtype); // [N] → [N, width]
+    Linear linear_1{nullptr}, linear_2{nullptr};
+};
+TORCH_MODULE(TimestepEmbedding);
+
+// PixArt-α adaLN-single: the timestep embedding, and a linear to n × width values.
 struct AdaLayerNormImpl : torch::nn::Module {
     AdaLayerNormImpl(int width, int coefficients, const torch::TensorOptions& options);
     // t: [N] (already scaled to 0..1000) → {values [N, n · width], embedding [N, width]}.
     std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& t, torch::Dtype dtype);
-    Linear timestepLinear1{nullptr}, timestepLinear2{nullptr}, linear{nullptr};
+    TimestepEmbedding emb{nullptr};
+    Linear linear{nullptr};
 };
 TORCH_MODULE(AdaLayerNorm);
 

@@ -8,6 +8,7 @@
 #include "model/ltx2/text_connectors.h"
 #include "model/ltx2/vocoder.h"
 #include "model/ltx2/transformer.h"
+#include "model/ltx2/video_vae.h"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -202,11 +203,13 @@ std::map<std::string, std::vector<int64_t>> readTable(const std::string& name) {
 
 // The port's tensors under `prefix` → name → shape; `parameters` counts them.
 void listTensors(torch::nn::Module& m, const std::string& prefix, std::map<std::string, std::vector<int64_t>>& out,
-                 int64_t& parameters) {
+                 int64_t& parameters, bool withBuffers = false) {
     for (const auto& p : m.named_parameters()) {
         out[prefix + p.key()] = p.value().sizes().vec();
         parameters += p.value().numel();
     }
+    if (withBuffers)
+        for (const auto& b : m.named_buffers()) out[prefix + b.key()] = b.value().sizes().vec();
 }
 
 void checkSameTable(const std::map<std::string, std::vector<int64_t>>& upstream,
@@ -263,6 +266,26 @@ TEST_CASE("At full size (LTX-2.3 22B) the loaders expect exactly the upstream te
     listTensors(*text->audio, "model.diffusion_model.audio_embeddings_connector.", portText, textParameters);
     checkSameTable(upstreamText, portText);
     CHECK(textParameters == Approx(3.17e9).epsilon(0.002));
+
+    // The video VAE (header reconstructed from public converters, see the README), both halves.
+    std::ifstream vaeFile(std::string(TANDEM_LTX2_FIXTURES) + "/video-vae-22b-header.json");
+    std::stringstream vaeHeader;
+    vaeHeader << vaeFile.rdbuf();
+    auto vae = parseVideoVaeConfig(vaeHeader.str(), "LTX-2.3 VAE header");
+    auto upstreamVae = readTable("video-vae-22b.tsv");
+    REQUIRE(upstreamVae.size() == 170);
+    VideoDecoder decoder(vae, meta);
+    VideoEncoder encoder(vae, meta);
+    CHECK(decoder->scale().time == 8);
+    CHECK(decoder->scale().space == 32);
+    CHECK(encoder->scale().space == 32);
+    std::map<std::string, std::vector<int64_t>> portVae;
+    int64_t vaeParameters = 0;
+    listTensors(*decoder->body, "vae.decoder.", portVae, vaeParameters);
+    listTensors(*encoder->body, "vae.encoder.", portVae, vaeParameters);
+    listTensors(*decoder->statistics, "vae.per_channel_statistics.", portVae, vaeParameters, true);
+    checkSameTable(upstreamVae, portVae);
+    CHECK(vaeParameters == Approx(726.1e6).epsilon(0.001));
 }
 
 namespace {
@@ -399,4 +422,133 @@ TEST_CASE("LTX-2.3 vocoder (BigVGAN v2 and the bandwidth extension to 48 kHz) ma
     CHECK(wave.abs().max().item<float>() <= 1.0f);
     // Stereo: the two channels come from different mels and differ.
     CHECK(relativeError(wave.select(1, 0), wave.select(1, 1)) > 1e-2);
+}
+
+// ---- video VAE ------------------------------------------------------------------------------------
+
+namespace {
+
+// The fixture's inputs, recomputed: sin(0.37 k) over a ramp k in fp32 (generate/video_vae_fixtures.py).
+torch::Tensor sinPattern(std::vector<int64_t> shape) {
+    int64_t count = 1;
+    for (auto size : shape) count *= size;
+    return torch::sin(torch::arange(count, torch::kFloat32) * 0.37).reshape(shape);
+}
+
+struct VaeFixture {
+    SafetensorsFile file{std::string(TANDEM_LTX2_FIXTURES) + "/video_vae.safetensors"};
+    torch::Tensor operator[](const std::string& name) const { return readTensor(file, name); }
+    VideoDecoder decoder(const std::string& name) const {
+        return loadVideoDecoder(file, file.metadata().at(name), name + ".vae.");
+    }
+    VideoEncoder encoder(const std::string& name) const {
+        return loadVideoEncoder(file, file.metadata().at(name), name + ".vae.");
+    }
+};
+
+} // namespace
+
+TEST_CASE("LTX-2.3 video VAE decoder matches upstream, whole and tile by tile") {
+    torch::NoGradGuard noGrad;
+    VaeFixture f;
+    auto decoder = f.decoder("decoder23");
+    CHECK(decoder->scale().time == 8);
+    CHECK(decoder->scale().space == 8); // patch size 1 in the fixture; 4 (32×) in the released file
+    auto video = decoder->forward(sinPattern({1, 4, 2, 2, 3}));
+    CHECK(video.sizes() == torch::IntArrayRef({1, 3, 9, 16, 24})); // 8(F' − 1) + 1 frames
+    CHECK(relativeError(video, f["decoder23.output.video"]) <= 1e-4);
+
+    // Tiles of 3 latent frames (24) overlapping by 1, and 2 × 2 latent cells overlapping by 1.
+    std::vector<torch::Tensor> chunks;
+    VaeTiling tiling{AxisTiling::bySize(24, 8), AxisTiling::bySize(16, 8), AxisTiling::bySize(16, 8)};
+    decoder->decodeTiled(sinPattern({1, 4, 4, 3, 3}), tiling, [&](const torch::Tensor& c) { chunks.push_back(c); });
+    auto counts = f["decoder23.output.tiled_chunk_frames"];
+    REQUIRE(chunks.size() == static_cast<size_t>(counts.numel()));
+    for (size_t i = 0; i < chunks.size(); ++i) CHECK(chunks[i].size(0) == counts[static_cast<int64_t>(i)].item<int>());
+    CHECK(relativeError(torch::cat(chunks, 0), f["decoder23.output.tiled_video"]) <= 1e-4);
+
+    // Tile sizes the VAE grid cannot cut are refused, not rounded.
+    CHECK_THROWS_AS(decoder->decodeTiled(sinPattern({1, 4, 4, 3, 3}),
+                                         {AxisTiling::bySize(20, 8), {}, {}}, [](const torch::Tensor&) {}),
+                    std::invalid_argument);
+}
+
+TEST_CASE("LTX-2 video VAE decoder with timestep conditioning, reflection, attention and a residual stage") {
+    torch::NoGradGuard noGrad;
+    VaeFixture f;
+    auto decoder = f.decoder("decoder20");
+    auto video = decoder->forward(sinPattern({2, 4, 2, 2, 2}), f["decoder20.input.timestep"], f["decoder20.input.noise"]);
+    CHECK(relativeError(video, f["decoder20.output.video"]) <= 1e-4);
+    // The timestep matters: the same latent and noise decoded at another timestep differ.
+    auto other = decoder->forward(sinPattern({2, 4, 2, 2, 2}), torch::tensor({0.3f, 0.05f}), f["decoder20.input.noise"]);
+    CHECK(relativeError(other, video) > 1e-3);
+}
+
+TEST_CASE("LTX-2.3 video VAE encoder matches upstream, whole and tile by tile") {
+    torch::NoGradGuard noGrad;
+    VaeFixture f;
+    auto encoder = f.encoder("encoder23");
+    auto latent = encoder->forward(sinPattern({1, 3, 9, 32, 32}));
+    CHECK(relativeError(latent, f["encoder23.output.latent"]) <= 1e-4);
+    // A frame beyond the last 8k + 1 is dropped, as upstream does.
+    CHECK(relativeError(encoder->forward(sinPattern({1, 3, 10, 32, 32}).narrow(2, 0, 10)).narrow(2, 0, 1),
+                        encoder->forward(sinPattern({1, 3, 10, 32, 32}).narrow(2, 0, 9)).narrow(2, 0, 1)) <= 1e-6);
+    VaeTiling tiling{AxisTiling::byCount(2, 1), AxisTiling::byCount(2, 1), AxisTiling::byCount(2, 1)};
+    auto tiled = encoder->encodeTiled(sinPattern({1, 3, 25, 48, 48}), tiling);
+    CHECK(relativeError(tiled, f["encoder23.output.tiled_latent"]) <= 1e-4);
+    // Size-based encoder tiles need upstream's minimum overlap (16 frames, 64 pixels).
+    CHECK_THROWS_AS(encoder->encodeTiled(sinPattern({1, 3, 25, 48, 48}), {{}, AxisTiling::bySize(32, 16), {}}),
+                    std::invalid_argument);
+}
+
+TEST_CASE("A video VAE header this port does not implement is refused by name") {
+    auto refusal = [](const std::string& vae) {
+        try {
+            parseVideoVaeConfig("{\"vae\": " + vae + "}", "test.safetensors");
+        } catch (const CheckpointError& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    const std::string blocks = R"("decoder_blocks": [["res_x", 1]])";
+    CHECK_THAT(refusal(R"({"_class_name": "CausalDiffusionVAE", )" + blocks + "}"),
+               Catch::Contains("CausalDiffusionVAE") && Catch::Contains("not implemented"));
+    CHECK_THAT(refusal(R"({"norm_layer": "group_norm", )" + blocks + "}"), Catch::Contains("group_norm"));
+    CHECK_THAT(refusal(R"({"decoder_blocks": [["res_x", {"num_layers": 2, "inject_noise": true}]]})"),
+               Catch::Contains("noise injection"));
+    CHECK_THAT(refusal(R"({"decoder_blocks": [["warp", 1]]})"), Catch::Contains("unknown video VAE block \"warp\""));
+    CHECK_THAT(refusal(R"({"decoder_blocks": "res_x"})"), Catch::Contains("no decoder_blocks"));
+    CHECK_THAT(refusal(R"({"dims": 2, )" + blocks + "}"), Catch::Contains("3-D"));
+    CHECK(refusal(R"({"spatial_padding_mode": "zeros", )" + blocks + "}") == "accepted");
+}
+
+TEST_CASE("A ComfyUI split video VAE file (bare names, extra statistics) loads like the single file") {
+    torch::NoGradGuard noGrad;
+    VaeFixture f;
+    // decoder23's tensors renamed as a split VAE file names them, plus the statistics upstream stores but
+    // never reads; its header as the file's "config".
+    std::map<std::string, torch::Tensor> tensors;
+    for (const auto& [key, view] : f.file.tensors()) {
+        const std::string from = "decoder23.vae.";
+        if (key.rfind(from, 0) == 0) tensors[key.substr(from.size())] = readTensor(f.file, key).to(torch::kFloat32);
+    }
+    tensors["per_channel_statistics.channel"] = torch::arange(4, torch::kFloat32);
+    tensors["per_channel_statistics.mean-of-stds"] = torch::ones({4});
+    std::vector<TensorToWrite> out;
+    for (const auto& [key, t] : tensors)
+        out.push_back({key, DType::F32, t.sizes().vec(), t.data_ptr(), static_cast<size_t>(t.numel()) * 4});
+    auto path = (std::filesystem::temp_directory_path() / "tandem-ltx2-split-vae.safetensors").string();
+    writeSafetensors(path, out, {{"config", f.file.metadata().at("decoder23")}});
+    SafetensorsFile split(path);
+    CHECK(videoVaePrefix(split).empty());
+    auto decoder = loadVideoDecoder(split);
+    CHECK(relativeError(decoder->forward(sinPattern({1, 4, 2, 2, 3})), f["decoder23.output.video"]) <= 1e-4);
+    // The file holds no encoder: asking for one names what is missing.
+    CHECK_THROWS_WITH(loadVideoEncoder(split), Catch::Contains("no encoder blocks"));
+
+    // Without its header the file is refused by name.
+    writeSafetensors(path, out, {});
+    SafetensorsFile headerless(path);
+    CHECK_THROWS_WITH(loadVideoDecoder(headerless), Catch::Contains("no \"config\""));
+    std::filesystem::remove(path);
 }
