@@ -13,20 +13,22 @@
 
 namespace tandem::model {
 
-
-
 // Copies every parameter and buffer of `module` from `file`, strictly (see above). Throws CheckpointError.
 // With a prefix, the module's names are looked up as prefix + name, and only the file's tensors under that
 // prefix must belong to the module (a single file holding several components loads one at a time), except
 // those under one of the `elsewhere` prefixes (components that share the prefix but load separately).
 void loadWeights(torch::nn::Module& module, const SafetensorsFile& file, const std::string& prefix = "",
                  const std::vector<std::string>& elsewhere = {});
+// The same over a model sharded into several files (each tensor in one of them).
+void loadWeights(torch::nn::Module& module, const std::vector<const SafetensorsFile*>& files,
+                 const std::string& prefix = "", const std::vector<std::string>& elsewhere = {});
 
 // One tensor of `file`, copied out of the mapping in its stored dtype. Throws CheckpointError naming it.
 torch::Tensor readTensor(const SafetensorsFile& file, const std::string& name);
 
 // Writes `config`, the parameters and buffers of `module` and the tokenizer (a plain byte tokenizer of the
-// config's length when none is given) as a checkpoint folder (created if needed); `storeAs` is F32, F16 or BF16.
+// config's length when none is given) as a checkpoint folder (created if needed); `storeAs` is F32, F16 or
+// BF16.
 void saveCheckpoint(const std::string& dir, const ModelConfig& config, torch::nn::Module& module,
                     DType storeAs = DType::F32, const Tokenizer* tokenizer = nullptr);
 

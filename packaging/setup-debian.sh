@@ -11,6 +11,8 @@ packages=(
   qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev
   # model/: LibTorch, and OpenBLAS so its matmuls are not 58x slower than they should be
   libtorch-dev libopenblas0-openmp
+  # model/ltx2/: Gemma 3's tokenizer (SentencePiece, the library it was made with)
+  libsentencepiece-dev
   # render/
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libavfilter-dev
   portaudio19-dev libopencv-dev opencv-data libebur128-dev

@@ -9,6 +9,8 @@
 #include "model/ltx2/vocoder.h"
 #include "model/ltx2/transformer.h"
 #include "model/ltx2/video_vae.h"
+#include "model/ltx2/gemma3.h"
+#include "model/ltx2/gemma_tokenizer.h"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -551,4 +553,90 @@ TEST_CASE("A ComfyUI split video VAE file (bare names, extra statistics) loads l
     SafetensorsFile headerless(path);
     CHECK_THROWS_WITH(loadVideoDecoder(headerless), Catch::Contains("no \"config\""));
     std::filesystem::remove(path);
+}
+
+// ---- Gemma 3 (the text encoder) ---------------------------------------------------------------------
+
+TEST_CASE("Gemma's tokenizer gives SentencePiece's own ids, and LTX-2's left-padded batch") {
+    const std::string dir = std::string(TANDEM_LTX2_FIXTURES) + "/gemma";
+    SafetensorsFile reference(std::string(TANDEM_LTX2_FIXTURES) + "/gemma_reference.safetensors");
+    GemmaTokenizer tokenizer(dir + "/tokenizer.model", TANDEM_SPM_HELPER);
+    const auto prompts = nlohmann::json::parse(reference.metadata().at("prompts")).get<std::vector<std::string>>();
+    const auto ids = nlohmann::json::parse(reference.metadata().at("ids")).get<std::vector<std::vector<int>>>();
+    REQUIRE(prompts.size() == ids.size());
+    for (size_t i = 0; i < prompts.size(); ++i) {
+        INFO(prompts[i]);
+        CHECK(tokenizer.encode(prompts[i]) == ids[i]);
+    }
+    const auto inputs =
+        nlohmann::json::parse(reference.metadata().at("input_prompts")).get<std::vector<std::string>>();
+    auto batch = tokenizer.tokenizeForLtx(inputs, 24);
+    CHECK(torch::equal(batch.ids, readTensor(reference, "input.ids")));
+    CHECK(torch::equal(batch.mask.to(torch::kFloat32), readTensor(reference, "input.mask")));
+    CHECK(batch.ids[0][24 - batch.mask[0].sum().item<int>()].item<int>() == tokenizer.bos());
+    // Whitespace around a prompt does not change it; a long prompt is cut at the length.
+    CHECK(torch::equal(tokenizer.tokenizeForLtx({"  \n" + inputs[0] + " \t"}, 24).ids, batch.ids.narrow(0, 0, 1)));
+    CHECK(tokenizer.tokenizeForLtx({inputs[1] + inputs[1]}, 24).mask.sum().item<int>() == 24);
+    CHECK_THROWS_WITH(GemmaTokenizer(dir + "/config.json", TANDEM_SPM_HELPER), Catch::Contains("not a SentencePiece"));
+    CHECK_THROWS_WITH(GemmaTokenizer(dir + "/absent.model", TANDEM_SPM_HELPER), Catch::Contains("missing"));
+}
+
+TEST_CASE("Gemma 3 hidden states match Google's reference implementation (tiny, random weights)") {
+    torch::NoGradGuard noGrad;
+    const std::string dir = std::string(TANDEM_LTX2_FIXTURES) + "/gemma";
+    SafetensorsFile reference(std::string(TANDEM_LTX2_FIXTURES) + "/gemma_reference.safetensors");
+    auto folder = Gemma3Folder::open(dir);
+    CHECK(folder.prefix == "language_model.model.");
+    CHECK(folder.shards.size() == 2);
+    CHECK(folder.config.sliding == std::vector<bool>{true, true, false});
+    CHECK(folder.config.rope_factor == 8.0);
+    auto gemma = loadGemma3(folder);
+    auto mask = readTensor(reference, "input.mask");
+    auto states = gemma->forward(readTensor(reference, "input.ids"), mask);
+    REQUIRE(states.size() == 4);
+    auto prompt = mask.to(torch::kBool); // rows of padding carry no meaning
+    for (size_t i = 0; i < states.size(); ++i) {
+        INFO("hidden state " << i);
+        auto want = readTensor(reference, "output.hidden." + std::to_string(i));
+        CHECK(relativeError(states[i].index({prompt}), want.index({prompt})) <= 1e-4);
+        CHECK(torch::isfinite(states[i]).all().item<bool>());
+    }
+}
+
+TEST_CASE("A Gemma folder that is not Gemma 3, or misses a weight file, is refused by name") {
+    auto refusal = [](const std::string& config) {
+        try {
+            parseGemma3Config(config, "config.json");
+        } catch (const CheckpointError& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    CHECK_THAT(refusal(R"({"model_type": "gemma4"})"), Catch::Contains("not Gemma 3"));
+    CHECK_THAT(refusal(R"({"model_type": "gemma3", "text_config": {"attn_logit_softcapping": 50.0}})"),
+               Catch::Contains("soft-capping"));
+    CHECK_THAT(refusal(R"({"model_type": "gemma3", "text_config": {"rope_scaling": {"rope_type": "yarn"}}})"),
+               Catch::Contains("yarn"));
+    CHECK_THAT(refusal("not json"), Catch::Contains("not JSON"));
+    // The released 12B config.json relies on defaults: 48 layers, every sixth global, 11.77 B parameters.
+    auto c = parseGemma3Config(R"({"model_type": "gemma3", "text_config": {"hidden_size": 3840,
+        "intermediate_size": 15360, "model_type": "gemma3_text", "num_attention_heads": 16, "num_hidden_layers": 48,
+        "num_key_value_heads": 8, "rope_scaling": {"factor": 8.0, "rope_type": "linear"}, "sliding_window": 1024}})",
+                               "gemma-3-12b-it/config.json");
+    CHECK(c.states() == 49);
+    CHECK(c.head_dim == 256);
+    CHECK(std::count(c.sliding.begin(), c.sliding.end(), false) == 8);
+    Gemma3 full(c, torch::TensorOptions().device(torch::kMeta));
+    int64_t parameters = 0;
+    for (const auto& p : full->parameters()) parameters += p.numel();
+    CHECK(parameters == Approx(11.766e9).epsilon(0.001));
+
+    // A shard the index lists but the folder lacks.
+    const auto copy = std::filesystem::temp_directory_path() / "tandem-gemma-missing-shard";
+    std::filesystem::remove_all(copy);
+    std::filesystem::copy(std::string(TANDEM_LTX2_FIXTURES) + "/gemma", copy);
+    std::filesystem::remove(copy / "model-00002-of-00002.safetensors");
+    CHECK_THROWS_WITH(Gemma3Folder::open(copy.string()),
+                      Catch::Contains("model-00002-of-00002.safetensors") && Catch::Contains("missing"));
+    std::filesystem::remove_all(copy);
 }
