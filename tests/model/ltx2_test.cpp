@@ -11,6 +11,7 @@
 #include "model/ltx2/video_vae.h"
 #include "model/ltx2/gemma3.h"
 #include "model/ltx2/gemma_tokenizer.h"
+#include "model/ltx2/pipeline.h"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -639,4 +640,75 @@ TEST_CASE("A Gemma folder that is not Gemma 3, or misses a weight file, is refus
     CHECK_THROWS_WITH(Gemma3Folder::open(copy.string()),
                       Catch::Contains("model-00002-of-00002.safetensors") && Catch::Contains("missing"));
     std::filesystem::remove_all(copy);
+}
+
+// ---- the whole path: a tiny complete checkpoint, text → shot ---------------------------------------
+
+TEST_CASE("A tiny complete LTX-2.3 checkpoint makes a shot with sound from a prompt, and damaged copies are refused") {
+    const std::string fixtures = TANDEM_LTX2_FIXTURES;
+    auto model = LtxModel::load(fixtures + "/ltx-tiny.safetensors");
+    LtxTextEncoder text(fixtures + "/gemma", {}, TANDEM_SPM_HELPER);
+    CHECK(model.videoScale().time == 8);
+    CHECK(model.videoScale().space == 8);
+
+    LtxShotRequest r;
+    r.prompt = "A red circle and a blue wall.";
+    r.negative_prompt = "blurry";
+    r.frames = 17;
+    r.width = 24;
+    r.height = 16;
+    r.steps = 3;
+    r.seed = 5;
+    r.prompt_length = 24;
+    r.video_guider.stgBlocks = {1}; // the tiny model has 2 blocks (the released one perturbs block 28)
+    r.audio_guider.stgBlocks = {1};
+    int steps = 0;
+    auto shot = generateShot(model, text, r, [&](int, int) { ++steps; });
+    CHECK(steps == 3);
+    CHECK(shot.frames.sizes() == torch::IntArrayRef({17, 16, 24, 3}));
+    CHECK(shot.sample_rate == 48000);
+    REQUIRE(shot.audio.dim() == 2);
+    CHECK(shot.audio.size(0) == 2);
+    // 17 frames at 24 fps carry round(17/24 · 25) = 18 audio latents: 4 · 18 − 3 mel frames of 10 ms.
+    CHECK(shot.audio.size(1) == (4 * 18 - 3) * 480);
+    CHECK(torch::isfinite(shot.frames).all().item<bool>());
+    CHECK(torch::isfinite(shot.audio).all().item<bool>());
+    CHECK(shot.frames.std().item<double>() > 1e-3);
+
+    // The same request gives the same shot; another prompt or seed gives another.
+    auto again = generateShot(model, text, r);
+    CHECK(torch::equal(again.frames, shot.frames));
+    r.prompt = "Thunder over a harbour at night.";
+    CHECK(relativeError(generateShot(model, text, r).frames, shot.frames) > 1e-3);
+
+    // Requests that do not fit the model are refused before any work.
+    r.frames = 16;
+    CHECK_THROWS_WITH(generateShot(model, text, r), Catch::Contains("8k + 1"));
+    r.frames = 17;
+    r.width = 20;
+    CHECK_THROWS_WITH(generateShot(model, text, r), Catch::Contains("multiples of 8"));
+    r.width = 24;
+    r.video_guider.stgBlocks = {28};
+    CHECK_THROWS_WITH(generateShot(model, text, r), Catch::Contains("STG block 28"));
+
+    // Damaged copies: cut short, and with the header removed.
+    const auto dir = std::filesystem::temp_directory_path();
+    const auto truncated = (dir / "tandem-ltx-tiny-truncated.safetensors").string();
+    std::filesystem::copy_file(fixtures + "/ltx-tiny.safetensors", truncated,
+                               std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::resize_file(truncated, std::filesystem::file_size(truncated) / 2);
+    CHECK_THROWS_AS(LtxModel::load(truncated), CheckpointError);
+    SafetensorsFile original(fixtures + "/ltx-tiny.safetensors");
+    std::vector<torch::Tensor> keep;
+    std::vector<TensorToWrite> out;
+    for (const auto& [key, view] : original.tensors()) {
+        keep.push_back(readTensor(original, key).to(torch::kFloat32).contiguous());
+        out.push_back({key, DType::F32, keep.back().sizes().vec(), keep.back().data_ptr(),
+                       static_cast<size_t>(keep.back().numel()) * 4});
+    }
+    const auto headerless = (dir / "tandem-ltx-tiny-headerless.safetensors").string();
+    writeSafetensors(headerless, out, {});
+    CHECK_THROWS_WITH(LtxModel::load(headerless), Catch::Contains("config"));
+    std::filesystem::remove(truncated);
+    std::filesystem::remove(headerless);
 }

@@ -1,0 +1,89 @@
+// Design note: text → shot with LTX-2, the components put together the way upstream's one-stage pipeline
+// does. A single-file checkpoint holds everything but the text encoder (LtxModel); Gemma 3 comes from
+// its own folder (LtxTextEncoder). Data flow for one shot:
+//   prompt ─ tokenizer ─ Gemma 3 (every hidden state) ─ text connectors ─→ video and audio contexts
+//   seeded noise ─ video tokens [frames' · rows' · columns', 128] and audio tokens [latent frames, 8 × 16]
+//   ─ guided denoising over the σ schedule (CFG against the negative prompt, STG, modality isolation)
+//   ─ video VAE decoder (tiled when large) → frames;  audio VAE decoder → mel → vocoder → 48 kHz stereo.
+// Audio follows the video's duration: 25 audio latents a second (16 kHz, hop 160, 4× in time).
+// The text encoder runs and is released before denoising when asked (LtxTextEncoder::release), so its
+// 24 GB never sit beside the transformer's.
+#pragma once
+
+#include "model/ltx2/audio_vae.h"
+#include "model/ltx2/gemma3.h"
+#include "model/ltx2/gemma_tokenizer.h"
+#include "model/ltx2/sampler.h"
+#include "model/ltx2/text_connectors.h"
+#include "model/ltx2/transformer.h"
+#include "model/ltx2/video_vae.h"
+#include "model/ltx2/vocoder.h"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tandem::model::ltx2 {
+
+// Everything a single-file LTX-2 checkpoint holds, loaded strictly. Throws CheckpointError naming the
+// file and what is wrong (missing header, a component's tensors missing or mis-shaped, a truncated file).
+struct LtxModel {
+    AvTransformer transformer{nullptr};
+    TextConnectors connectors{nullptr};
+    VideoDecoder decoder{nullptr};
+    AudioDecoder audioDecoder{nullptr};
+    Vocoder vocoder{nullptr};
+    std::string path;
+
+    static LtxModel load(const std::string& path, const torch::TensorOptions& options = {});
+    VaeScale videoScale() const { return decoder->scale(); }
+};
+
+// Gemma 3 and its tokenizer, from a Hugging Face folder.
+class LtxTextEncoder {
+public:
+    explicit LtxTextEncoder(const std::string& dir, const torch::TensorOptions& options = {},
+                            const std::string& tokenizerHelper = findSpmHelper());
+    // Every hidden state of each prompt, stacked as the connectors take them: [N, length, width, states],
+    // and the mask [N, length] (1 = prompt token).
+    std::pair<torch::Tensor, torch::Tensor> encode(const std::vector<std::string>& prompts, int length = 1024);
+    void release() { gemma_ = nullptr; }
+
+private:
+    Gemma3Folder folder_;
+    torch::TensorOptions options_;
+    Gemma3 gemma_{nullptr};
+    GemmaTokenizer tokenizer_;
+};
+
+struct LtxShotRequest {
+    std::string prompt, negative_prompt;
+    int frames = 121;       // 8k + 1
+    int width = 768, height = 512; // multiples of the VAE's spatial scale (32)
+    double fps = 24;
+    uint64_t seed = 0;
+    int steps = 30;          // ignored when distilled
+    bool distilled = false;  // the distilled checkpoint's fixed 8 σ
+    GuiderParams video_guider = ltx23VideoGuider(), audio_guider = ltx23AudioGuider();
+    int prompt_length = 1024; // tokens Gemma sees (LTX-2.3: 1024)
+    std::optional<VaeTiling> tiling; // decode tile by tile (default: whole)
+};
+
+struct LtxShot {
+    torch::Tensor frames; // [frames, height, width, 3] floats in [0, 1]
+    torch::Tensor audio;  // [2, samples] at sample_rate
+    int sample_rate = 0;
+    double fps = 0;
+};
+
+// Checks a request against the model (frame count 8k + 1, sizes on the VAE grid, STG blocks that exist).
+// Throws std::invalid_argument saying what does not fit.
+void checkShotRequest(const LtxModel& model, const LtxShotRequest& request);
+
+// Makes one shot. `onStep` is told each finished denoising step (it may throw to cancel).
+LtxShot generateShot(LtxModel& model, LtxTextEncoder& text, const LtxShotRequest& request,
+                     const std::function<void(int step, int steps)>& onStep = {});
+
+} // namespace tandem::model::ltx2
