@@ -1,4 +1,5 @@
 // tandem-cli: the command-line face of Tandem. Each command is a short function over the libraries.
+#include "model/ltx2/pipeline.h" // first: LibTorch before any Qt header
 #include "app/cli_args.h"
 #include "app/eval.h"
 #include "app/export_command.h"
@@ -19,7 +20,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <thread>
 #include <functional>
 #include <cmath>
 #include <filesystem>
@@ -57,8 +61,9 @@ common options:
   --negative TEXT         negative prompt (used when a guidance scale is not 1)
   --video-guidance G      classifier-free guidance for the picture (default 1 = off)
   --audio-guidance G      classifier-free guidance for the sound (default 1 = off)
-  --model DIR             model folder (config.json + model.safetensors); default: the shipped demo
-                          model (resources/models/demo)
+  --model DIR|FILE        model folder (config.json + model.safetensors), or an LTX-2.3 single-file
+                          checkpoint (generate only, for now; see docs/models.md); default: the shipped
+                          demo model (resources/models/demo)
   --untrained             random weights instead of a model (tests the pipeline; the output is noise)
   --device D              auto | cpu | cuda (default auto)
   --threads N             CPU threads (default: all cores)
@@ -74,6 +79,11 @@ Generates a shot — pictures and sound together — from a text prompt.
 
 generate options:
   --seconds S             length (default 4; rounded to whole latent steps)
+with an LTX-2.3 checkpoint (--model FILE.safetensors):
+  --text-encoder DIR      the Gemma 3 folder (config.json, weight shards, tokenizer.model); required
+  --size WxH              frame size, multiples of 32 (default 768x512)
+  --fps F                 frame rate (default 24)
+  --distilled             the distilled checkpoint's fixed 8 steps, no guidance passes
 )";
 
 const char* kImageUsage = R"(usage: tandem-cli image --input IMAGE --prompt TEXT -o OUT.mp4 [--seconds S] [options]
@@ -165,7 +175,7 @@ TaskCommand taskCommand(model::Task task) {
         for (auto f : flags) c.flags.insert(f);
     };
     switch (task) {
-    case model::Task::Generate: add({"seconds"}); break;
+    case model::Task::Generate: add({"seconds", "text-encoder", "size", "fps"}, {"distilled"}); break;
     case model::Task::Image: add({"input", "seconds"}); break;
     case model::Task::Inpaint: add({"input", "mask", "frames"}, {"regenerate-audio"}); break;
     case model::Task::Retake: add({"input", "start", "end"}, {"keep-video", "keep-audio"}); break;
@@ -270,10 +280,70 @@ model::Shot runInEngineProcess(const model::ShotRequest& req, const std::string&
     }
 }
 
+// generate with an LTX-2.3 single-file checkpoint: the model/ltx2 pipeline, in this process.
+int runLtxGenerate(Args& args) {
+    namespace ltx = model::ltx2;
+    if (args.has("engine")) throw UsageError("--engine does not run LTX-2.3 checkpoints yet; leave it out");
+    const std::string textEncoder = args.required("text-encoder");
+    ltx::LtxShotRequest r;
+    r.prompt = args.required("prompt");
+    r.negative_prompt = args.text("negative");
+    const std::string out = args.required("output");
+    r.fps = args.number("fps", 24.0, 1.0, 120.0);
+    const std::string size = args.text("size", "768x512");
+    char x = 0;
+    std::istringstream sizeText(size);
+    if (!(sizeText >> r.width >> x >> r.height) || x != 'x') throw UsageError("--size must be WxH, got '" + size + "'");
+    r.seed = static_cast<uint64_t>(args.integer("seed", 0, 0, (1LL << 62)));
+    r.steps = static_cast<int>(args.integer("steps", 30, 1, 1000));
+    r.distilled = args.has("distilled");
+    if (r.distilled) r.video_guider = r.audio_guider = ltx::GuiderParams{};
+    const int threads = static_cast<int>(args.integer("threads", 0, 0, 1024));
+    torch::set_num_threads(threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()));
+    const std::string device = args.text("device", "auto");
+    if (device != "auto" && device != "cpu" && device != "cuda")
+        throw UsageError("--device must be auto, cpu or cuda, got '" + device + "'");
+    const bool cuda = device == "cuda" || (device == "auto" && torch::cuda::is_available());
+    const auto options = cuda ? torch::TensorOptions().device(torch::kCUDA).dtype(torch::kBFloat16) : torch::TensorOptions();
+    auto ltxModel = ltx::LtxModel::load(args.required("model"), options);
+    // Frames: the length rounded to the VAE's time scale, plus the causal first frame.
+    const int timeScale = ltxModel.videoScale().time;
+    const double seconds = args.number("seconds", 4.0, 0.05, 20.0);
+    r.frames = static_cast<int>(std::lround(seconds * r.fps / timeScale)) * timeScale + 1;
+    const int layers = ltxModel.transformer->config.layers;
+    for (auto* g : {&r.video_guider, &r.audio_guider}) // STG blocks the model has (the 22B: block 28)
+        g->stgBlocks.erase(std::remove_if(g->stgBlocks.begin(), g->stgBlocks.end(), [&](int b) { return b >= layers; }),
+                           g->stgBlocks.end());
+    ltx::checkShotRequest(ltxModel, r);
+    ltx::LtxTextEncoder text(textEncoder, cuda ? options : torch::TensorOptions());
+    const bool quiet = args.has("quiet");
+    if (!quiet)
+        std::cerr << "generate (LTX-2): " << r.width << "x" << r.height << ", " << r.frames << " frames at " << r.fps
+                  << " fps, 48000 Hz stereo on " << (cuda ? "cuda" : "cpu") << "\n";
+    const auto started = std::chrono::steady_clock::now();
+    auto shot = ltx::generateShot(ltxModel, text, r, [&](int step, int total) {
+        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        if (!quiet)
+            std::fprintf(stderr, "step %d/%d  elapsed %.1f s  ETA %.1f s\n", step, total, elapsed,
+                         elapsed / step * (total - step));
+    });
+    ui::writeShotMovie(ltx::toShot(shot), out);
+    return 0;
+}
+
 int runTask(model::Task task, const std::vector<std::string>& words) {
     const TaskCommand tc = taskCommand(task);
     const std::string name = model::taskName(task);
     Args args(words, name, tc.values, tc.flags, {{"-o", "--output"}});
+    if (args.has("model") && std::filesystem::is_regular_file(args.text("model"))) {
+        if (task != model::Task::Generate)
+            throw UsageError(name + " does not run LTX-2.3 checkpoints yet (generate does); see docs/models.md");
+        if (!args.positional().empty()) throw UsageError(name + " takes no positional arguments ('" + args.positional()[0] + "')");
+        return runLtxGenerate(args);
+    }
+    for (const char* ltxOnly : {"text-encoder", "size", "fps", "distilled"})
+        if (args.has(ltxOnly))
+            throw UsageError(std::string("--") + ltxOnly + " is for LTX-2.3 checkpoints (--model FILE.safetensors)");
     if (!args.positional().empty()) throw UsageError(name + " takes no positional arguments ('" + args.positional()[0] + "')");
     model::ShotRequest req;
     req.task = task;

@@ -13,7 +13,9 @@ namespace {
 
 constexpr double kAudioLatentsPerSecond = 25.0; // 16 kHz, hop 160, 4× in time
 
-int64_t audioLatentFrames(const LtxShotRequest& r) { return std::llround(r.frames / r.fps * kAudioLatentsPerSecond); }
+int64_t audioLatentFrames(const LtxShotRequest& r) {
+    return std::llround(r.frames / r.fps * kAudioLatentsPerSecond);
+}
 
 } // namespace
 
@@ -32,9 +34,11 @@ LtxModel LtxModel::load(const std::string& path, const torch::TensorOptions& opt
 
 LtxTextEncoder::LtxTextEncoder(const std::string& dir, const torch::TensorOptions& options,
                                const std::string& tokenizerHelper)
-    : folder_(Gemma3Folder::open(dir)), options_(options), tokenizer_(dir + "/tokenizer.model", tokenizerHelper) {}
+    : folder_(Gemma3Folder::open(dir)), options_(options),
+      tokenizer_(dir + "/tokenizer.model", tokenizerHelper) {}
 
-std::pair<torch::Tensor, torch::Tensor> LtxTextEncoder::encode(const std::vector<std::string>& prompts, int length) {
+std::pair<torch::Tensor, torch::Tensor> LtxTextEncoder::encode(const std::vector<std::string>& prompts,
+                                                               int length) {
     torch::NoGradGuard noGrad;
     if (!gemma_) gemma_ = loadGemma3(folder_, options_);
     auto batch = tokenizer_.tokenizeForLtx(prompts, length);
@@ -47,9 +51,11 @@ void checkShotRequest(const LtxModel& model, const LtxShotRequest& r) {
     if (r.frames < 1 || (r.frames - 1) % scale.time != 0)
         throw std::invalid_argument("LTX-2 makes " + std::to_string(scale.time) + "k + 1 frames; " +
                                     std::to_string(r.frames) + " is not such a count");
-    if (r.width < scale.space || r.height < scale.space || r.width % scale.space != 0 || r.height % scale.space != 0)
-        throw std::invalid_argument("LTX-2 frame sizes are multiples of " + std::to_string(scale.space) + "; " +
-                                    std::to_string(r.width) + "×" + std::to_string(r.height) + " is not");
+    if (r.width < scale.space || r.height < scale.space || r.width % scale.space != 0 ||
+        r.height % scale.space != 0)
+        throw std::invalid_argument("LTX-2 frame sizes are multiples of " + std::to_string(scale.space) +
+                                    "; " + std::to_string(r.width) + "×" + std::to_string(r.height) +
+                                    " is not");
     if (!(r.fps > 0)) throw std::invalid_argument("a shot needs a frame rate above 0");
     if (!r.distilled && r.steps < 1) throw std::invalid_argument("a shot needs at least one denoising step");
     if (audioLatentFrames(r) < 1) throw std::invalid_argument("the shot is too short to carry sound");
@@ -57,8 +63,8 @@ void checkShotRequest(const LtxModel& model, const LtxShotRequest& r) {
     for (const auto* g : {&r.video_guider, &r.audio_guider})
         for (int block : g->stgBlocks)
             if (block < 0 || block >= layers)
-                throw std::invalid_argument("STG block " + std::to_string(block) + " does not exist (the model has " +
-                                            std::to_string(layers) + ")");
+                throw std::invalid_argument("STG block " + std::to_string(block) +
+                                            " does not exist (the model has " + std::to_string(layers) + ")");
 }
 
 LtxShot generateShot(LtxModel& model, LtxTextEncoder& text, const LtxShotRequest& r,
@@ -82,7 +88,8 @@ LtxShot generateShot(LtxModel& model, LtxTextEncoder& text, const LtxShotRequest
     const int64_t f = (r.frames - 1) / scale.time + 1, h = r.height / scale.space, w = r.width / scale.space;
     const int64_t audioFrames = audioLatentFrames(r);
     const auto options = torch::TensorOptions().dtype(torch::kFloat32).device(device);
-    LatentState video{torch::zeros({1, f * h * w, c.in_channels}, options), torch::ones({1, f * h * w, 1}, options),
+    LatentState video{torch::zeros({1, f * h * w, c.in_channels}, options),
+                      torch::ones({1, f * h * w, 1}, options),
                       torch::zeros({1, f * h * w, c.in_channels}, options),
                       videoPositions(1, f, h, w, r.fps, {scale.time, scale.space, scale.space}).to(device)};
     LatentState audio{torch::zeros({1, audioFrames, c.audio_in_channels}, options),
@@ -96,7 +103,8 @@ LtxShot generateShot(LtxModel& model, LtxTextEncoder& text, const LtxShotRequest
     const auto sigmas = (r.distilled ? distilledSigmas() : ltx2Sigmas(r.steps, f * h * w)).to(device);
     GuidedDenoiser denoiser(context(contexts.video, 0), context(contexts.audio, 0),
                             negative ? context(contexts.video, 1) : torch::Tensor(),
-                            negative ? context(contexts.audio, 1) : torch::Tensor(), r.video_guider, r.audio_guider);
+                            negative ? context(contexts.audio, 1) : torch::Tensor(), r.video_guider,
+                            r.audio_guider);
     denoise(model.transformer, video, audio, sigmas, denoiser, onStep);
 
     // Pictures.
@@ -105,21 +113,39 @@ LtxShot generateShot(LtxModel& model, LtxTextEncoder& text, const LtxShotRequest
     auto latent = video.latent.view({1, f, h, w, c.in_channels}).permute({0, 4, 1, 2, 3});
     if (r.tiling) {
         std::vector<torch::Tensor> chunks;
-        model.decoder->decodeTiled(latent, *r.tiling, [&](const torch::Tensor& t) { chunks.push_back(t.cpu()); });
+        model.decoder->decodeTiled(latent, *r.tiling,
+                                   [&](const torch::Tensor& t) { chunks.push_back(t.cpu()); });
         shot.frames = torch::cat(chunks, 0);
     } else {
         auto pixels = model.decoder->forward(latent);
-        shot.frames = pixels[0].permute({1, 2, 3, 0}).add(1.0).mul(0.5).clamp(0.0, 1.0).to(torch::kFloat32).cpu();
+        shot.frames =
+            pixels[0].permute({1, 2, 3, 0}).add(1.0).mul(0.5).clamp(0.0, 1.0).to(torch::kFloat32).cpu();
     }
 
     // Sound: tokens [1, T, channels · bins] → latent [1, channels, T, bins] → mel → waveform.
     const auto& a = model.audioDecoder->config;
     const int64_t bins = c.audio_in_channels / a.latent_channels;
-    auto audioLatent = audio.latent.to(torch::kFloat32).view({1, audioFrames, a.latent_channels, bins}).permute({0, 2, 1, 3});
+    auto audioLatent = audio.latent.to(torch::kFloat32)
+                           .view({1, audioFrames, a.latent_channels, bins})
+                           .permute({0, 2, 1, 3});
     auto mel = model.audioDecoder->forward(audioLatent);
     shot.audio = model.vocoder->forward(mel)[0].cpu();
     shot.sample_rate = model.vocoder->config.output_rate;
     return shot;
+}
+
+Shot toShot(const LtxShot& shot) {
+    Shot out;
+    out.frames = shot.frames.size(0);
+    out.height = static_cast<int>(shot.frames.size(1));
+    out.width = static_cast<int>(shot.frames.size(2));
+    out.fps = shot.fps;
+    auto bytes = shot.frames.mul(255.0).round().clamp(0, 255).to(torch::kUInt8).contiguous();
+    out.rgb.assign(bytes.data_ptr<uint8_t>(), bytes.data_ptr<uint8_t>() + bytes.numel());
+    out.sample_rate = shot.sample_rate;
+    auto mono = shot.audio.to(torch::kFloat32).mean(0).clamp(-1.0, 1.0).contiguous();
+    out.audio.assign(mono.data_ptr<float>(), mono.data_ptr<float>() + mono.numel());
+    return out;
 }
 
 } // namespace tandem::model::ltx2

@@ -10,6 +10,7 @@
 // 24 GB never sit beside the transformer's.
 #pragma once
 
+#include "model/engine.h"
 #include "model/ltx2/audio_vae.h"
 #include "model/ltx2/gemma3.h"
 #include "model/ltx2/gemma_tokenizer.h"
@@ -48,7 +49,8 @@ public:
                             const std::string& tokenizerHelper = findSpmHelper());
     // Every hidden state of each prompt, stacked as the connectors take them: [N, length, width, states],
     // and the mask [N, length] (1 = prompt token).
-    std::pair<torch::Tensor, torch::Tensor> encode(const std::vector<std::string>& prompts, int length = 1024);
+    std::pair<torch::Tensor, torch::Tensor> encode(const std::vector<std::string>& prompts,
+                                                   int length = 1024);
     void release() { gemma_ = nullptr; }
 
 private:
@@ -60,14 +62,14 @@ private:
 
 struct LtxShotRequest {
     std::string prompt, negative_prompt;
-    int frames = 121;       // 8k + 1
+    int frames = 121;              // 8k + 1
     int width = 768, height = 512; // multiples of the VAE's spatial scale (32)
     double fps = 24;
     uint64_t seed = 0;
-    int steps = 30;          // ignored when distilled
-    bool distilled = false;  // the distilled checkpoint's fixed 8 σ
+    int steps = 30;         // ignored when distilled
+    bool distilled = false; // the distilled checkpoint's fixed 8 σ
     GuiderParams video_guider = ltx23VideoGuider(), audio_guider = ltx23AudioGuider();
-    int prompt_length = 1024; // tokens Gemma sees (LTX-2.3: 1024)
+    int prompt_length = 1024;        // tokens Gemma sees (LTX-2.3: 1024)
     std::optional<VaeTiling> tiling; // decode tile by tile (default: whole)
 };
 
@@ -85,5 +87,9 @@ void checkShotRequest(const LtxModel& model, const LtxShotRequest& request);
 // Makes one shot. `onStep` is told each finished denoising step (it may throw to cancel).
 LtxShot generateShot(LtxModel& model, LtxTextEncoder& text, const LtxShotRequest& request,
                      const std::function<void(int step, int steps)>& onStep = {});
+
+// The shot as Tandem's media code takes it: RGB bytes, and the sound folded to mono (model::Shot holds one
+// channel; LTX-2's stereo is kept only until then).
+Shot toShot(const LtxShot& shot);
 
 } // namespace tandem::model::ltx2

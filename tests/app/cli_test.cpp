@@ -551,3 +551,39 @@ TEST_CASE("a disk that fills up during export gives a clear error and leaves no 
     CHECK(output.find("disk full") != std::string::npos);
     CHECK(std::filesystem::is_empty(outDir)); // nothing at the destination, no half-written temporary file
 }
+
+TEST_CASE("generate with an LTX-2.3 single-file checkpoint writes an MP4 with sound") {
+    // The tiny complete checkpoint and the tiny Gemma folder of tests/fixtures/ltx2 (random weights).
+    const std::string fixtures = TANDEM_LTX2_FIXTURES;
+    const std::string out = tempPath("ltx.mp4");
+    const Result r = run("generate --model " + fixtures + "/ltx-tiny.safetensors --text-encoder " + fixtures +
+                         "/gemma --prompt 'a red circle' --size 32x24 --seconds 1 --fps 16 --steps 2 --threads 1 -o " +
+                         out);
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    CHECK(r.output.find("step 2/2") != std::string::npos);
+    const auto info = tandem::render::probe(out);
+    const auto* v = info.firstVideo();
+    const auto* a = info.firstAudio();
+    REQUIRE(v);
+    REQUIRE(a);
+    CHECK(v->width == 32);
+    CHECK(v->height == 24);
+    CHECK(v->duration == Approx(17.0 / 16).margin(1.0 / 16)); // 16 frames + the causal first one
+    CHECK(std::abs(v->duration - a->duration) <= 0.1);
+
+    // A damaged copy is refused by name, and nothing is written.
+    const std::string damaged = tempPath("damaged.safetensors");
+    std::filesystem::copy_file(fixtures + "/ltx-tiny.safetensors", damaged,
+                               std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::resize_file(damaged, 4096);
+    const std::string none = tempPath("none.mp4");
+    const Result bad = run("generate --model " + damaged + " --text-encoder " + fixtures + "/gemma --prompt x -o " + none);
+    CHECK(bad.status != 0);
+    CHECK(bad.output.find("damaged.safetensors") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(none));
+    // Without the text encoder the command says what is missing.
+    const Result noText = run("generate --model " + fixtures + "/ltx-tiny.safetensors --prompt x -o " + none);
+    CHECK(noText.status != 0);
+    CHECK(noText.output.find("text-encoder") != std::string::npos);
+}
