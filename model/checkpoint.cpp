@@ -1,5 +1,6 @@
 #include "model/checkpoint.h"
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -34,12 +35,37 @@ torch::Dtype torchType(DType d) {
         return torch::kUInt8;
     case DType::Bool:
         return torch::kBool;
+    case DType::F8_E4M3:
+    case DType::F8_E5M2:
+        return torch::kUInt8; // the raw bytes; see decodeFp8
     }
     return torch::kFloat32;
 }
 
+bool isFp8(DType d) { return d == DType::F8_E4M3 || d == DType::F8_E5M2; }
+
 bool isFloating(DType d) {
-    return d == DType::F64 || d == DType::F32 || d == DType::F16 || d == DType::BF16;
+    return d == DType::F64 || d == DType::F32 || d == DType::F16 || d == DType::BF16 || isFp8(d);
+}
+
+// The 256 values of an 8-bit float. E4M3 ("fn": no infinities, 0x7F/0xFF are NaN): bias 7, 3 mantissa
+// bits. E5M2: bias 15, 2 mantissa bits, IEEE-style infinities and NaNs.
+torch::Tensor fp8Table(DType d) {
+    const bool e4m3 = d == DType::F8_E4M3;
+    const int mantissaBits = e4m3 ? 3 : 2, bias = e4m3 ? 7 : 15, maxExponent = e4m3 ? 15 : 31;
+    std::vector<float> values(256);
+    for (int byte = 0; byte < 256; ++byte) {
+        const int sign = byte >> 7, exponent = (byte >> mantissaBits) & maxExponent;
+        const int mantissa = byte & ((1 << mantissaBits) - 1);
+        const double fraction = static_cast<double>(mantissa) / (1 << mantissaBits);
+        double v = 0;
+        if (exponent == 0) v = std::ldexp(fraction, 1 - bias); // subnormal
+        else if (e4m3 && exponent == maxExponent && mantissa == (1 << mantissaBits) - 1) v = std::nan("");
+        else if (!e4m3 && exponent == maxExponent) v = mantissa == 0 ? INFINITY : std::nan("");
+        else v = std::ldexp(1.0 + fraction, exponent - bias);
+        values[static_cast<size_t>(byte)] = static_cast<float>(sign ? -v : v);
+    }
+    return torch::tensor(values);
 }
 
 std::map<std::string, torch::Tensor> namedState(torch::nn::Module& module) {
@@ -90,6 +116,7 @@ torch::Tensor readTensor(const SafetensorsFile& file, const std::string& name) {
     // Copy out of the mapping: the data may be unaligned, and the file may go away.
     auto staged = torch::empty(v.shape, torch::TensorOptions().dtype(torchType(v.dtype)));
     std::memcpy(staged.data_ptr(), v.data, v.bytes);
+    if (isFp8(v.dtype)) return fp8Table(v.dtype).index_select(0, staged.flatten().to(torch::kLong)).view(v.shape);
     return staged;
 }
 
@@ -130,10 +157,17 @@ void loadWeights(torch::nn::Module& module, const std::vector<const SafetensorsF
             misshapen.push_back(prefix + name + ": file dtype " + dtypeName(v.dtype) +
                                 " does not fit the network's");
     }
+    // A quantised tensor's scale ("X_scale" beside "X") is consumed with it, not a tensor of its own.
+    const std::string kScale = "_scale";
+    auto isScaleOf = [&](const std::string& name) {
+        const size_t n = kScale.size();
+        return name.size() > prefix.size() + n && name.compare(name.size() - n, n, kScale) == 0 &&
+               state.count(name.substr(prefix.size(), name.size() - n - prefix.size()));
+    };
     for (const auto* file : files)
         for (const auto& [name, view] : file->tensors())
             if (name.rfind(prefix, 0) == 0 && !loadedElsewhere(name) &&
-                !state.count(name.substr(prefix.size())))
+                !state.count(name.substr(prefix.size())) && !isScaleOf(name))
                 unexpected.push_back(name);
     if (!missing.empty() || !unexpected.empty() || !misshapen.empty()) {
         std::ostringstream out;
@@ -147,6 +181,12 @@ void loadWeights(torch::nn::Module& module, const std::vector<const SafetensorsF
     for (auto& [name, tensor] : state) {
         const auto* file = holder(prefix + name);
         auto staged = readTensor(*file, prefix + name);
+        if (const auto* scaleFile = holder(prefix + name + kScale)) {
+            auto scale = readTensor(*scaleFile, prefix + name + kScale).to(torch::kFloat32);
+            if (scale.numel() != 1)
+                throw CheckpointError(scaleFile->path() + ": '" + prefix + name + kScale + "' is not one number");
+            staged = staged.to(torch::kFloat32) * scale.reshape({});
+        }
         if (staged.is_floating_point() && !torch::isfinite(staged).all().item<bool>())
             throw CheckpointError(file->path() + ": tensor '" + prefix + name + "' holds NaN or Inf");
         tensor.copy_(staged.to(tensor.device(), tensor.scalar_type()));

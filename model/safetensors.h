@@ -19,7 +19,9 @@ struct CheckpointError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-enum class DType { F64, F32, F16, BF16, I64, I32, I16, I8, U8, Bool };
+// F8_E4M3 / F8_E5M2: 8-bit floats (LTX-2.3's fp8 files). LibTorch 1.13 has no such type: they are read as
+// bytes and decoded to fp32 (readTensor), scaled by a sibling "…_scale" tensor when the file has one.
+enum class DType { F64, F32, F16, BF16, I64, I32, I16, I8, U8, Bool, F8_E4M3, F8_E5M2 };
 const char* dtypeName(DType d);
 size_t dtypeSize(DType d);
 

@@ -712,3 +712,34 @@ TEST_CASE("A tiny complete LTX-2.3 checkpoint makes a shot with sound from a pro
     std::filesystem::remove(truncated);
     std::filesystem::remove(headerless);
 }
+
+TEST_CASE("fp8 checkpoints (e4m3 with scales, e5m2) are decoded and scaled on load") {
+    torch::NoGradGuard noGrad;
+    // Known bytes of both formats and the values they stand for.
+    const std::vector<uint8_t> e4m3{0x00, 0x38, 0x40, 0xB8, 0x01, 0x7E, 0x3C, 0x08};
+    const std::vector<float> e4m3Values{0.0f, 1.0f, 2.0f, -1.0f, 1.0f / 512, 448.0f, 1.5f, 1.0f / 64};
+    const std::vector<uint8_t> e5m2{0x3C, 0x7B, 0xC0, 0x01};
+    const std::vector<float> e5m2Values{1.0f, 57344.0f, -2.0f, 1.0f / 65536};
+    const float scale = 0.25f;
+    // A module with one [2, 4] weight, stored as e4m3 bytes with a scale, and a [4] bias as e5m2.
+    torch::nn::Module module;
+    auto weight = module.register_parameter("weight", torch::zeros({2, 4}), false);
+    auto bias = module.register_parameter("bias", torch::zeros({4}), false);
+    const auto path = (std::filesystem::temp_directory_path() / "tandem-fp8.safetensors").string();
+    writeSafetensors(path,
+                     {{"layer.weight", DType::F8_E4M3, {2, 4}, e4m3.data(), e4m3.size()},
+                      {"layer.weight_scale", DType::F32, {}, &scale, sizeof scale},
+                      {"layer.bias", DType::F8_E5M2, {4}, e5m2.data(), e5m2.size()}});
+    SafetensorsFile file(path);
+    CHECK(torch::equal(readTensor(file, "layer.weight"), torch::tensor(e4m3Values).view({2, 4})));
+    loadWeights(module, file, "layer.");
+    CHECK(torch::equal(weight, torch::tensor(e4m3Values).view({2, 4}) * scale));
+    CHECK(torch::equal(bias, torch::tensor(e5m2Values)));
+    // 0x7F is e4m3's NaN: a file holding one is refused by name.
+    const std::vector<uint8_t> withNan{0x38, 0x7F, 0x38, 0x38, 0x38, 0x38, 0x38, 0x38};
+    writeSafetensors(path, {{"layer.weight", DType::F8_E4M3, {2, 4}, withNan.data(), withNan.size()},
+                            {"layer.bias", DType::F8_E5M2, {4}, e5m2.data(), e5m2.size()}});
+    SafetensorsFile nanFile(path);
+    CHECK_THROWS_WITH(loadWeights(module, nanFile, "layer."), Catch::Contains("NaN"));
+    std::filesystem::remove(path);
+}
