@@ -96,6 +96,10 @@ GemmaTokenizer::GemmaTokenizer(const std::string& modelPath, const std::string& 
     if (!fs::exists(modelPath))
         throw CheckpointError(modelPath + ": missing (a Gemma folder needs its tokenizer.model)");
     run({});
+    bos_ = special_[0];
+    pad_ = special_[1];
+    eos_ = special_[2];
+    vocabulary_ = special_[3];
     if (bos_ < 0)
         throw CheckpointError(modelPath +
                               ": the tokenizer has no BOS token, which LTX-2's prompts begin with");
@@ -119,14 +123,7 @@ std::vector<std::vector<int>> GemmaTokenizer::run(const std::vector<std::string>
         throw CheckpointError(model_ + ": not a SentencePiece tokenizer (tandem-spm could not load it)");
     if (!reader.next(bos) || !reader.next(pad) || !reader.next(eos) || !reader.next(vocabulary))
         throw CheckpointError(model_ + ": the tokenizer helper stopped early");
-    auto& self =
-        const_cast<GemmaTokenizer&>(*this); // the special ids are read on every run; they never change
-    if (self.vocabulary_ == 0) {
-        self.bos_ = bos;
-        self.pad_ = pad;
-        self.eos_ = eos;
-        self.vocabulary_ = vocabulary;
-    }
+    special_ = {bos, pad, eos, vocabulary};
     std::vector<std::vector<int>> out;
     for (size_t i = 0; i < texts.size(); ++i) {
         int32_t count = 0;

@@ -11,6 +11,7 @@
 
 #include <torch/torch.h>
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,7 @@ private:
     std::vector<std::vector<int>> run(const std::vector<std::string>& texts) const;
     std::string model_, helper_;
     int bos_ = -1, pad_ = -1, eos_ = -1, vocabulary_ = 0;
+    mutable std::array<int, 4> special_{}; // BOS, pad, EOS, vocabulary as the helper last reported them
 };
 
 } // namespace tandem::model::ltx2
