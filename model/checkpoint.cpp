@@ -42,7 +42,9 @@ torch::Dtype torchType(DType d) {
     return torch::kFloat32;
 }
 
-bool isFp8(DType d) { return d == DType::F8_E4M3 || d == DType::F8_E5M2; }
+bool isFp8(DType d) {
+    return d == DType::F8_E4M3 || d == DType::F8_E5M2;
+}
 
 bool isFloating(DType d) {
     return d == DType::F64 || d == DType::F32 || d == DType::F16 || d == DType::BF16 || isFp8(d);
@@ -59,10 +61,14 @@ torch::Tensor fp8Table(DType d) {
         const int mantissa = byte & ((1 << mantissaBits) - 1);
         const double fraction = static_cast<double>(mantissa) / (1 << mantissaBits);
         double v = 0;
-        if (exponent == 0) v = std::ldexp(fraction, 1 - bias); // subnormal
-        else if (e4m3 && exponent == maxExponent && mantissa == (1 << mantissaBits) - 1) v = std::nan("");
-        else if (!e4m3 && exponent == maxExponent) v = mantissa == 0 ? INFINITY : std::nan("");
-        else v = std::ldexp(1.0 + fraction, exponent - bias);
+        if (exponent == 0)
+            v = std::ldexp(fraction, 1 - bias); // subnormal
+        else if (e4m3 && exponent == maxExponent && mantissa == (1 << mantissaBits) - 1)
+            v = std::nan("");
+        else if (!e4m3 && exponent == maxExponent)
+            v = mantissa == 0 ? INFINITY : std::nan("");
+        else
+            v = std::ldexp(1.0 + fraction, exponent - bias);
         values[static_cast<size_t>(byte)] = static_cast<float>(sign ? -v : v);
     }
     return torch::tensor(values);
@@ -116,7 +122,8 @@ torch::Tensor readTensor(const SafetensorsFile& file, const std::string& name) {
     // Copy out of the mapping: the data may be unaligned, and the file may go away.
     auto staged = torch::empty(v.shape, torch::TensorOptions().dtype(torchType(v.dtype)));
     std::memcpy(staged.data_ptr(), v.data, v.bytes);
-    if (isFp8(v.dtype)) return fp8Table(v.dtype).index_select(0, staged.flatten().to(torch::kLong)).view(v.shape);
+    if (isFp8(v.dtype))
+        return fp8Table(v.dtype).index_select(0, staged.flatten().to(torch::kLong)).view(v.shape);
     return staged;
 }
 
@@ -184,7 +191,8 @@ void loadWeights(torch::nn::Module& module, const std::vector<const SafetensorsF
         if (const auto* scaleFile = holder(prefix + name + kScale)) {
             auto scale = readTensor(*scaleFile, prefix + name + kScale).to(torch::kFloat32);
             if (scale.numel() != 1)
-                throw CheckpointError(scaleFile->path() + ": '" + prefix + name + kScale + "' is not one number");
+                throw CheckpointError(scaleFile->path() + ": '" + prefix + name + kScale +
+                                      "' is not one number");
             staged = staged.to(torch::kFloat32) * scale.reshape({});
         }
         if (staged.is_floating_point() && !torch::isfinite(staged).all().item<bool>())

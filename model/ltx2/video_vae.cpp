@@ -755,10 +755,14 @@ torch::Tensor VideoEncoderImpl::encodeTiled(const torch::Tensor& video, const Va
                 auto window = blendWindow(trapezoid(t.end - t.start, t.left, t.right, true),
                                           trapezoid(r.end - r.start, r.left, r.right, false),
                                           trapezoid(c.end - c.start, c.left, c.right, false), o);
-                const auto region = std::vector<at::indexing::TensorIndex>{
-                    Slice(), Slice(), Slice(t.start, t.end), Slice(r.start, r.end), Slice(c.start, c.end)};
-                buffer.index(region).add_(tile.to(o) * window);
-                weights.index(region).add_(window);
+                // Indices built in place: copying a TensorIndex reads an uninitialised member in
+                // LibTorch 1.13's header (UBSan reports it).
+                const auto region = [&](const torch::Tensor& x) {
+                    return x.index({Slice(), Slice(), Slice(t.start, t.end), Slice(r.start, r.end),
+                                    Slice(c.start, c.end)});
+                };
+                region(buffer).add_(tile.to(o) * window);
+                region(weights).add_(window);
             }
     return (buffer / weights.clamp_min(1e-8)).to(video.scalar_type());
 }
