@@ -13,8 +13,9 @@ namespace {
 
 constexpr double kAudioLatentsPerSecond = 25.0; // 16 kHz, hop 160, 4× in time
 
+// Rounded half to even, as upstream's AudioLatentShape.from_duration rounds (Python's round).
 int64_t audioLatentFrames(const LtxShotRequest& r) {
-    return std::llround(r.frames / r.fps * kAudioLatentsPerSecond);
+    return static_cast<int64_t>(std::nearbyint(r.frames / r.fps * kAudioLatentsPerSecond));
 }
 
 } // namespace
@@ -67,21 +68,31 @@ void checkShotRequest(const LtxModel& model, const LtxShotRequest& r) {
                                             " does not exist (the model has " + std::to_string(layers) + ")");
 }
 
-LtxShot generateShot(LtxModel& model, LtxTextEncoder& text, const LtxShotRequest& r,
-                     const std::function<void(int step, int steps)>& onStep) {
+LtxContexts encodePrompts(LtxModel& model, LtxTextEncoder& text, const LtxShotRequest& r) {
+    torch::NoGradGuard noGrad;
+    const auto device = model.transformer->patchify_proj->weight.device();
+    const bool negative = r.video_guider.wantsNegative() || r.audio_guider.wantsNegative();
+    std::vector<std::string> prompts{r.prompt};
+    if (negative) prompts.push_back(r.negative_prompt);
+    // Both prompts in one Gemma pass, then each stream's context.
+    auto [hidden, mask] = text.encode(prompts, r.prompt_length);
+    auto contexts = model.connectors->forward(hidden.to(device), mask.to(device));
+    const auto dtype = model.transformer->patchify_proj->weight.scalar_type();
+    auto row = [&](const torch::Tensor& t, int64_t i) { return t.narrow(0, i, 1).to(dtype); };
+    LtxContexts out{row(contexts.video, 0), row(contexts.audio, 0), {}, {}};
+    if (negative) {
+        out.video_negative = row(contexts.video, 1);
+        out.audio_negative = row(contexts.audio, 1);
+    }
+    return out;
+}
+
+LtxLatents sampleLatents(LtxModel& model, const LtxContexts& text, const LtxShotRequest& r,
+                         const std::function<void(int step, int steps)>& onStep) {
     checkShotRequest(model, r);
     torch::NoGradGuard noGrad;
     const auto& c = model.transformer->config;
     const auto device = model.transformer->patchify_proj->weight.device();
-    const auto dtype = model.transformer->patchify_proj->weight.scalar_type();
-
-    // Text: both prompts in one Gemma pass, then each stream's context.
-    const bool negative = r.video_guider.wantsNegative() || r.audio_guider.wantsNegative();
-    std::vector<std::string> prompts{r.prompt};
-    if (negative) prompts.push_back(r.negative_prompt);
-    auto [hidden, mask] = text.encode(prompts, r.prompt_length);
-    auto contexts = model.connectors->forward(hidden.to(device), mask.to(device));
-    auto context = [&](const torch::Tensor& t, int64_t i) { return t.narrow(0, i, 1).to(dtype); };
 
     // Latent grid and token positions.
     const auto scale = model.videoScale();
@@ -96,21 +107,26 @@ LtxShot generateShot(LtxModel& model, LtxTextEncoder& text, const LtxShotRequest
                       torch::ones({1, audioFrames, 1}, options),
                       torch::zeros({1, audioFrames, c.audio_in_channels}, options),
                       audioPositions(1, audioFrames).to(device)};
+    // One seeded CPU generator, video noise first: upstream's noiser draws in that order.
     auto generator = at::make_generator<at::CPUGeneratorImpl>(r.seed);
     addNoise(video, torch::randn(video.latent.sizes(), generator, torch::kFloat32).to(device));
     addNoise(audio, torch::randn(audio.latent.sizes(), generator, torch::kFloat32).to(device));
 
-    const auto sigmas = (r.distilled ? distilledSigmas() : ltx2Sigmas(r.steps, f * h * w)).to(device);
-    GuidedDenoiser denoiser(context(contexts.video, 0), context(contexts.audio, 0),
-                            negative ? context(contexts.video, 1) : torch::Tensor(),
-                            negative ? context(contexts.audio, 1) : torch::Tensor(), r.video_guider,
+    // Upstream's pipelines shift the schedule for 4096 tokens whatever the shot's size (they never pass
+    // the latent to the scheduler), and the model was tuned with that schedule: so does this one.
+    const auto sigmas = (r.distilled ? distilledSigmas() : ltx2Sigmas(r.steps)).to(device);
+    GuidedDenoiser denoiser(text.video, text.audio, text.video_negative, text.audio_negative, r.video_guider,
                             r.audio_guider);
     denoise(model.transformer, video, audio, sigmas, denoiser, onStep);
+    return {video.latent.view({1, f, h, w, c.in_channels}), audio.latent};
+}
 
-    // Pictures.
+LtxShot decodeLatents(LtxModel& model, const LtxLatents& latents, const LtxShotRequest& r) {
+    torch::NoGradGuard noGrad;
+    // Pictures: tokens [1, f, h, w, channels] → latent [1, channels, f, h, w] → frames.
     LtxShot shot;
     shot.fps = r.fps;
-    auto latent = video.latent.view({1, f, h, w, c.in_channels}).permute({0, 4, 1, 2, 3});
+    auto latent = latents.video.permute({0, 4, 1, 2, 3});
     if (r.tiling) {
         std::vector<torch::Tensor> chunks;
         model.decoder->decodeTiled(latent, *r.tiling,
@@ -124,14 +140,21 @@ LtxShot generateShot(LtxModel& model, LtxTextEncoder& text, const LtxShotRequest
 
     // Sound: tokens [1, T, channels · bins] → latent [1, channels, T, bins] → mel → waveform.
     const auto& a = model.audioDecoder->config;
-    const int64_t bins = c.audio_in_channels / a.latent_channels;
-    auto audioLatent = audio.latent.to(torch::kFloat32)
-                           .view({1, audioFrames, a.latent_channels, bins})
-                           .permute({0, 2, 1, 3});
+    const int64_t frames = latents.audio.size(1);
+    const int64_t bins = latents.audio.size(2) / a.latent_channels;
+    auto audioLatent =
+        latents.audio.to(torch::kFloat32).view({1, frames, a.latent_channels, bins}).permute({0, 2, 1, 3});
     auto mel = model.audioDecoder->forward(audioLatent);
     shot.audio = model.vocoder->forward(mel)[0].cpu();
     shot.sample_rate = model.vocoder->config.output_rate;
     return shot;
+}
+
+LtxShot generateShot(LtxModel& model, LtxTextEncoder& text, const LtxShotRequest& r,
+                     const std::function<void(int step, int steps)>& onStep) {
+    checkShotRequest(model, r);
+    const auto contexts = encodePrompts(model, text, r);
+    return decodeLatents(model, sampleLatents(model, contexts, r, onStep), r);
 }
 
 Shot toShot(const LtxShot& shot) {

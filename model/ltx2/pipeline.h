@@ -84,6 +84,24 @@ struct LtxShot {
 // Throws std::invalid_argument saying what does not fit.
 void checkShotRequest(const LtxModel& model, const LtxShotRequest& request);
 
+// The conditioning of one shot: each stream's context for the prompt, and for the negative prompt when
+// a guider wants one (undefined otherwise). [1, tokens, width] in the transformer's dtype.
+struct LtxContexts {
+    torch::Tensor video, audio, video_negative, audio_negative;
+};
+
+// The denoised latents of one shot: video [1, frames', rows', columns', channels], audio tokens
+// [1, latent frames, channels · bins].
+struct LtxLatents {
+    torch::Tensor video, audio;
+};
+
+// The three stages of generateShot, for callers that keep the text encoder apart or check one stage.
+LtxContexts encodePrompts(LtxModel& model, LtxTextEncoder& text, const LtxShotRequest& request);
+LtxLatents sampleLatents(LtxModel& model, const LtxContexts& text, const LtxShotRequest& request,
+                         const std::function<void(int step, int steps)>& onStep = {});
+LtxShot decodeLatents(LtxModel& model, const LtxLatents& latents, const LtxShotRequest& request);
+
 // Makes one shot. `onStep` is told each finished denoising step (it may throw to cancel).
 LtxShot generateShot(LtxModel& model, LtxTextEncoder& text, const LtxShotRequest& request,
                      const std::function<void(int step, int steps)>& onStep = {});

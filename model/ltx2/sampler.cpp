@@ -12,7 +12,9 @@ torch::Tensor ltx2Sigmas(int steps, int64_t tokens, double maxShift, double base
     const double shift = static_cast<double>(tokens) * slope + (baseShift - slope * baseAnchor);
     auto sigmas = torch::linspace(1.0, 0.0, steps + 1);
     const double e = std::exp(shift);
-    sigmas = torch::where(sigmas != 0, e / (e + (1 / sigmas - 1)), torch::zeros_like(sigmas));
+    // e / (e + 1/σ − 1) computed as PyTorch evaluates a scalar over a tensor (reciprocal, then multiply),
+    // so the first σ is upstream's 0.99999976, not 1.
+    sigmas = torch::where(sigmas != 0, (e + (1 / sigmas - 1)).reciprocal() * e, torch::zeros_like(sigmas));
     if (stretch) {
         auto nonZero = sigmas != 0;
         auto oneMinus = 1.0 - sigmas.masked_select(nonZero);
@@ -23,10 +25,13 @@ torch::Tensor ltx2Sigmas(int steps, int64_t tokens, double maxShift, double base
 }
 
 torch::Tensor distilledSigmas() {
-    return torch::tensor({1.0, 0.99375, 0.9875, 0.98125, 0.975, 0.909375, 0.725, 0.421875, 0.0}, torch::kFloat32);
+    return torch::tensor({1.0, 0.99375, 0.9875, 0.98125, 0.975, 0.909375, 0.725, 0.421875, 0.0},
+                         torch::kFloat32);
 }
 
-torch::Tensor distilledStage2Sigmas() { return torch::tensor({0.909375, 0.725, 0.421875, 0.0}, torch::kFloat32); }
+torch::Tensor distilledStage2Sigmas() {
+    return torch::tensor({0.909375, 0.725, 0.421875, 0.0}, torch::kFloat32);
+}
 
 GuiderParams ltx23VideoGuider() {
     GuiderParams p;
@@ -64,8 +69,9 @@ void addNoise(LatentState& s, const torch::Tensor& noise, double scale) {
     s.latent = noised.to(s.latent.scalar_type());
 }
 
-GuidedDenoiser::GuidedDenoiser(torch::Tensor videoContext, torch::Tensor audioContext, torch::Tensor videoNegative,
-                               torch::Tensor audioNegative, GuiderParams video, GuiderParams audio)
+GuidedDenoiser::GuidedDenoiser(torch::Tensor videoContext, torch::Tensor audioContext,
+                               torch::Tensor videoNegative, torch::Tensor audioNegative, GuiderParams video,
+                               GuiderParams audio)
     : videoContext_(std::move(videoContext)), audioContext_(std::move(audioContext)),
       videoNegative_(std::move(videoNegative)), audioNegative_(std::move(audioNegative)),
       videoParams_(std::move(video)), audioParams_(std::move(audio)) {}
@@ -81,7 +87,8 @@ torch::Tensor repeatBatch(const torch::Tensor& t, int64_t n) {
 }
 
 // The denoised estimate: x − v · σ_token, in fp32.
-torch::Tensor toDenoised(const torch::Tensor& latent, const torch::Tensor& velocity, const torch::Tensor& timesteps) {
+torch::Tensor toDenoised(const torch::Tensor& latent, const torch::Tensor& velocity,
+                         const torch::Tensor& timesteps) {
     return (latent.to(torch::kFloat32) - velocity.to(torch::kFloat32) * timesteps.to(torch::kFloat32))
         .to(latent.scalar_type());
 }
@@ -111,9 +118,11 @@ Denoised GuidedDenoiser::operator()(AvTransformer& model, const LatentState& vid
         auto samples = perturbations.keep.narrow(2, i * b, b);
         if (passes[static_cast<size_t>(i)] == Pass::Perturbed) {
             if (videoParams_.wantsPerturbed())
-                for (int block : videoParams_.stgBlocks) samples[Perturbations::VideoSelf][block].fill_(0.0);
+                for (int block : videoParams_.stgBlocks)
+                    samples[Perturbations::VideoSelf][block].fill_(0.0);
             if (audioParams_.wantsPerturbed())
-                for (int block : audioParams_.stgBlocks) samples[Perturbations::AudioSelf][block].fill_(0.0);
+                for (int block : audioParams_.stgBlocks)
+                    samples[Perturbations::AudioSelf][block].fill_(0.0);
         }
         if (passes[static_cast<size_t>(i)] == Pass::Isolated) {
             samples[Perturbations::AudioToVideo].fill_(0.0);
@@ -124,8 +133,12 @@ Denoised GuidedDenoiser::operator()(AvTransformer& model, const LatentState& vid
     const auto sigma = sigmas[step].to(video.latent.device(), torch::kFloat32).expand({n * b});
     auto batched = [&](const LatentState& s, std::vector<torch::Tensor>& contexts) {
         auto mask = repeatBatch(s.mask, n);
-        return StreamInput{repeatBatch(s.latent, n), (mask * sigma.view({-1, 1, 1})).squeeze(-1), sigma,
-                           repeatBatch(s.positions, n), torch::cat(contexts, 0), {}};
+        return StreamInput{repeatBatch(s.latent, n),
+                           (mask * sigma.view({-1, 1, 1})).squeeze(-1),
+                           sigma,
+                           repeatBatch(s.positions, n),
+                           torch::cat(contexts, 0),
+                           {}};
     };
     auto videoIn = batched(video, videoContexts), audioIn = batched(audio, audioContexts);
     auto velocities = model->forward(videoIn, audioIn, perturbations);
@@ -143,7 +156,8 @@ Denoised GuidedDenoiser::operator()(AvTransformer& model, const LatentState& vid
     out.videoPerturbed = passOf(videoAll, Pass::Perturbed);
     out.videoIsolated = passOf(videoAll, Pass::Isolated);
     out.video = videoSkips ? lastVideo_
-                           : guide(videoParams_, out.videoCond, out.videoUncond, out.videoPerturbed, out.videoIsolated);
+                           : guide(videoParams_, out.videoCond, out.videoUncond, out.videoPerturbed,
+                                   out.videoIsolated);
     out.audio = audioSkips ? lastAudio_
                            : guide(audioParams_, passOf(audioAll, Pass::Cond), passOf(audioAll, Pass::Uncond),
                                    passOf(audioAll, Pass::Perturbed), passOf(audioAll, Pass::Isolated));
@@ -152,8 +166,8 @@ Denoised GuidedDenoiser::operator()(AvTransformer& model, const LatentState& vid
     return out;
 }
 
-torch::Tensor eulerStep(const torch::Tensor& sample, const torch::Tensor& denoised, const torch::Tensor& sigmas,
-                        int step) {
+torch::Tensor eulerStep(const torch::Tensor& sample, const torch::Tensor& denoised,
+                        const torch::Tensor& sigmas, int step) {
     const auto sigma = sigmas[step].to(torch::kFloat32), next = sigmas[step + 1].to(torch::kFloat32);
     const double s = sigma.item<double>();
     if (s == 0) throw std::invalid_argument("an Euler step from σ = 0");

@@ -335,6 +335,7 @@ TEST_CASE("LTX-2 sigma schedules match upstream (shifted and stretched, and the 
         // The stretch divides by 1 − σ at the last step, which amplifies float32 rounding for many tokens
         // (an optimisation level alone moves the 17 280-token schedule by 7e-6): bound it relatively.
         CHECK(relativeError(got, want) <= 1e-5);
+        CHECK(got[0].item<float>() == want[0].item<float>()); // 0.99999976, as PyTorch's scalar ÷ tensor gives
         CHECK(got[steps - 1].item<double>() == Approx(0.1)); // stretched to the terminal σ
     }
     CHECK(torch::equal(distilledSigmas(), f["schedule.distilled"]));
@@ -711,6 +712,57 @@ TEST_CASE("A tiny complete LTX-2.3 checkpoint makes a shot with sound from a pro
     CHECK_THROWS_WITH(LtxModel::load(headerless), Catch::Contains("config"));
     std::filesystem::remove(truncated);
     std::filesystem::remove(headerless);
+}
+
+TEST_CASE("A whole tiny text → video + audio shot matches upstream's one-stage pipeline end to end") {
+    // end_to_end.safetensors: upstream's text processor, noiser, schedule, guided Euler loop, video VAE,
+    // audio VAE and vocoder on the tiny checkpoint, from the Gemma reference's hidden states. Here the
+    // whole path runs from the prompt: tokenizer, Gemma port, and everything after it.
+    const std::string fixtures = TANDEM_LTX2_FIXTURES;
+    SafetensorsFile f(fixtures + "/end_to_end.safetensors");
+    const auto shot = nlohmann::json::parse(f.metadata().at("shot"));
+    auto model = LtxModel::load(fixtures + "/ltx-tiny.safetensors");
+    LtxTextEncoder text(fixtures + "/gemma", {}, TANDEM_SPM_HELPER);
+
+    LtxShotRequest r;
+    r.prompt = shot["prompt"];
+    r.negative_prompt = shot["negative_prompt"];
+    r.seed = shot["seed"];
+    r.steps = shot["steps"];
+    r.frames = shot["frames"];
+    r.width = shot["width"];
+    r.height = shot["height"];
+    r.fps = shot["fps"];
+    r.prompt_length = shot["prompt_length"];
+    r.video_guider.stgBlocks = shot["stg_blocks"].get<std::vector<int>>();
+    r.audio_guider.stgBlocks = r.video_guider.stgBlocks;
+    // Stage by stage, so a difference is found where it starts: the contexts, the denoised latents, and
+    // the decoders on upstream's own latents; then the whole run.
+    const auto contexts = encodePrompts(model, text, r);
+    CHECK(relativeError(contexts.video, readTensor(f, "text.video")) <= 1e-5);
+    CHECK(relativeError(contexts.audio, readTensor(f, "text.audio")) <= 1e-5);
+    CHECK(relativeError(contexts.video_negative, readTensor(f, "text.video_negative")) <= 1e-5);
+    CHECK(relativeError(contexts.audio_negative, readTensor(f, "text.audio_negative")) <= 1e-5);
+    const auto latents = sampleLatents(model, contexts, r);
+    const auto finalVideo = readTensor(f, "final.video");
+    CHECK(torch::equal(ltx2Sigmas(r.steps), readTensor(f, "sigmas")));
+    CHECK(relativeError(latents.video.reshape(finalVideo.sizes()), finalVideo) <= 1e-4);
+    CHECK(relativeError(latents.audio, readTensor(f, "final.audio")) <= 1e-4);
+    const auto decoded = decodeLatents(
+        model, {finalVideo.view(latents.video.sizes()), readTensor(f, "final.audio")}, r);
+    CHECK(relativeError(decoded.frames, readTensor(f, "output.frames")) <= 1e-4);
+    CHECK(relativeError(decoded.audio, readTensor(f, "output.audio")) <= 1e-4);
+    auto out = generateShot(model, text, r);
+
+    const double frameError = relativeError(out.frames, readTensor(f, "output.frames"));
+    const double audioError = relativeError(out.audio, readTensor(f, "output.audio"));
+    INFO("frames " << frameError << ", audio " << audioError);
+    CHECK(frameError <= 1e-4);
+    CHECK(audioError <= 1e-4);
+    CHECK(out.sample_rate == shot["sample_rate"].get<int>());
+    // Not a shot that any request would match: another seed lands elsewhere.
+    r.seed += 1;
+    CHECK(relativeError(generateShot(model, text, r).frames, readTensor(f, "output.frames")) > 1e-3);
 }
 
 TEST_CASE("fp8 checkpoints (e4m3 with scales, e5m2) are decoded and scaled on load") {
