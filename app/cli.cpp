@@ -28,6 +28,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <iostream>
 #include <set>
@@ -79,7 +80,7 @@ Generates a shot — pictures and sound together — from a text prompt.
 
 generate options:
   --seconds S             length (default 4; rounded to whole latent steps)
-with an LTX-2.3 checkpoint (--model FILE.safetensors):
+with an LTX-2.3 checkpoint (--model FILE.safetensors, or a folder of ComfyUI-split .safetensors files):
   --text-encoder DIR      the Gemma 3 folder (config.json, weight shards, tokenizer.model); required
   --size WxH              frame size, multiples of 32 (default 768x512)
   --fps F                 frame rate (default 24)
@@ -233,7 +234,8 @@ std::string programDir() {
 
 // Runs the request through a tandem-engine process: media travel as shot files in a private folder.
 model::Shot runInEngineProcess(const model::ShotRequest& req, const std::string& modelDir, const model::EngineOptions& opts,
-                               bool quiet, const std::function<void(int, int, double, double)>& onProgress) {
+                               bool quiet, const std::function<void(int, int, double, double)>& onProgress,
+                               const std::vector<std::string>& modelArgs = {}) {
     namespace fs = std::filesystem;
     const fs::path work = fs::temp_directory_path() / ("tandem-cli-" + std::to_string(::getpid()));
     fs::create_directories(work);
@@ -251,6 +253,8 @@ model::Shot runInEngineProcess(const model::ShotRequest& req, const std::string&
     launch.device = opts.device;
     launch.threads = opts.threads;
     launch.offload = opts.offload;
+    launch.extraArgs = modelArgs;
+    if (!modelArgs.empty()) launch.readySeconds = 3600; // a 22 B model and its text encoder load for minutes
     auto client = model::EngineClient::launch(launch);
     std::string input, mask;
     if (req.source.frames > 0 || !req.source.audio.empty()) {
@@ -280,11 +284,48 @@ model::Shot runInEngineProcess(const model::ShotRequest& req, const std::string&
     }
 }
 
-// generate with an LTX-2.3 single-file checkpoint: the model/ltx2 pipeline, in this process.
+// Peak resident memory of this process so far, in GB (Linux reports kB).
+double peakResidentGb() {
+    struct rusage usage {};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_maxrss / 1e6;
+}
+
+// generate with an LTX-2.3 checkpoint in a tandem-engine process, as the editor runs it: the engine is
+// started with the model, its text encoder and the delivery size; the request is Tandem's own.
+int runLtxGenerateInEngine(Args& args, const std::string& textEncoder) {
+    model::ShotRequest req;
+    req.prompt = args.required("prompt");
+    req.negative_prompt = args.text("negative");
+    req.seconds = args.number("seconds", 4.0, 0.05, 20.0);
+    req.seed = static_cast<uint64_t>(args.integer("seed", 0, 0, (1LL << 62)));
+    req.steps = static_cast<int>(args.integer("steps", 30, 1, 1000));
+    const std::string out = args.required("output");
+    std::vector<std::string> modelArgs{"--text-encoder", textEncoder, "--size", args.text("size", "768x512"), "--fps",
+                                       args.text("fps", "24")};
+    if (args.has("distilled")) modelArgs.push_back("--distilled");
+    model::EngineOptions opts;
+    opts.device = args.text("device", "auto");
+    opts.threads = static_cast<int>(args.integer("threads", 0, 0, 1024));
+    const bool quiet = args.has("quiet");
+    auto shot = runInEngineProcess(req, args.required("model"), opts, quiet,
+                                   [&](int step, int total, double elapsed, double eta) {
+                                       if (!quiet)
+                                           std::fprintf(stderr, "step %d/%d  elapsed %.1f s  ETA %.1f s\n", step,
+                                                        total, elapsed, eta);
+                                   },
+                                   modelArgs);
+    ui::writeShotMovie(shot, out);
+    return 0;
+}
+
+// generate with an LTX-2.3 checkpoint (single file or split folder): the model/ltx2 pipeline, in this
+// process. The stages run one after the other and the text encoder is released before denoising, so its
+// weights never sit beside the transformer's; each stage reports its time and the peak memory so far.
 int runLtxGenerate(Args& args) {
     namespace ltx = model::ltx2;
-    if (args.has("engine")) throw UsageError("--engine does not run LTX-2.3 checkpoints yet; leave it out");
     const std::string textEncoder = args.required("text-encoder");
+    if (args.has("engine")) return runLtxGenerateInEngine(args, textEncoder);
     ltx::LtxShotRequest r;
     r.prompt = args.required("prompt");
     r.negative_prompt = args.text("negative");
@@ -305,7 +346,8 @@ int runLtxGenerate(Args& args) {
         throw UsageError("--device must be auto, cpu or cuda, got '" + device + "'");
     const bool cuda = device == "cuda" || (device == "auto" && torch::cuda::is_available());
     const auto options = cuda ? torch::TensorOptions().device(torch::kCUDA).dtype(torch::kBFloat16) : torch::TensorOptions();
-    auto ltxModel = ltx::LtxModel::load(args.required("model"), options);
+    ltx::LtxTextEncoder text(textEncoder, cuda ? options : torch::TensorOptions());
+    auto ltxModel = ltx::LtxModel::load(args.required("model"), options, text.width());
     // Frames: the length rounded to the VAE's time scale, plus the causal first frame.
     const int timeScale = ltxModel.videoScale().time;
     const double seconds = args.number("seconds", 4.0, 0.05, 20.0);
@@ -315,18 +357,34 @@ int runLtxGenerate(Args& args) {
         g->stgBlocks.erase(std::remove_if(g->stgBlocks.begin(), g->stgBlocks.end(), [&](int b) { return b >= layers; }),
                            g->stgBlocks.end());
     ltx::checkShotRequest(ltxModel, r);
-    ltx::LtxTextEncoder text(textEncoder, cuda ? options : torch::TensorOptions());
     const bool quiet = args.has("quiet");
-    if (!quiet)
+    if (!quiet) {
         std::cerr << "generate (LTX-2): " << r.width << "x" << r.height << ", " << r.frames << " frames at " << r.fps
                   << " fps, 48000 Hz stereo on " << (cuda ? "cuda" : "cpu") << "\n";
+        for (const auto& section : ltxModel.recognised)
+            std::cerr << "  no file carries the \"" << section << "\" header: recognised as LTX-2.3's from the tensors\n";
+    }
+    auto stageStart = std::chrono::steady_clock::now();
+    auto report = [&](const char* stage) {
+        const auto now = std::chrono::steady_clock::now();
+        if (!quiet)
+            std::fprintf(stderr, "%-13s %6.1f s   peak resident memory %.2f GB\n", stage,
+                         std::chrono::duration<double>(now - stageStart).count(), peakResidentGb());
+        stageStart = now;
+    };
+    const auto contexts = ltx::encodePrompts(ltxModel, text, r);
+    text.release();
+    report("text encoder");
     const auto started = std::chrono::steady_clock::now();
-    auto shot = ltx::generateShot(ltxModel, text, r, [&](int step, int total) {
+    const auto latents = ltx::sampleLatents(ltxModel, contexts, r, [&](int step, int total) {
         const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         if (!quiet)
             std::fprintf(stderr, "step %d/%d  elapsed %.1f s  ETA %.1f s\n", step, total, elapsed,
                          elapsed / step * (total - step));
     });
+    report("denoising");
+    const auto shot = ltx::decodeLatents(ltxModel, latents, r);
+    report("decoding");
     ui::writeShotMovie(ltx::toShot(shot), out);
     return 0;
 }
@@ -335,7 +393,7 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
     const TaskCommand tc = taskCommand(task);
     const std::string name = model::taskName(task);
     Args args(words, name, tc.values, tc.flags, {{"-o", "--output"}});
-    if (args.has("model") && std::filesystem::is_regular_file(args.text("model"))) {
+    if (args.has("model") && model::isLtxModelPath(args.text("model"))) {
         if (task != model::Task::Generate)
             throw UsageError(name + " does not run LTX-2.3 checkpoints yet (generate does); see docs/models.md");
         if (!args.positional().empty()) throw UsageError(name + " takes no positional arguments ('" + args.positional()[0] + "')");

@@ -48,6 +48,7 @@ std::unique_ptr<EngineClient> EngineClient::launch(const EngineLaunch& l) {
     if (!l.configPath.empty()) args.insert(args.end(), {"--config", l.configPath});
     if (l.threads > 0) args.insert(args.end(), {"--threads", std::to_string(l.threads)});
     if (l.offload) args.push_back("--offload");
+    args.insert(args.end(), l.extraArgs.begin(), l.extraArgs.end());
     ::unlink(l.socketPath.c_str()); // a stale socket must not look like a ready engine
     const pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error(std::string("cannot start the engine: ") + std::strerror(errno));

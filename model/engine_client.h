@@ -25,6 +25,7 @@ struct EngineLaunch {
     std::string device = "auto";
     int threads = 0;
     bool offload = false;
+    std::vector<std::string> extraArgs; // further options for the model (an LTX-2 model's --text-encoder …)
     double readySeconds = 60; // how long loading the model may take
 };
 

@@ -35,14 +35,28 @@ struct Job {
     std::vector<std::string> references;
 };
 
+class EngineModel : public ServedModel {
+public:
+    explicit EngineModel(std::unique_ptr<Engine> engine) : engine_(std::move(engine)) {}
+    Shot generate(const ShotRequest& request, const ProgressFn& progress) override {
+        return engine_->generate(request, progress);
+    }
+    std::string deviceName() const override { return engine_->deviceName(); }
+    bool hasTrainedWeights() const override { return engine_->hasTrainedWeights(); }
+
+private:
+    std::unique_ptr<Engine> engine_;
+};
+
 class Server {
 public:
-    Server(std::unique_ptr<Engine> engine, const std::string& modelName) : engine_(std::move(engine)), modelName_(modelName) {}
+    Server(std::unique_ptr<ServedModel> engine, const std::string& modelName)
+        : engine_(std::move(engine)), modelName_(modelName) {}
 
     int serve(const std::string& socketPath);
 
 private:
-    std::unique_ptr<Engine> engine_;
+    std::unique_ptr<ServedModel> engine_;
     std::string modelName_;
     std::mutex mutex_; // guards queue_, running_, cancelRunning_, clients' writes
     std::condition_variable wake_;
@@ -278,6 +292,16 @@ int Server::serve(const std::string& socketPath) {
 
 } // namespace
 
+std::unique_ptr<ServedModel> servedEngine(std::unique_ptr<Engine> engine) {
+    return std::make_unique<EngineModel>(std::move(engine));
+}
+
+int serveModel(std::unique_ptr<ServedModel> model, const std::string& name, const std::string& socketPath) {
+    std::signal(SIGPIPE, SIG_IGN);
+    Server server(std::move(model), name);
+    return server.serve(socketPath);
+}
+
 int runEngineServer(const ServerOptions& options) {
     std::unique_ptr<Engine> engine;
     std::string name;
@@ -294,9 +318,7 @@ int runEngineServer(const ServerOptions& options) {
         std::cerr << "tandem-engine: " << e.what() << "\n";
         return 1;
     }
-    std::signal(SIGPIPE, SIG_IGN);
-    Server server(std::move(engine), name);
-    return server.serve(options.socketPath);
+    return serveModel(servedEngine(std::move(engine)), name, options.socketPath);
 }
 
 } // namespace tandem::model

@@ -78,4 +78,14 @@ std::string defaultModelDir(const std::string& programDir) {
     return {};
 }
 
+bool isLtxModelPath(const std::string& path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::is_regular_file(path, ec)) return fs::path(path).extension() == ".safetensors";
+    if (!fs::is_directory(path, ec) || fs::exists(fs::path(path) / kConfigFile, ec)) return false;
+    for (const auto& entry : fs::directory_iterator(path, ec))
+        if (entry.path().extension() == ".safetensors") return true;
+    return false;
+}
+
 } // namespace tandem::model

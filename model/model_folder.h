@@ -34,6 +34,10 @@ ModelFolder readModelFolder(const std::string& dir);
 
 namespace tandem::model {
 
+// Whether `path` names an LTX-2 model rather than a Tandem model folder: a .safetensors file (the released
+// single file), or a folder of .safetensors files without a config.json (ComfyUI's split files).
+bool isLtxModelPath(const std::string& path);
+
 // The model used when none is named: the demo model installed beside the program (PREFIX/share/tandem/
 // models/demo for PREFIX/bin/PROGRAM), else the one in the source tree this program was built from.
 // Empty when neither holds a config.json.

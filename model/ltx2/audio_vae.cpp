@@ -11,7 +11,9 @@ using nlohmann::json;
 
 namespace {
 
-torch::Tensor pixelNorm(const torch::Tensor& x) { return x / torch::sqrt(x.pow(2).mean(1, true) + 1e-6); }
+torch::Tensor pixelNorm(const torch::Tensor& x) {
+    return x / torch::sqrt(x.pow(2).mean(1, true) + 1e-6);
+}
 
 // A 2-D convolution padded on the past side of the causal axis ("conv.weight", "conv.bias").
 struct CausalConvImpl : torch::nn::Module {
@@ -21,10 +23,16 @@ struct CausalConvImpl : torch::nn::Module {
         bias = conv->register_parameter("bias", torch::empty({out}, o), false);
         const int64_t p = kernel - 1, half = p / 2;
         switch (axis) { // F.pad order: (width left, width right, height top, height bottom)
-        case CausalAxis::None: padding = {half, p - half, half, p - half}; break;
+        case CausalAxis::None:
+            padding = {half, p - half, half, p - half};
+            break;
         case CausalAxis::Width:
-        case CausalAxis::WidthCompatibility: padding = {p, 0, half, p - half}; break;
-        case CausalAxis::Height: padding = {half, p - half, p, 0}; break;
+        case CausalAxis::WidthCompatibility:
+            padding = {p, 0, half, p - half};
+            break;
+        case CausalAxis::Height:
+            padding = {half, p - half, p, 0};
+            break;
         }
     }
     torch::Tensor forward(const torch::Tensor& x) {
@@ -79,14 +87,16 @@ AudioVaeConfig parseAudioVaeConfig(const std::string& configJson, const std::str
         if (dd.value("norm_type", std::string("pixel")) != "pixel")
             refuse(where, "audio VAE norm_type \"" + dd.value("norm_type", std::string()) +
                               "\" is not implemented (LTX-2.3: pixel)");
-        // Attention blocks are on by default upstream; the released decoder has none, and neither does this one.
+        // Attention blocks are on by default upstream; the released decoder has none, and neither does this
+        // one.
         if (dd.value("mid_block_add_attention", true) || !dd.value("attn_resolutions", json::array()).empty())
             refuse(where, "audio VAE attention blocks are not implemented (LTX-2.3's decoder has none)");
         if (!stft.value("causal", true)) refuse(where, "a non-causal audio STFT is not implemented");
     } catch (const json::exception& e) {
         refuse(where, std::string("the audio VAE header is malformed (") + e.what() + ")");
     }
-    if (c.channels <= 0 || c.multipliers.empty() || c.res_blocks <= 0 || c.latent_channels <= 0 || c.mel_bins <= 0)
+    if (c.channels <= 0 || c.multipliers.empty() || c.res_blocks <= 0 || c.latent_channels <= 0 ||
+        c.mel_bins <= 0)
         refuse(where, "the audio VAE header holds a size ≤ 0");
     return c;
 }
@@ -116,7 +126,8 @@ AudioDecoderImpl::AudioDecoderImpl(const AudioVaeConfig& c, const torch::TensorO
         }
         stages[static_cast<size_t>(level)] = stage;
     }
-    for (auto& stage : stages) up->push_back(stage);
+    for (auto& stage : stages)
+        up->push_back(stage);
     body->register_module("conv_out", CausalConv(channels, c.out_channels, 3, c.causal, o));
 
     auto stats = register_module("per_channel_statistics", std::make_shared<torch::nn::Module>());
@@ -149,15 +160,18 @@ torch::Tensor AudioDecoderImpl::forward(const torch::Tensor& latent) {
             h = torch::upsample_nearest2d(h, {h.size(2) * 2, h.size(3) * 2});
             h = stage["upsample"]->named_children()["conv"]->as<CausalConv>()->forward(h);
             // The first row along the causal axis depends only on padding: drop it (4n − 3 frames overall).
-            if (c.causal == CausalAxis::Height) h = h.narrow(2, 1, h.size(2) - 1);
-            else if (c.causal == CausalAxis::Width) h = h.narrow(3, 1, h.size(3) - 1);
+            if (c.causal == CausalAxis::Height)
+                h = h.narrow(2, 1, h.size(2) - 1);
+            else if (c.causal == CausalAxis::Width)
+                h = h.narrow(3, 1, h.size(3) - 1);
         }
     }
     h = children["conv_out"]->as<CausalConv>()->forward(torch::silu(pixelNorm(h)));
 
     // Crop or zero-pad to the shape the latent stands for.
-    const int64_t wantFrames =
-        c.causal == CausalAxis::None ? frames * c.kLatentDownsample : std::max<int64_t>(frames * c.kLatentDownsample - 3, 1);
+    const int64_t wantFrames = c.causal == CausalAxis::None
+                                   ? frames * c.kLatentDownsample
+                                   : std::max<int64_t>(frames * c.kLatentDownsample - 3, 1);
     h = h.narrow(1, 0, std::min<int64_t>(h.size(1), c.out_channels))
             .narrow(2, 0, std::min(h.size(2), wantFrames))
             .narrow(3, 0, std::min<int64_t>(h.size(3), c.mel_bins));
@@ -167,12 +181,14 @@ torch::Tensor AudioDecoderImpl::forward(const torch::Tensor& latent) {
 }
 
 AudioDecoder loadAudioDecoder(const SafetensorsFile& file, const torch::TensorOptions& options) {
-    auto meta = file.metadata().find("config");
-    if (meta == file.metadata().end())
-        throw CheckpointError(file.path() + ": no \"config\" in the safetensors metadata");
-    AudioDecoder model(parseAudioVaeConfig(meta->second, file.path()), options);
-    loadWeights(*model->decoder, file, "audio_vae.decoder.");
-    loadWeights(*model->statistics, file, "audio_vae.per_channel_statistics.");
+    return loadAudioDecoder(file, checkpointHeader(file), "audio_vae.", options);
+}
+
+AudioDecoder loadAudioDecoder(const SafetensorsFile& file, const std::string& configJson,
+                              const std::string& prefix, const torch::TensorOptions& options) {
+    AudioDecoder model(parseAudioVaeConfig(configJson, file.path()), options);
+    loadWeights(*model->decoder, file, prefix + "decoder.");
+    loadWeights(*model->statistics, file, prefix + "per_channel_statistics.");
     model->eval();
     return model;
 }

@@ -45,5 +45,8 @@ TORCH_MODULE(AudioDecoder);
 
 // The decoder a checkpoint's "audio_vae" header describes, loaded strictly. Throws CheckpointError.
 AudioDecoder loadAudioDecoder(const SafetensorsFile& file, const torch::TensorOptions& options = {});
+// From `file` under `prefix` ("audio_vae." in a single file) with the header given.
+AudioDecoder loadAudioDecoder(const SafetensorsFile& file, const std::string& configJson, const std::string& prefix,
+                              const torch::TensorOptions& options = {});
 
 } // namespace tandem::model::ltx2

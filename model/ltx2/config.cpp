@@ -194,12 +194,24 @@ void expectShape(const SafetensorsFile& file, const std::string& prefix, const s
 
 } // namespace
 
+std::string checkpointHeader(const SafetensorsFile& file) {
+    auto meta = file.metadata().find("config");
+    if (meta == file.metadata().end())
+        throw CheckpointError(file.path() + ": no \"config\" in the safetensors metadata");
+    return meta->second;
+}
+
 TransformerConfig transformerConfigFromFile(const SafetensorsFile& file, const std::string& prefix) {
     auto meta = file.metadata().find("config");
     if (meta == file.metadata().end())
         refuse(file.path(), "no \"config\" in the safetensors metadata (a released LTX-2 checkpoint carries its "
                             "architecture there)");
-    TransformerConfig c = parseTransformerConfig(meta->second, file.path());
+    return transformerConfigFromFile(file, prefix, meta->second);
+}
+
+TransformerConfig transformerConfigFromFile(const SafetensorsFile& file, const std::string& prefix,
+                                            const std::string& configJson) {
+    TransformerConfig c = parseTransformerConfig(configJson, file.path());
 
     // Count the blocks the file holds: the header's num_layers must be exactly that.
     std::set<int> blocks;

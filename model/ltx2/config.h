@@ -66,6 +66,10 @@ struct ConnectorConfig {
 };
 ConnectorConfig parseConnectorConfig(const std::string& configJson, const std::string& where);
 
+// The architecture header a checkpoint carries as JSON in its safetensors metadata ("config").
+// Throws CheckpointError naming the file when there is none.
+std::string checkpointHeader(const SafetensorsFile& file);
+
 // Throws CheckpointError("where: why").
 [[noreturn]] void refuse(const std::string& where, const std::string& why);
 
@@ -80,5 +84,8 @@ TransformerConfig parseTransformerConfig(const std::string& configJson, const st
 // The config stored in `file`'s metadata, checked against the shapes of its transformer tensors (under
 // `prefix`, e.g. "model.diffusion_model."): layer count, widths, channel counts, gating and prompt AdaLN.
 TransformerConfig transformerConfigFromFile(const SafetensorsFile& file, const std::string& prefix);
+// The same with the header given (a split file may not carry it: model_files.h recognises it).
+TransformerConfig transformerConfigFromFile(const SafetensorsFile& file, const std::string& prefix,
+                                            const std::string& configJson);
 
 } // namespace tandem::model::ltx2

@@ -1,9 +1,11 @@
 #include "model/ltx2/pipeline.h"
 
+#include "model/ltx2/model_files.h"
 #include "model/ltx2/positions.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -20,16 +22,29 @@ int64_t audioLatentFrames(const LtxShotRequest& r) {
 
 } // namespace
 
-LtxModel LtxModel::load(const std::string& path, const torch::TensorOptions& options) {
-    SafetensorsFile file(path);
+LtxModel LtxModel::load(const std::string& path, const torch::TensorOptions& options, int textEncoderWidth) {
+    auto files = LtxFiles::open(path, textEncoderWidth);
+    const auto header = files.headerJson();
     LtxModel m;
     m.path = path;
-    m.transformer = loadTransformer(file, "model.diffusion_model.", options);
-    m.connectors = loadTextConnectors(file, options);
-    m.decoder = loadVideoDecoder(file, options);
+    m.recognised = files.recognised;
+    const auto& t = files.transformer;
+    m.transformer = loadTransformer(*t.file, t.prefix, header, options);
+    m.connectors = loadTextConnectors(*files.projection.file, files.projection.prefix, *files.connectors.file,
+                                      files.connectors.prefix, header, options);
+    try {
+        m.decoder = loadVideoDecoder(*files.videoVae.file, header, files.videoVae.prefix, options);
+    } catch (const CheckpointError& e) {
+        const bool guessed = std::count(m.recognised.begin(), m.recognised.end(), "vae") > 0;
+        if (!guessed) throw;
+        throw CheckpointError(std::string(e.what()) +
+                              " (no file carries a video VAE header, and these tensors "
+                              "are not LTX-2.3's VAE)");
+    }
     // The audio path runs in fp32: the vocoder needs it, and it is small.
-    m.audioDecoder = loadAudioDecoder(file, torch::TensorOptions().device(options.device()));
-    m.vocoder = loadVocoder(file, torch::TensorOptions().device(options.device()));
+    const auto fp32 = torch::TensorOptions().device(options.device());
+    m.audioDecoder = loadAudioDecoder(*files.audioVae.file, header, files.audioVae.prefix, fp32);
+    m.vocoder = loadVocoder(*files.vocoder.file, header, files.vocoder.prefix, fp32);
     return m;
 }
 

@@ -28,8 +28,9 @@
 
 namespace tandem::model::ltx2 {
 
-// Everything a single-file LTX-2 checkpoint holds, loaded strictly. Throws CheckpointError naming the
-// file and what is wrong (missing header, a component's tensors missing or mis-shaped, a truncated file).
+// Everything an LTX-2 model but its text encoder, loaded strictly from the released single file or a
+// folder of split files (model_files.h). Throws CheckpointError naming the file and what is wrong
+// (a part missing or doubled, no header and tensors not LTX-2.3's, a tensor mis-shaped, a truncated file).
 struct LtxModel {
     AvTransformer transformer{nullptr};
     TextConnectors connectors{nullptr};
@@ -37,8 +38,11 @@ struct LtxModel {
     AudioDecoder audioDecoder{nullptr};
     Vocoder vocoder{nullptr};
     std::string path;
+    std::vector<std::string> recognised; // header sections recognised from the tensors, not read
 
-    static LtxModel load(const std::string& path, const torch::TensorOptions& options = {});
+    // `textEncoderWidth`: the text encoder's hidden size, used only when no file carries the header.
+    static LtxModel load(const std::string& path, const torch::TensorOptions& options = {},
+                         int textEncoderWidth = 0);
     VaeScale videoScale() const { return decoder->scale(); }
 };
 
@@ -52,6 +56,7 @@ public:
     std::pair<torch::Tensor, torch::Tensor> encode(const std::vector<std::string>& prompts,
                                                    int length = 1024);
     void release() { gemma_ = nullptr; }
+    int width() const { return folder_.config.hidden; } // the hidden states' width
 
 private:
     Gemma3Folder folder_;

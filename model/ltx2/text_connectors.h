@@ -58,5 +58,11 @@ TORCH_MODULE(TextConnectors);
 // Builds the connectors a checkpoint describes (its header; encoder layer count and widths from the
 // projection's shapes) and loads them strictly. Throws CheckpointError.
 TextConnectors loadTextConnectors(const SafetensorsFile& file, const torch::TensorOptions& options = {});
+// The same from parts that may sit in different files (a split layout): the projection under
+// `projectionPrefix` ("text_embedding_projection."), the connectors under `connectorPrefix`
+// ("model.diffusion_model.") + "{video,audio}_embeddings_connector.", the header given.
+TextConnectors loadTextConnectors(const SafetensorsFile& projectionFile, const std::string& projectionPrefix,
+                                  const SafetensorsFile& connectorFile, const std::string& connectorPrefix,
+                                  const std::string& configJson, const torch::TensorOptions& options = {});
 
 } // namespace tandem::model::ltx2

@@ -342,7 +342,12 @@ Velocities AvTransformerImpl::forward(const StreamInput& video, const StreamInpu
 
 AvTransformer loadTransformer(const SafetensorsFile& file, const std::string& prefix,
                               const torch::TensorOptions& options) {
-    auto config = transformerConfigFromFile(file, prefix);
+    return loadTransformer(file, prefix, checkpointHeader(file), options);
+}
+
+AvTransformer loadTransformer(const SafetensorsFile& file, const std::string& prefix, const std::string& configJson,
+                              const torch::TensorOptions& options) {
+    auto config = transformerConfigFromFile(file, prefix, configJson);
     AvTransformer model(config, options);
     // The text connectors sit under the same prefix in released files; text_connectors.h loads them.
     loadWeights(*model, file, prefix, {prefix + "video_embeddings_connector.", prefix + "audio_embeddings_connector."});

@@ -143,6 +143,8 @@ TORCH_MODULE(AvTransformer);
 // every parameter present with its shape, nothing of the transformer left over) into tensors made with
 // `options` (dtype and device). The single file and ComfyUI's split diffusion-model file name the
 // transformer's tensors alike, under "model.diffusion_model.". Throws CheckpointError.
+AvTransformer loadTransformer(const SafetensorsFile& file, const std::string& prefix, const std::string& configJson,
+                              const torch::TensorOptions& options = {});
 AvTransformer loadTransformer(const SafetensorsFile& file, const std::string& prefix = "model.diffusion_model.",
                               const torch::TensorOptions& options = {});
 

@@ -794,12 +794,6 @@ Model loadVae(const SafetensorsFile& file, const std::string& configJson, const 
     return model;
 }
 
-std::string configOf(const SafetensorsFile& file) {
-    auto meta = file.metadata().find("config");
-    if (meta == file.metadata().end())
-        throw CheckpointError(file.path() + ": no \"config\" in the safetensors metadata");
-    return meta->second;
-}
 
 } // namespace
 
@@ -812,10 +806,10 @@ VideoEncoder loadVideoEncoder(const SafetensorsFile& file, const std::string& co
     return loadVae<VideoEncoder>(file, configJson, prefix, options, "encoder.");
 }
 VideoDecoder loadVideoDecoder(const SafetensorsFile& file, const torch::TensorOptions& options) {
-    return loadVideoDecoder(file, configOf(file), videoVaePrefix(file), options);
+    return loadVideoDecoder(file, checkpointHeader(file), videoVaePrefix(file), options);
 }
 VideoEncoder loadVideoEncoder(const SafetensorsFile& file, const torch::TensorOptions& options) {
-    return loadVideoEncoder(file, configOf(file), videoVaePrefix(file), options);
+    return loadVideoEncoder(file, checkpointHeader(file), videoVaePrefix(file), options);
 }
 
 } // namespace tandem::model::ltx2

@@ -20,9 +20,10 @@ torch::Tensor kaiserSincFilter(double cutoff, double halfWidth, int64_t size) {
     const bool even = size % 2 == 0;
     const int64_t half = size / 2;
     const double amplitude = 2.285 * static_cast<double>(half - 1) * M_PI * (4 * halfWidth) + 7.95;
-    const double beta = amplitude > 50.0    ? 0.1102 * (amplitude - 8.7)
-                        : amplitude >= 21.0 ? 0.5842 * std::pow(amplitude - 21, 0.4) + 0.07886 * (amplitude - 21.0)
-                                            : 0.0;
+    const double beta = amplitude > 50.0 ? 0.1102 * (amplitude - 8.7)
+                        : amplitude >= 21.0
+                            ? 0.5842 * std::pow(amplitude - 21, 0.4) + 0.07886 * (amplitude - 21.0)
+                            : 0.0;
     auto window = torch::kaiser_window(size, /*periodic=*/false, beta, torch::kFloat32);
     auto time = even ? torch::arange(-half, half) + 0.5 : torch::arange(size) - half;
     time = time.to(torch::kFloat32);
@@ -32,7 +33,8 @@ torch::Tensor kaiserSincFilter(double cutoff, double halfWidth, int64_t size) {
     return (filter / filter.sum()).view({1, 1, size});
 }
 
-torch::Tensor param(torch::nn::Module& m, const char* name, std::vector<int64_t> shape, const torch::TensorOptions& o) {
+torch::Tensor param(torch::nn::Module& m, const char* name, std::vector<int64_t> shape,
+                    const torch::TensorOptions& o) {
     return m.register_parameter(name, torch::empty(shape, o), false);
 }
 
@@ -43,7 +45,9 @@ struct Conv1dImpl : torch::nn::Module {
         weight = param(*this, "weight", {out, in, kernel}, o);
         if (bias) this->bias = param(*this, "bias", {out}, o);
     }
-    torch::Tensor forward(const torch::Tensor& x) { return torch::conv1d(x, weight, bias, Ints{1}, Ints{padding}, Ints{dilation}); }
+    torch::Tensor forward(const torch::Tensor& x) {
+        return torch::conv1d(x, weight, bias, Ints{1}, Ints{padding}, Ints{dilation});
+    }
     torch::Tensor weight, bias;
     int64_t dilation, padding;
 };
@@ -69,22 +73,24 @@ struct AntiAliasedSnakeImpl : torch::nn::Module {
         const int64_t pad = size / ratio - 1;
         const int64_t left = pad * ratio + (size - ratio) / 2, right = pad * ratio + (size - ratio + 1) / 2;
         auto x = torch::replication_pad1d(input, {pad, pad});
-        x = ratio * torch::conv_transpose1d(x, up.to(x.dtype()).expand({channels, -1, -1}), torch::Tensor(), Ints{ratio},
-                                        Ints{0}, Ints{0}, channels);
+        x = ratio * torch::conv_transpose1d(x, up.to(x.dtype()).expand({channels, -1, -1}), torch::Tensor(),
+                                            Ints{ratio}, Ints{0}, Ints{0}, channels);
         x = x.narrow(-1, left, x.size(-1) - left - right);
         // SnakeBeta with log-scale parameters: x + sin²(αx)/β.
         auto a = alpha.exp().view({1, -1, 1}), b = beta.exp().view({1, -1, 1});
         x = x + (1.0 / (b + 1e-9)) * torch::sin(x * a).pow(2);
         // Down: replicate-pad, filter, keep every second sample.
         x = torch::replication_pad1d(x, {size / 2 - 1, size / 2});
-        return torch::conv1d(x, down.expand({channels, -1, -1}), torch::Tensor(), Ints{ratio}, Ints{0}, Ints{1}, channels);
+        return torch::conv1d(x, down.expand({channels, -1, -1}), torch::Tensor(), Ints{ratio}, Ints{0},
+                             Ints{1}, channels);
     }
     torch::Tensor alpha, beta, up, down;
 };
 TORCH_MODULE(AntiAliasedSnake);
 
 struct AmpBlockImpl : torch::nn::Module {
-    AmpBlockImpl(int64_t channels, int64_t kernel, const std::vector<int>& dilations, const torch::TensorOptions& o) {
+    AmpBlockImpl(int64_t channels, int64_t kernel, const std::vector<int>& dilations,
+                 const torch::TensorOptions& o) {
         auto c1 = register_module("convs1", torch::nn::ModuleList());
         auto c2 = register_module("convs2", torch::nn::ModuleList());
         auto a1 = register_module("acts1", torch::nn::ModuleList());
@@ -100,7 +106,8 @@ struct AmpBlockImpl : torch::nn::Module {
         }
     }
     torch::Tensor forward(torch::Tensor x) {
-        for (auto& s : stages) x = x + s.conv2->forward(s.act2->forward(s.conv1->forward(s.act1->forward(x))));
+        for (auto& s : stages)
+            x = x + s.conv2->forward(s.act2->forward(s.conv1->forward(s.act1->forward(x))));
         return x;
     }
     struct Stage {
@@ -133,15 +140,17 @@ struct GeneratorImpl : torch::nn::Module {
     }
     // mel [B, 2, frames, bins] → [B, 2, samples]
     torch::Tensor forward(const torch::Tensor& mel) {
-        auto x = mel.transpose(2, 3);                        // [B, 2, bins, frames]
-        x = x.reshape({x.size(0), -1, x.size(3)});            // stereo bins stacked as channels
+        auto x = mel.transpose(2, 3);              // [B, 2, bins, frames]
+        x = x.reshape({x.size(0), -1, x.size(3)}); // stereo bins stacked as channels
         x = conv_pre->forward(x);
         const size_t kernels = config.resblock_kernels.size();
         for (size_t i = 0; i < config.upsample_rates.size(); ++i) {
             const int64_t stride = config.upsample_rates[i], size = config.upsample_kernels[i];
-            x = torch::conv_transpose1d(x, upWeights[i], upBiases[i], Ints{stride}, Ints{(size - stride) / 2});
+            x = torch::conv_transpose1d(x, upWeights[i], upBiases[i], Ints{stride},
+                                        Ints{(size - stride) / 2});
             std::vector<torch::Tensor> outs;
-            for (size_t k = 0; k < kernels; ++k) outs.push_back(resblocks[i * kernels + k]->forward(x));
+            for (size_t k = 0; k < kernels; ++k)
+                outs.push_back(resblocks[i * kernels + k]->forward(x));
             x = torch::stack(outs, 0).mean(0);
         }
         x = conv_post->forward(act_post->forward(x));
@@ -160,7 +169,8 @@ GeneratorConfig generatorConfig(const json& g, const std::string& where, const c
     for (const auto& [key, value] : std::vector<std::pair<const char*, json>>{
              {"resblock", "AMP1"}, {"stereo", true}, {"activation", "snakebeta"}})
         if (!g.contains(key) || g.at(key) != value)
-            refuse(where, std::string("the ") + name + " \"" + key + "\" is " + (g.contains(key) ? g.at(key).dump() : "missing") +
+            refuse(where, std::string("the ") + name + " \"" + key + "\" is " +
+                              (g.contains(key) ? g.at(key).dump() : "missing") +
                               "; only LTX-2.3's BigVGAN v2 (" + value.dump() + ") is implemented");
     GeneratorConfig c;
     c.initial_channels = g.value("upsample_initial_channel", c.initial_channels);
@@ -170,8 +180,9 @@ GeneratorConfig generatorConfig(const json& g, const std::string& where, const c
     c.resblock_dilations = g.value("resblock_dilation_sizes", c.resblock_dilations);
     c.tanh_at_final = g.value("use_tanh_at_final", true);
     c.bias_at_final = g.value("use_bias_at_final", true);
-    if (c.upsample_rates.size() != c.upsample_kernels.size() || c.resblock_kernels.size() != c.resblock_dilations.size() ||
-        c.upsample_rates.empty() || (c.initial_channels >> c.upsample_rates.size()) < 1)
+    if (c.upsample_rates.size() != c.upsample_kernels.size() ||
+        c.resblock_kernels.size() != c.resblock_dilations.size() || c.upsample_rates.empty() ||
+        (c.initial_channels >> c.upsample_rates.size()) < 1)
         refuse(where, std::string("the ") + name + " sizes do not fit together");
     return c;
 }
@@ -181,7 +192,9 @@ GeneratorConfig generatorConfig(const json& g, const std::string& where, const c
 VocoderConfig parseVocoderConfig(const std::string& configJson, const std::string& where) {
     const json v = configSection(configJson, "vocoder", where);
     if (!v.contains("bwe"))
-        refuse(where, "the vocoder has no bandwidth extension (LTX-2 19B's HiFi-GAN); only LTX-2.3's is implemented");
+        refuse(
+            where,
+            "the vocoder has no bandwidth extension (LTX-2 19B's HiFi-GAN); only LTX-2.3's is implemented");
     VocoderConfig c;
     try {
         c.vocoder = generatorConfig(v.value("vocoder", json::object()), where, "vocoder");
@@ -196,7 +209,8 @@ VocoderConfig parseVocoderConfig(const std::string& configJson, const std::strin
     } catch (const json::exception& e) {
         refuse(where, std::string("the vocoder header is malformed (") + e.what() + ")");
     }
-    if (c.input_rate <= 0 || c.output_rate % c.input_rate != 0 || c.hop <= 0 || c.n_fft < c.hop || 2 * c.mels != 128)
+    if (c.input_rate <= 0 || c.output_rate % c.input_rate != 0 || c.hop <= 0 || c.n_fft < c.hop ||
+        2 * c.mels != 128)
         refuse(where, "the bandwidth extension's rates, FFT or mel sizes do not fit together");
     return c;
 }
@@ -224,8 +238,8 @@ torch::Tensor resample(const torch::Tensor& input, int64_t ratio) {
     auto filter = (torch::sinc(time) * window * rolloff / ratio).view({1, 1, -1}).to(input.device());
     const int64_t channels = input.size(1);
     auto x = torch::replication_pad1d(input, {width, width});
-    x = ratio * torch::conv_transpose1d(x, filter.expand({channels, -1, -1}), torch::Tensor(), Ints{ratio}, Ints{0},
-                                        Ints{0}, channels);
+    x = ratio * torch::conv_transpose1d(x, filter.expand({channels, -1, -1}), torch::Tensor(), Ints{ratio},
+                                        Ints{0}, Ints{0}, channels);
     return x.narrow(-1, left, x.size(-1) - left - right);
 }
 
@@ -234,7 +248,8 @@ torch::Tensor resample(const torch::Tensor& input, int64_t ratio) {
 torch::Tensor VocoderImpl::forward(const torch::Tensor& melIn) {
     const auto& c = config;
     auto children = named_children();
-    auto x = children["vocoder"]->as<Generator>()->forward(melIn.to(torch::kFloat32)); // [B, 2, L] at input_rate
+    auto x =
+        children["vocoder"]->as<Generator>()->forward(melIn.to(torch::kFloat32)); // [B, 2, L] at input_rate
     const int64_t b = x.size(0), channels = x.size(1), length = x.size(2);
     const int64_t outputLength = length * c.output_rate / c.input_rate;
     if (length % c.hop) x = torch::constant_pad_nd(x, {0, c.hop - length % c.hop});
@@ -243,26 +258,31 @@ torch::Tensor VocoderImpl::forward(const torch::Tensor& melIn) {
     auto mel = children["mel_stft"];
     auto stft = mel->named_children()["stft_fn"];
     auto flat = torch::constant_pad_nd(x.reshape({b * channels, 1, -1}), {c.n_fft - c.hop, 0});
-    auto spec = torch::conv1d(flat, stft->named_buffers()["forward_basis"].to(flat), torch::Tensor(), Ints{c.hop});
+    auto spec =
+        torch::conv1d(flat, stft->named_buffers()["forward_basis"].to(flat), torch::Tensor(), Ints{c.hop});
     const int64_t freqs = spec.size(1) / 2;
     auto magnitude = torch::sqrt(spec.narrow(1, 0, freqs).pow(2) + spec.narrow(1, freqs, freqs).pow(2));
-    auto logMel = torch::log(torch::clamp(torch::matmul(mel->named_buffers()["mel_basis"].to(magnitude), magnitude), 1e-5));
+    auto logMel = torch::log(
+        torch::clamp(torch::matmul(mel->named_buffers()["mel_basis"].to(magnitude), magnitude), 1e-5));
     logMel = logMel.reshape({b, channels, logMel.size(1), logMel.size(2)}).transpose(2, 3);
 
     auto residual = children["bwe_generator"]->as<Generator>()->forward(logMel);
     auto skip = resample(x, c.output_rate / c.input_rate);
     if (residual.sizes() != skip.sizes())
-        throw std::runtime_error("the bandwidth extension's sizes do not fit together (residual and skip differ)");
+        throw std::runtime_error(
+            "the bandwidth extension's sizes do not fit together (residual and skip differ)");
     return torch::clamp(residual + skip, -1, 1).narrow(-1, 0, outputLength).to(melIn.scalar_type());
 }
 
 Vocoder loadVocoder(const SafetensorsFile& file, const torch::TensorOptions& options) {
-    auto meta = file.metadata().find("config");
-    if (meta == file.metadata().end())
-        throw CheckpointError(file.path() + ": no \"config\" in the safetensors metadata");
+    return loadVocoder(file, checkpointHeader(file), "vocoder.", options);
+}
+
+Vocoder loadVocoder(const SafetensorsFile& file, const std::string& configJson, const std::string& prefix,
+                    const torch::TensorOptions& options) {
     // fp32 whatever the file stores (see the design note).
-    Vocoder model(parseVocoderConfig(meta->second, file.path()), options.dtype(torch::kFloat32));
-    loadWeights(*model, file, "vocoder.");
+    Vocoder model(parseVocoderConfig(configJson, file.path()), options.dtype(torch::kFloat32));
+    loadWeights(*model, file, prefix);
     model->eval();
     return model;
 }

@@ -47,5 +47,8 @@ TORCH_MODULE(Vocoder);
 
 // The vocoder a checkpoint's header describes, loaded strictly from "vocoder.". Throws CheckpointError.
 Vocoder loadVocoder(const SafetensorsFile& file, const torch::TensorOptions& options = {});
+// From `file` under `prefix` ("vocoder." in a single file) with the header given.
+Vocoder loadVocoder(const SafetensorsFile& file, const std::string& configJson, const std::string& prefix,
+                    const torch::TensorOptions& options = {});
 
 } // namespace tandem::model::ltx2

@@ -586,4 +586,32 @@ TEST_CASE("generate with an LTX-2.3 single-file checkpoint writes an MP4 with so
     const Result noText = run("generate --model " + fixtures + "/ltx-tiny.safetensors --prompt x -o " + none);
     CHECK(noText.status != 0);
     CHECK(noText.output.find("text-encoder") != std::string::npos);
+    // Each stage says how long it took and the memory it peaked at; Gemma is done before denoising.
+    CHECK(r.output.find("text encoder") < r.output.find("step 1/2"));
+    CHECK(r.output.find("peak resident memory") != std::string::npos);
+}
+
+TEST_CASE("generate runs an LTX-2.3 checkpoint in the engine process, as the editor does") {
+    const std::string fixtures = TANDEM_LTX2_FIXTURES;
+    const std::string out = tempPath("ltx-engine.mp4");
+    const Result r = run("generate --engine --model " + fixtures + "/ltx-tiny.safetensors --text-encoder " + fixtures +
+                         "/gemma --prompt 'a red circle' --size 32x24 --seconds 1 --fps 16 --steps 2 --threads 1 -o " +
+                         out);
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    CHECK(r.output.find("step 2/2") != std::string::npos);
+    const auto info = tandem::render::probe(out);
+    REQUIRE(info.firstVideo());
+    REQUIRE(info.firstAudio());
+    CHECK(info.firstVideo()->width == 32);
+    CHECK(info.firstVideo()->height == 24);
+    CHECK(info.firstVideo()->duration == Approx(17.0 / 16).margin(1.0 / 16));
+
+    // A delivery size the model cannot make stops the engine before it serves, with the reason.
+    const std::string none = tempPath("ltx-engine-none.mp4");
+    const Result bad = run("generate --engine --model " + fixtures + "/ltx-tiny.safetensors --text-encoder " + fixtures +
+                           "/gemma --prompt x --size 30x24 --threads 1 -o " + none);
+    CHECK(bad.status != 0);
+    CHECK(bad.output.find("multiples of 8") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(none));
 }

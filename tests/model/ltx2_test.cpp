@@ -12,10 +12,13 @@
 #include "model/ltx2/gemma3.h"
 #include "model/ltx2/gemma_tokenizer.h"
 #include "model/ltx2/pipeline.h"
+#include "model/ltx2/ltx_engine.h"
+#include "model/sampler.h"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -712,6 +715,161 @@ TEST_CASE("A tiny complete LTX-2.3 checkpoint makes a shot with sound from a pro
     CHECK_THROWS_WITH(LtxModel::load(headerless), Catch::Contains("config"));
     std::filesystem::remove(truncated);
     std::filesystem::remove(headerless);
+}
+
+namespace {
+
+// The tiny checkpoint's tensors whose names start with one of `prefixes`, renamed by `rename`, written
+// as fp32 (bf16 widens exactly) to `path` with `metadata`.
+void writePart(const SafetensorsFile& from, const std::string& path, const std::vector<std::string>& prefixes,
+               const std::function<std::string(const std::string&)>& rename,
+               const std::map<std::string, std::string>& metadata) {
+    std::vector<torch::Tensor> keep;
+    std::vector<TensorToWrite> out;
+    for (const auto& [key, view] : from.tensors()) {
+        if (std::none_of(prefixes.begin(), prefixes.end(), [&](const auto& p) { return key.rfind(p, 0) == 0; }))
+            continue;
+        keep.push_back(readTensor(from, key).to(torch::kFloat32).contiguous());
+        out.push_back({rename(key), DType::F32, keep.back().sizes().vec(), keep.back().data_ptr(),
+                       static_cast<size_t>(keep.back().numel()) * 4});
+    }
+    writeSafetensors(path, out, metadata);
+}
+
+std::string section(const nlohmann::json& header, std::initializer_list<const char*> names) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const char* n : names) out[n] = header.at(n);
+    return out.dump();
+}
+
+} // namespace
+
+TEST_CASE("ComfyUI-style split files in a folder load like the single file, parts recognised by their tensors") {
+    const std::string fixtures = TANDEM_LTX2_FIXTURES;
+    SafetensorsFile single(fixtures + "/ltx-tiny.safetensors");
+    const auto header = nlohmann::json::parse(single.metadata().at("config"));
+    const auto dir = std::filesystem::temp_directory_path() / "tandem-ltx-split";
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    auto same = [](const std::string& k) { return k; };
+    auto bare = [](const std::string& prefix) {
+        return [prefix](const std::string& k) { return k.substr(prefix.size()); };
+    };
+    // The diffusion model with its connectors and no header at all (recognised from the tensors); the
+    // text projection alone; the video VAE with bare names and its header; the audio VAE and vocoder
+    // together with theirs.
+    writePart(single, (dir / "diffusion_model.safetensors").string(), {"model.diffusion_model."}, same, {});
+    writePart(single, (dir / "text_projection.safetensors").string(), {"text_embedding_projection."}, same, {});
+    writePart(single, (dir / "video_vae.safetensors").string(), {"vae."}, bare("vae."),
+              {{"config", section(header, {"vae"})}});
+    writePart(single, (dir / "audio_vae.safetensors").string(), {"audio_vae.", "vocoder."}, same,
+              {{"config", section(header, {"audio_vae", "vocoder"})}});
+
+    LtxTextEncoder text(fixtures + "/gemma", {}, TANDEM_SPM_HELPER);
+    auto split = LtxModel::load(dir.string(), {}, 32); // the tiny Gemma is 32 wide
+    CHECK(split.recognised == std::vector<std::string>{"transformer"});
+    auto whole = LtxModel::load(fixtures + "/ltx-tiny.safetensors");
+    CHECK(whole.recognised.empty());
+    CHECK(split.transformer->config.layers == 2);
+    CHECK(split.transformer->config.heads == 2);
+    CHECK(split.transformer->config.head_dim == 8);
+    CHECK(split.transformer->config.audio_head_dim == 4);
+    CHECK(split.connectors->config.registers == 4);
+
+    LtxShotRequest r;
+    r.prompt = "A red circle and a blue wall.";
+    r.frames = 9;
+    r.width = 16;
+    r.height = 16;
+    r.steps = 2;
+    r.prompt_length = 24;
+    r.video_guider.stgBlocks = {1};
+    r.audio_guider.stgBlocks = {1};
+    auto a = generateShot(split, text, r), b = generateShot(whole, text, r);
+    CHECK(torch::equal(a.frames, b.frames));
+    CHECK(torch::equal(a.audio, b.audio));
+
+    // Without the text encoder's width the recognised header assumes Gemma 3 12B's 3840, which the tiny
+    // projection does not fit: refused, not misread.
+    CHECK_THROWS_AS(LtxModel::load(dir.string()), CheckpointError);
+    // A part in two files.
+    std::filesystem::copy_file(dir / "video_vae.safetensors", dir / "video_vae_copy.safetensors");
+    CHECK_THROWS_WITH(LtxModel::load(dir.string(), {}, 32), Catch::Contains("two places hold an LTX-2 video VAE"));
+    std::filesystem::remove(dir / "video_vae_copy.safetensors");
+    // Headers that describe different models.
+    auto otherVae = header;
+    otherVae["vae"]["decoder_base_channels"] = 4;
+    writePart(single, (dir / "text_projection.safetensors").string(), {"text_embedding_projection."}, same,
+              {{"config", section(otherVae, {"vae"})}});
+    CHECK_THROWS_WITH(LtxModel::load(dir.string(), {}, 32), Catch::Contains("disagree on the \"vae\" header"));
+    writePart(single, (dir / "text_projection.safetensors").string(), {"text_embedding_projection."}, same, {});
+    // The audio VAE's header gone: it cannot be recognised from its tensors.
+    writePart(single, (dir / "audio_vae.safetensors").string(), {"audio_vae.", "vocoder."}, same, {});
+    CHECK_THROWS_WITH(LtxModel::load(dir.string(), {}, 32), Catch::Contains("no \"audio_vae\" header"));
+    // A part missing.
+    std::filesystem::remove(dir / "audio_vae.safetensors");
+    CHECK_THROWS_WITH(LtxModel::load(dir.string(), {}, 32), Catch::Contains("no LTX-2 audio VAE"));
+    // A transformer without LTX-2.3's signature and no header (the attention gates gone).
+    writePart(single, (dir / "audio_vae.safetensors").string(), {"audio_vae.", "vocoder."}, same,
+              {{"config", section(header, {"audio_vae", "vocoder"})}});
+    writePart(single, (dir / "diffusion_model.safetensors").string(), {"model.diffusion_model."},
+              [](const std::string& k) {
+                  return k.find("attn1.to_gate_logits") != std::string::npos ? "unrelated." + k : k;
+              },
+              {});
+    CHECK_THROWS_WITH(LtxModel::load(dir.string(), {}, 32), Catch::Contains("not LTX-2.3's"));
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("The engine process's LTX-2 model takes Tandem's request: text → shot, other tasks refused by reason") {
+    const std::string fixtures = TANDEM_LTX2_FIXTURES;
+    setenv("TANDEM_SPM_HELPER", TANDEM_SPM_HELPER, 1);
+    LtxEngineOptions o;
+    o.model = fixtures + "/ltx-tiny.safetensors";
+    o.textEncoder = fixtures + "/gemma";
+    o.device = "cpu";
+    o.width = 16;
+    o.height = 16;
+    o.fps = 16;
+    LtxServedModel served(o);
+    CHECK(served.deviceName() == "cpu");
+
+    ShotRequest request;
+    request.prompt = "A red circle and a blue wall.";
+    request.seconds = 1.0;
+    request.steps = 2;
+    request.seed = 3;
+    const auto r = served.translate(request);
+    CHECK(r.frames == 17); // 1 s at 16 fps, rounded to whole latent steps of 8, plus the causal first frame
+    CHECK(r.width == 16);
+    CHECK(r.steps == 2);
+    CHECK(r.video_guider.stgBlocks.empty()); // block 28 does not exist in the 2-block model
+
+    int steps = 0;
+    bool cancelled = false;
+    const Shot shot = served.generate(request, [&](const StepProgress& p) {
+        steps = p.step;
+        return true;
+    });
+    CHECK(steps == 2);
+    CHECK(shot.frames == 17);
+    CHECK(shot.width == 16);
+    CHECK(shot.sample_rate == 48000);
+    CHECK(shot.rgb.size() == size_t(17 * 16 * 16 * 3));
+    CHECK_FALSE(shot.audio.empty());
+    // Cancelling stops the job at the step it is told.
+    try {
+        served.generate(request, [](const StepProgress&) { return false; });
+    } catch (const Cancelled&) {
+        cancelled = true;
+    }
+    CHECK(cancelled);
+
+    request.task = Task::Inpaint;
+    CHECK_THROWS_WITH(served.translate(request), Catch::Contains("'inpaint'") && Catch::Contains("not yet ported"));
+    // A delivery size off the VAE grid is refused when the model is loaded, not at the first job.
+    o.width = 20;
+    CHECK_THROWS_WITH(LtxServedModel(o), Catch::Contains("multiples of 8"));
 }
 
 TEST_CASE("A whole tiny text → video + audio shot matches upstream's one-stage pipeline end to end") {
