@@ -1,6 +1,7 @@
 #include "ui/engine_jobs.h"
 
 #include "model/engine_client.h"
+#include "model/installed_models.h"
 #include "model/model_folder.h"
 #include "model/protocol.h"
 #include "model/shot_file.h"
@@ -25,6 +26,8 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <optional>
 
@@ -107,12 +110,30 @@ public:
         connect(timer_, &QTimer::timeout, this, &EngineWorker::poll);
         timer_->start(kPollMs);
     }
-    void setSettings(const EngineSettings& s) { settings_ = s; }
+    // A different model (or device) takes a new engine process: the running one is shut down as soon as it
+    // has no job, and the next job starts the new one.
+    void setSettings(const EngineSettings& s) {
+        const bool relaunch = s.modelDir != settings_.modelDir || s.device != settings_.device ||
+                              s.configPath != settings_.configPath;
+        settings_ = s;
+        if (relaunch) relaunchWhenIdle_ = true;
+        relaunchIfIdle();
+    }
+
+    void relaunchIfIdle() {
+        if (!relaunchWhenIdle_ || !running_.empty()) return;
+        relaunchWhenIdle_ = false;
+        client_.reset();
+    }
 
     void run(const PreparedJob& job) {
         if (stopping_) return;
         say(job.id, QStringLiteral("state"), {{QStringLiteral("state"), int(JobState::Running)}});
         try {
+            // Before any engine starts: a task the model cannot do is refused with the reason.
+            if (!model::modelSupports(isLtx(), job.request.task))
+                throw std::runtime_error(std::string("the loaded model (LTX-2.3) runs text → shot only; '") +
+                                         model::taskName(job.request.task) + "' needs the demo model");
             if (!ensureEngine()) throw std::runtime_error(lastLaunchError_);
             submitToEngine(job);
         } catch (const std::exception& e) {
@@ -155,6 +176,13 @@ private:
         launch.configPath = text(settings_.configPath);
         launch.device = text(settings_.device);
         launch.threads = settings_.threads;
+        if (isLtx()) {
+            // LTX-2.3: its Gemma 3 folder beside it; a 22 B model and its text encoder load for minutes.
+            launch.extraArgs = {"--text-encoder", model::ltxTextEncoderFor(launch.modelDir)};
+            const auto delivery = model::ltxEngineArgsFor(launch.modelDir); // its tandem.json, if any
+            launch.extraArgs.insert(launch.extraArgs.end(), delivery.begin(), delivery.end());
+            launch.readySeconds = 3600;
+        }
         try {
             client_ = model::EngineClient::launch(launch);
         } catch (const std::exception& e) {
@@ -172,8 +200,24 @@ private:
         return true;
     }
 
+    bool isLtx() const { return settings_.configPath.isEmpty() && model::isLtxModelPath(text(settings_.modelDir)); }
+
     model::ModelConfig modelConfig() const {
         if (!settings_.configPath.isEmpty()) return model::readConfigFile(text(settings_.configPath));
+        if (isLtx()) { // no config.json: the delivery geometry the engine is started with
+            model::ModelConfig c;
+            c.name = "LTX-2.3 (" + QFileInfo(settings_.modelDir).fileName().toStdString() + ")";
+            c.video.width = 768;
+            c.video.height = 512;
+            c.video.fps = 24;
+            c.audio.sample_rate = 48000;
+            const auto args = model::ltxEngineArgsFor(text(settings_.modelDir));
+            for (size_t i = 0; i + 1 < args.size(); ++i) {
+                if (args[i] == "--size") std::sscanf(args[i + 1].c_str(), "%dx%d", &c.video.width, &c.video.height);
+                if (args[i] == "--fps") c.video.fps = std::atof(args[i + 1].c_str());
+            }
+            return c;
+        }
         return model::readModelFolder(text(settings_.modelDir)).config;
     }
 
@@ -238,6 +282,7 @@ private:
             running_.erase(found);
             fail(job.id, QString::fromStdString(m.value("message", std::string())));
         }
+        relaunchIfIdle();
     }
 
     // The engine's shot becomes the take's files: the lossless shot and a movie at the delivery size and rate.
@@ -302,6 +347,7 @@ private:
     std::unique_ptr<model::EngineClient> client_;
     std::map<std::string, PreparedJob> running_; // engine job id → the editor's job
     std::string lastLaunchError_;
+    bool relaunchWhenIdle_ = false;
     QTimer* timer_ = nullptr;
     int polls_ = 0;
     std::atomic<bool> stopping_{false};

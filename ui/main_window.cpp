@@ -1,5 +1,6 @@
 #include "ui/main_window.h"
 
+#include "model/installed_models.h"
 #include "render/media_error.h"
 #include "render/probe.h"
 #include "render/video_decoder.h"
@@ -20,6 +21,7 @@
 #include "ui/timeline_view.h"
 #include "ui/viewer.h"
 
+#include <QActionGroup>
 #include <QCheckBox>
 #include <QCloseEvent>
 #include <QDialog>
@@ -83,6 +85,8 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
     prefs_ = Preferences::load(*settings_);
     engineOverride_ = options.engine;
     modelDir_ = !prefs_.modelDir.isEmpty() ? prefs_.modelDir : options.modelDir;
+    builtInModelDir_ = options.modelDir;
+    modelSearchDirs_ = options.modelSearchDirs;
     askRecovery_ = options.askRecovery;
 
     const bool silent = !options.useAudioDevice || prefs_.audioOutput == QLatin1String("none");
@@ -235,7 +239,9 @@ void MainWindow::buildMenus() {
     edit->addAction(tr("Add &marker"), this, [this] { timeline_->addMarkerAtPlayhead(); });
 
     QMenu* modelMenu = menuBar()->addMenu(tr("&Model"));
-    modelMenu->addAction(tr("Prompt &words the model knows…"), this, &MainWindow::showModelWords);
+    modelMenu->setObjectName(QStringLiteral("modelMenu"));
+    connect(modelMenu, &QMenu::aboutToShow, this, [this, modelMenu] { fillModelMenu(modelMenu); });
+    fillModelMenu(modelMenu);
 
     QMenu* window = menuBar()->addMenu(tr("&Window"));
     for (QDockWidget* d : docks_) window->addAction(d->toggleViewAction());
@@ -377,6 +383,43 @@ ExportDialog* MainWindow::openExportDialog() {
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->show();
     return dialog;
+}
+
+// The installed models (installed_models.h), the one in use checked, then the prompt words. Filled each
+// time the menu opens, so a model copied into the data folder shows up without a restart.
+void MainWindow::fillModelMenu(QMenu* menu) {
+    menu->clear();
+    std::vector<std::string> dirs;
+    for (const QString& d : modelSearchDirs_) dirs.push_back(d.toStdString());
+    if (modelSearchDirs_.isEmpty()) dirs = model::modelSearchDirs();
+    auto* group = new QActionGroup(menu);
+    const auto models = model::installedModels(dirs, builtInModelDir_.toStdString());
+    for (const auto& m : models) {
+        const QString path = QString::fromStdString(m.path);
+        QAction* a = menu->addAction(m.ltx ? tr("%1 — LTX-2.3 (text → shot only)").arg(QString::fromStdString(m.name))
+                                           : QString::fromStdString(m.name));
+        a->setCheckable(true);
+        a->setChecked(QFileInfo(path) == QFileInfo(modelDir_));
+        a->setToolTip(path);
+        a->setData(path);
+        group->addAction(a);
+        connect(a, &QAction::triggered, this, [this, path] { chooseModel(path); });
+    }
+    if (models.size() <= 1)
+        menu->addAction(tr("(more models go in %1)")
+                            .arg(QString::fromStdString(dirs.empty() ? std::string() : dirs.front())))
+            ->setEnabled(false);
+    menu->addSeparator();
+    menu->addAction(tr("Prompt &words the model knows…"), this, &MainWindow::showModelWords);
+}
+
+void MainWindow::chooseModel(const QString& path) {
+    prefs_.modelDir = path;
+    prefs_.save(*settings_);
+    modelDir_ = path;
+    generation_->setModelDir(modelDir_);
+    applyEngineSettings(); // the engine restarts with it once no job is running
+    say(tr("Model: %1").arg(QFileInfo(path).fileName()));
 }
 
 void MainWindow::showModelWords() {

@@ -50,6 +50,8 @@ struct MainWindowOptions {
     // Unset: a dialog asks the user.
     std::function<bool(const QDateTime& saved, const QDateTime& autosaved)> askRecovery;
     QString modelDir;     // the generation model (its known prompt words are shown under Model)
+    // Where installed models are looked for (Model menu); empty: the XDG data folders (installed_models.h).
+    QStringList modelSearchDirs;
     QString settingsFile; // an INI file for preferences and layout (tests); empty: the user's settings
     std::optional<EngineSettings> engine; // overrides the engine the preferences describe (tests)
 };
@@ -140,6 +142,8 @@ private:
     void startAutosave();          // for the bundle the project now lives in
     void updateTitle();
     void showModelWords();
+    void fillModelMenu(QMenu* menu);
+    void chooseModel(const QString& path);
     void splitAtPlayhead();           // S
     void removeSelected(bool ripple); // Delete lifts, Shift+Delete ripple-deletes
     void markIn();                    // I: the zone starts at the playhead
@@ -185,6 +189,8 @@ private:
     QPushButton* playButton_ = nullptr;
     QLabel* status_ = nullptr;
     QString modelDir_;
+    QString builtInModelDir_;
+    QStringList modelSearchDirs_;
     // Background import: the files still to do, where they go, and the one being read now.
     struct PendingImport {
         QString path;

@@ -33,6 +33,12 @@ ModelWordsDialog::ModelWordsDialog(const QString& modelDir, QWidget* parent) : Q
 
     try {
         if (modelDir.isEmpty()) throw std::runtime_error("no model is installed");
+        if (model::isLtxModelPath(modelDir.toStdString())) {
+            about->setText(tr("LTX-2.3 reads prompts with Gemma 3, a language model: any words, in any order. There "
+                              "is no word list to check against."));
+            prompt_->setEnabled(false);
+            return;
+        }
         const model::ModelFolder folder = model::readModelFolder(modelDir.toStdString());
         tokenizer_ = std::make_unique<model::Tokenizer>(folder.tokenizer);
         const auto& c = folder.config;

@@ -9,8 +9,12 @@
 #include "ui/playback.h"
 #include "ui/timeline_view.h"
 #include "ui/viewer.h"
+#include "model/installed_models.h"
 
 #include <QApplication>
+#include <QComboBox>
+#include <QMenu>
+#include <QStandardItemModel>
 #include <QElapsedTimer>
 #include <QDir>
 #include <QFile>
@@ -23,6 +27,9 @@
 #include <QTest>
 
 #include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
 
 using namespace tandem;
 
@@ -253,6 +260,81 @@ TEST_CASE("the model's known prompt words are listed, and a typed prompt's unkno
     ui::ModelWordsDialog none(QStringLiteral("/nonexistent/model"));
     CHECK_FALSE(none.promptEdit()->isEnabled());
     CHECK(none.wordList()->count() == 0);
+}
+
+TEST_CASE("installed models are listed under Model, and choosing LTX-2.3 greys the tasks it cannot do") {
+    namespace fs = std::filesystem;
+    const fs::path models = test::freshTempDir("models");
+    const std::string fixtures = TANDEM_LTX2_FIXTURES;
+    // An LTX-2.3 model as a user installs it: its file and its Gemma folder as text_encoder/.
+    fs::create_directories(models / "ltx-tiny");
+    fs::copy_file(fixtures + "/ltx-tiny.safetensors", models / "ltx-tiny" / "ltx-tiny.safetensors");
+    fs::copy(fixtures + "/gemma", models / "ltx-tiny" / "text_encoder", fs::copy_options::recursive);
+    // A half-copied one (no text encoder yet) is not offered.
+    fs::create_directories(models / "half-copied");
+    fs::copy_file(fixtures + "/ltx-tiny.safetensors", models / "half-copied" / "ltx.safetensors");
+
+    auto o = silent();
+    o.modelDir = QStringLiteral(TANDEM_DEMO_MODEL_DIR);
+    o.modelSearchDirs = {QString::fromStdString(models.string())};
+    ui::MainWindow w(o);
+    auto* menu = w.findChild<QMenu*>(QStringLiteral("modelMenu"));
+    REQUIRE(menu);
+    Q_EMIT menu->aboutToShow();
+    QAction* demo = nullptr;
+    QAction* ltx = nullptr;
+    for (QAction* a : menu->actions()) {
+        if (a->text() == QStringLiteral("demo")) demo = a;
+        if (a->text().startsWith(QStringLiteral("ltx-tiny"))) ltx = a;
+        CHECK_FALSE(a->text().contains(QStringLiteral("half-copied")));
+    }
+    REQUIRE(demo);
+    REQUIRE(ltx);
+    CHECK(demo->isChecked());
+    CHECK(ltx->text().contains(QStringLiteral("text → shot only")));
+
+    auto* task = w.findChild<QComboBox*>(QStringLiteral("genTask"));
+    REQUIRE(task);
+    auto* items = qobject_cast<QStandardItemModel*>(task->model());
+    REQUIRE(items);
+    const int dub = task->findData(QStringLiteral("dub")), generate = task->findData(QStringLiteral("generate"));
+    CHECK(items->item(dub)->isEnabled());
+    task->setCurrentIndex(dub);
+
+    ltx->trigger();
+    CHECK_FALSE(items->item(dub)->isEnabled());
+    CHECK(items->item(generate)->isEnabled());
+    CHECK(task->currentIndex() == generate); // the task in use is one the model runs
+    CHECK(task->itemData(dub, Qt::ToolTipRole).toString().contains(QStringLiteral("text → shot only")));
+    Q_EMIT menu->aboutToShow(); // the menu is rebuilt: the new model is the checked one
+    for (QAction* a : menu->actions())
+        if (a->text().startsWith(QStringLiteral("ltx-tiny"))) CHECK(a->isChecked());
+    ui::ModelWordsDialog words(QString::fromStdString((models / "ltx-tiny").string()));
+    CHECK(words.wordList()->count() == 0);
+    CHECK_FALSE(words.promptEdit()->isEnabled());
+
+    // Back to the demo model: every task again.
+    for (QAction* a : menu->actions())
+        if (a->text() == QStringLiteral("demo")) a->trigger();
+    CHECK(items->item(dub)->isEnabled());
+
+    // A model folder may say how its engine runs (size, rate, the distilled checkpoint's fixed steps).
+    const auto ltxDir = (models / "ltx-tiny").string();
+    CHECK(model::ltxEngineArgsFor(ltxDir).empty());
+    std::ofstream(models / "ltx-tiny" / "tandem.json") << R"({"size": "32x16", "fps": 12, "distilled": true})";
+    CHECK(model::ltxEngineArgsFor(ltxDir) ==
+          std::vector<std::string>{"--size", "32x16", "--fps", "12", "--distilled"});
+    std::ofstream(models / "ltx-tiny" / "tandem.json") << R"({"size": 32})";
+    CHECK_THROWS_WITH(model::ltxEngineArgsFor(ltxDir), Catch::Contains("tandem.json"));
+
+    // The data folders follow XDG.
+    qputenv("XDG_DATA_HOME", "/tmp/tandem-xdg-home");
+    qputenv("XDG_DATA_DIRS", "/opt/a:/opt/b");
+    const auto dirs = model::modelSearchDirs();
+    CHECK(dirs == std::vector<std::string>{"/tmp/tandem-xdg-home/tandem/models", "/opt/a/tandem/models",
+                                           "/opt/b/tandem/models"});
+    qunsetenv("XDG_DATA_HOME");
+    qunsetenv("XDG_DATA_DIRS");
 }
 
 int main(int argc, char** argv) {
