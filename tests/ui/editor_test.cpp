@@ -29,6 +29,7 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 
 using namespace tandem;
@@ -294,6 +295,73 @@ TEST_CASE("generations on a tiny model land as takes: a new shot, then an inpain
     spec.windowStart = spec.windowEnd = 0;
     CHECK(w.jobs().submit(spec, &error).isEmpty());
     CHECK(error.contains(QStringLiteral("window")));
+}
+
+TEST_CASE("an LTX-2.3 model makes a take in the editor through the engine process, and refuses what it cannot do") {
+    namespace fs = std::filesystem;
+    const std::string dir = test::freshTempDir("editorltx");
+    const std::string fixtures = TANDEM_LTX2_FIXTURES;
+    // Installed as a user installs it: the tiny checkpoint, its Gemma folder, and how its engine runs.
+    const fs::path model = fs::path(dir) / "ltx-tiny";
+    fs::create_directories(model);
+    fs::copy_file(fixtures + "/ltx-tiny.safetensors", model / "ltx-tiny.safetensors");
+    fs::copy(fixtures + "/gemma", model / "text_encoder", fs::copy_options::recursive);
+    std::ofstream(model / "tandem.json") << R"({"size": "32x16", "fps": 16})";
+
+    ui::MainWindowOptions o = options();
+    ui::EngineSettings e;
+    e.program = QStringLiteral(TANDEM_ENGINE);
+    e.modelDir = QString::fromStdString(model.string());
+    e.device = QStringLiteral("cpu");
+    e.threads = 1;
+    o.engine = e;
+    o.modelDir = e.modelDir;
+    ui::MainWindow w(o);
+    w.show();
+    REQUIRE(w.openMedia(QString::fromStdString(clipFile(dir, "a.mp4", 32))));
+
+    // A task LTX-2.3 cannot do yet fails at once with the reason; the project is untouched.
+    const quint64 revision = w.project().revision();
+    ui::GenerationSpec dub;
+    dub.task = QStringLiteral("foley");
+    dub.prompt = QStringLiteral("footsteps");
+    QString error;
+    const QString refused = w.jobs().submit(dub, &error);
+    if (!refused.isEmpty()) {
+        const ui::JobInfo* job = waitForJob(w, refused);
+        REQUIRE(job);
+        CHECK(job->state == ui::JobState::Failed);
+        CHECK(job->error.contains(QStringLiteral("text → shot only")));
+    } else {
+        CHECK_FALSE(error.isEmpty()); // refused before it became a job (no source clip chosen)
+    }
+    CHECK(w.project().revision() == revision);
+
+    ui::GenerationSpec spec;
+    spec.task = QStringLiteral("generate");
+    spec.prompt = QStringLiteral("a red circle and a blue wall");
+    spec.seconds = 1.0;
+    spec.steps = 2;
+    spec.randomSeed = false;
+    spec.seed = 3;
+    spec.placement = ui::TakePlacement::Insert;
+    w.generationPanel().setSpec(spec);
+    error.clear();
+    const QString id = w.submitGeneration(&error);
+    INFO(error.toStdString());
+    REQUIRE(error.isEmpty());
+    const ui::JobInfo* job = waitForJob(w, id);
+    REQUIRE(job);
+    INFO(job->error.toStdString());
+    REQUIRE(job->state == ui::JobState::Done);
+    CHECK(job->total == 2);
+    check(w);
+    REQUIRE(w.project().state().takes.size() == 1);
+    const timeline::Take take = w.project().state().takes[0];
+    const auto info = render::probe((w.bundleDir() + QLatin1Char('/') + take.output).toStdString());
+    REQUIRE(info.firstVideo());
+    REQUIRE(info.firstAudio());
+    CHECK(info.firstAudio()->duration > 0.5); // LTX-2.3's sound came with its pictures
 }
 
 TEST_CASE("killing the engine mid-job fails the job, leaves the project untouched, and a retry works") {
