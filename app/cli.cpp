@@ -304,6 +304,7 @@ int runLtxGenerateInEngine(Args& args, const std::string& textEncoder) {
     std::vector<std::string> modelArgs{"--text-encoder", textEncoder, "--size", args.text("size", "768x512"), "--fps",
                                        args.text("fps", "24")};
     if (args.has("distilled")) modelArgs.push_back("--distilled");
+    if (args.has("offload")) modelArgs.push_back("--offload");
     model::EngineOptions opts;
     opts.device = args.text("device", "auto");
     opts.threads = static_cast<int>(args.integer("threads", 0, 0, 1024));
@@ -347,7 +348,11 @@ int runLtxGenerate(Args& args) {
     const bool cuda = device == "cuda" || (device == "auto" && torch::cuda::is_available());
     const auto options = cuda ? torch::TensorOptions().device(torch::kCUDA).dtype(torch::kBFloat16) : torch::TensorOptions();
     ltx::LtxTextEncoder text(textEncoder, cuda ? options : torch::TensorOptions());
-    auto ltxModel = ltx::LtxModel::load(args.required("model"), options, text.width());
+    const bool offload = cuda && args.has("offload");
+    // --offload: the blocks stay in host memory and are streamed to the GPU for their turn.
+    auto ltxModel = ltx::LtxModel::load(args.required("model"),
+                                        offload ? torch::TensorOptions().dtype(options.dtype()) : options, text.width());
+    if (offload) ltxModel.streamTo(options.device());
     // Frames: the length rounded to the VAE's time scale, plus the causal first frame.
     const int timeScale = ltxModel.videoScale().time;
     const double seconds = args.number("seconds", 4.0, 0.05, 20.0);

@@ -35,6 +35,7 @@ LTX-2.3 only (docs/models.md):
 int serveLtx(const tandem::model::ServerOptions& o, tandem::model::ltx2::LtxEngineOptions ltx) {
     ltx.model = o.modelDir;
     ltx.device = o.engine.device;
+    ltx.offload = o.engine.offload;
     if (ltx.textEncoder.empty()) {
         std::cerr << "tandem-engine: an LTX-2.3 model needs --text-encoder DIR (its Gemma 3 folder)\n";
         return 2;

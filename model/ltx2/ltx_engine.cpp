@@ -27,7 +27,12 @@ LtxServedModel::LtxServedModel(const LtxEngineOptions& o) : options_(o) {
     device_ = cuda ? "cuda" : "cpu";
     releaseTextEncoder_ = cuda;
     text_ = std::make_unique<LtxTextEncoder>(o.textEncoder, options);
-    model_ = LtxModel::load(o.model, options, text_->width());
+    if (o.offload && cuda) { // loaded in host memory, then all but the blocks moved to the GPU
+        model_ = LtxModel::load(o.model, torch::TensorOptions().dtype(options.dtype()), text_->width());
+        model_.streamTo(options.device());
+    } else {
+        model_ = LtxModel::load(o.model, options, text_->width());
+    }
     // The delivery geometry must fit the model before any job is taken.
     LtxShotRequest probe;
     probe.width = o.width;

@@ -26,6 +26,7 @@ struct LtxEngineOptions {
     int width = 768, height = 512;
     double fps = 24;
     bool distilled = false;
+    bool offload = false; // CUDA: the transformer's blocks stay in host memory, streamed for their turn
 };
 
 class LtxServedModel : public ServedModel {

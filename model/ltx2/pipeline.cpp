@@ -1,5 +1,6 @@
 #include "model/ltx2/pipeline.h"
 
+#include "model/ltx2/block_streaming.h"
 #include "model/ltx2/model_files.h"
 #include "model/ltx2/positions.h"
 
@@ -46,6 +47,14 @@ LtxModel LtxModel::load(const std::string& path, const torch::TensorOptions& opt
     m.audioDecoder = loadAudioDecoder(*files.audioVae.file, header, files.audioVae.prefix, fp32);
     m.vocoder = loadVocoder(*files.vocoder.file, header, files.vocoder.prefix, fp32);
     return m;
+}
+
+void LtxModel::streamTo(torch::Device device) {
+    streamBlocks(transformer, device);
+    connectors->to(device);
+    decoder->to(device);
+    audioDecoder->to(device);
+    vocoder->to(device);
 }
 
 LtxTextEncoder::LtxTextEncoder(const std::string& dir, const torch::TensorOptions& options,

@@ -44,6 +44,9 @@ struct LtxModel {
     static LtxModel load(const std::string& path, const torch::TensorOptions& options = {},
                          int textEncoderWidth = 0);
     VaeScale videoScale() const { return decoder->scale(); }
+    // Runs on `device` with the transformer's blocks streamed from host memory (block_streaming.h): for a
+    // model loaded on the CPU that the device cannot hold whole.
+    void streamTo(torch::Device device);
 };
 
 // Gemma 3 and its tokenizer, from a Hugging Face folder.

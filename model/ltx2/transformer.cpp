@@ -1,5 +1,7 @@
 #include "model/ltx2/transformer.h"
 
+#include "model/ltx2/block_streaming.h"
+
 #include "model/checkpoint.h"
 #include "model/layers.h"
 
@@ -328,7 +330,9 @@ Velocities AvTransformerImpl::forward(const StreamInput& video, const StreamInpu
                                       const Perturbations& perturbations) {
     auto v = prepare(video, audio, true);
     auto a = prepare(audio, video, false);
-    for (size_t i = 0; i < blocks.size(); ++i) blocks[i]->forward(v, a, perturbations, static_cast<int>(i));
+    if (streamer) streamer->run(v, a, perturbations);
+    else
+        for (size_t i = 0; i < blocks.size(); ++i) blocks[i]->forward(v, a, perturbations, static_cast<int>(i));
     auto output = [&](const torch::Tensor& x, const torch::Tensor& embedded, const torch::Tensor& table,
                       Linear& proj) {
         auto values = table.unsqueeze(0).unsqueeze(0).to(x.scalar_type()) + embedded.unsqueeze(2);

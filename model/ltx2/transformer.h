@@ -119,6 +119,8 @@ struct Velocities {
     torch::Tensor video, audio; // [B, T, out_channels], [B, T, audio_out_channels]
 };
 
+class BlockStreamer;
+
 struct AvTransformerImpl : torch::nn::Module {
     // Tensors are made with `options` (default: fp32 on the CPU) and left for a checkpoint to fill.
     explicit AvTransformerImpl(const TransformerConfig& c, const torch::TensorOptions& options = {});
@@ -136,6 +138,8 @@ struct AvTransformerImpl : torch::nn::Module {
     torch::Tensor scale_shift_table, audio_scale_shift_table;
     torch::nn::ModuleList transformer_blocks;
     std::vector<AvBlock> blocks;
+    // When set, the blocks run through it, their weights streamed from host memory (block_streaming.h).
+    std::shared_ptr<BlockStreamer> streamer;
 };
 TORCH_MODULE(AvTransformer);
 

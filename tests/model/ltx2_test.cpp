@@ -13,6 +13,7 @@
 #include "model/ltx2/gemma_tokenizer.h"
 #include "model/ltx2/pipeline.h"
 #include "model/ltx2/ltx_engine.h"
+#include "model/ltx2/block_streaming.h"
 #include "model/sampler.h"
 
 #include <catch2/catch.hpp>
@@ -164,6 +165,28 @@ TEST_CASE("LTX-2.3 transformer with self-attention skipped for one sample (STG) 
     CHECK(relativeError(out.audio, f["output.audio_stg"]) <= 1e-4);
     // The unperturbed sample is untouched by its neighbour's perturbation.
     CHECK(relativeError(out.video[1], f["output.video"][1]) <= 1e-4);
+}
+
+TEST_CASE("Blocks streamed through one device slot give the same velocities as the resident transformer") {
+    torch::NoGradGuard noGrad;
+    Fixture f;
+    auto model = loadTransformer(f.file);
+    auto video = f.stream("video"), audio = f.stream("audio");
+    const auto resident = model->forward(video, audio);
+    Perturbations p;
+    p.skip(Perturbations::VideoSelf, {1}, {0}, model->config.layers, 2);
+    const auto residentStg = model->forward(video, audio, p);
+
+    auto streamer = streamBlocks(model, torch::kCPU);
+    // One block's weights in the slot, every block's in host memory.
+    CHECK(streamer->hostBytes() == streamer->slotBytes() * model->config.layers);
+    const auto streamed = model->forward(video, audio);
+    CHECK(torch::equal(streamed.video, resident.video));
+    CHECK(torch::equal(streamed.audio, resident.audio));
+    // Each block keeps its own perturbations when it runs in the slot.
+    const auto streamedStg = model->forward(video, audio, p);
+    CHECK(torch::equal(streamedStg.video, residentStg.video));
+    CHECK_FALSE(torch::equal(streamedStg.video, streamed.video));
 }
 
 TEST_CASE("An LTX-2 checkpoint whose header or tensors do not describe one network is refused by name") {
