@@ -106,7 +106,7 @@ std::vector<std::string> ltxEngineArgsFor(const std::string& modelPath) {
 }
 
 bool modelSupports(bool ltx, Task task) {
-    return !ltx || task == Task::Generate;
+    return !ltx || task == Task::Generate || task == Task::Image;
 }
 
 } // namespace tandem::model

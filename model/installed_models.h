@@ -38,7 +38,8 @@ std::string ltxTextEncoderFor(const std::string& modelPath);
 // there is none. Throws std::invalid_argument naming the file when it is not such an object.
 std::vector<std::string> ltxEngineArgsFor(const std::string& modelPath);
 
-// Whether a model of that kind runs `task`. LTX-2.3 runs text → shot only so far (docs/models.md).
+// Whether a model of that kind runs `task`. LTX-2.3 runs text → shot and image → shot only so far
+// (docs/models.md).
 bool modelSupports(bool ltx, Task task);
 
 } // namespace tandem::model

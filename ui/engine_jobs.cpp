@@ -132,7 +132,7 @@ public:
         try {
             // Before any engine starts: a task the model cannot do is refused with the reason.
             if (!model::modelSupports(isLtx(), job.request.task))
-                throw std::runtime_error(std::string("the loaded model (LTX-2.3) runs text → shot only; '") +
+                throw std::runtime_error(std::string("the loaded model (LTX-2.3) runs text → shot and image → shot only; '") +
                                          model::taskName(job.request.task) + "' needs the demo model");
             if (!ensureEngine()) throw std::runtime_error(lastLaunchError_);
             submitToEngine(job);

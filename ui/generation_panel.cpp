@@ -570,7 +570,7 @@ void GenerationPanel::offerTasksOf(bool ltx) {
         const bool known = model::parseTask(task_->itemData(i).toString().toStdString(), task);
         const bool supported = !known || model::modelSupports(ltx, task);
         if (items && items->item(i)) items->item(i)->setEnabled(supported);
-        task_->setItemData(i, supported ? QVariant() : QVariant(tr("The loaded model (LTX-2.3) runs text → shot only so far")),
+        task_->setItemData(i, supported ? QVariant() : QVariant(tr("The loaded model (LTX-2.3) runs text → shot and image → shot only so far")),
                            Qt::ToolTipRole);
         if (!supported && task_->currentIndex() == i) task_->setCurrentIndex(0);
     }

@@ -46,9 +46,9 @@ LtxServedModel::LtxServedModel(const LtxEngineOptions& o) : options_(o) {
 }
 
 LtxShotRequest LtxServedModel::translate(const ShotRequest& request) const {
-    if (request.task != Task::Generate)
+    if (request.task != Task::Generate && request.task != Task::Image)
         throw std::invalid_argument(
-            std::string("LTX-2.3 runs text → shot in Tandem so far; '") + taskName(request.task) +
+            std::string("LTX-2.3 runs text → shot and image → shot only in Tandem so far; '") + taskName(request.task) +
             "' needs the audio encoder and conditioning not yet ported (docs/models.md)");
     if (!request.references.empty())
         throw std::invalid_argument("LTX-2.3 takes no references in Tandem yet; remove them from the shot");
@@ -70,6 +70,15 @@ LtxShotRequest LtxServedModel::translate(const ShotRequest& request) const {
         g->stgBlocks.erase(
             std::remove_if(g->stgBlocks.begin(), g->stgBlocks.end(), [&](int b) { return b >= layers; }),
             g->stgBlocks.end());
+    if (request.task == Task::Image) {
+        const Shot& s = request.source;
+        if (s.frames < 1 || s.width != r.width || s.height != r.height ||
+            s.rgb.size() < static_cast<size_t>(s.width) * s.height * 3)
+            throw std::invalid_argument("image → shot needs a first frame of " + std::to_string(r.width) + "×" +
+                                        std::to_string(r.height) + " (the engine's delivery size)");
+        auto bytes = torch::from_blob(const_cast<uint8_t*>(s.rgb.data()), {s.height, s.width, 3}, torch::kUInt8);
+        r.first_frame = bytes.to(torch::kFloat32).div(255.0);
+    }
     checkShotRequest(model_, r);
     return r;
 }

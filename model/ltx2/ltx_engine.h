@@ -8,8 +8,9 @@
 //   - guidance: LTX-2.3's own multi-part guider (CFG, STG, modality isolation, rescale) with its defaults,
 //     none for the distilled checkpoint. The request's CFG scales are the demo model's and are not mapped;
 //   - sound: 48 kHz stereo folded to the shot's one channel.
-// Text → shot is the only task so far: the other tasks need the audio VAE's encoder and the conditioning
-// items, which are not ported yet; they are refused with that reason, before any work.
+// Text → shot and image → shot (the source's first frame, at the delivery size, kept as latent frame 0)
+// are the tasks so far: the others need the audio VAE's encoder and more conditioning items, which are not
+// ported yet; they are refused with that reason, before any work.
 // On CUDA the text encoder (24 GB in bf16) is released after each job's prompts are encoded and loaded
 // again for the next, so it never sits beside the transformer; on the CPU it stays loaded.
 #pragma once

@@ -35,6 +35,7 @@ LtxModel LtxModel::load(const std::string& path, const torch::TensorOptions& opt
                                       files.connectors.prefix, header, options);
     try {
         m.decoder = loadVideoDecoder(*files.videoVae.file, header, files.videoVae.prefix, options);
+        m.encoder = loadVideoEncoder(*files.videoVae.file, header, files.videoVae.prefix, options);
     } catch (const CheckpointError& e) {
         const bool guessed = std::count(m.recognised.begin(), m.recognised.end(), "vae") > 0;
         if (!guessed) throw;
@@ -53,6 +54,7 @@ void LtxModel::streamTo(torch::Device device) {
     streamBlocks(transformer, device);
     connectors->to(device);
     decoder->to(device);
+    encoder->to(device);
     audioDecoder->to(device);
     vocoder->to(device);
 }
@@ -84,6 +86,11 @@ void checkShotRequest(const LtxModel& model, const LtxShotRequest& r) {
     if (!(r.fps > 0)) throw std::invalid_argument("a shot needs a frame rate above 0");
     if (!r.distilled && r.steps < 1) throw std::invalid_argument("a shot needs at least one denoising step");
     if (audioLatentFrames(r) < 1) throw std::invalid_argument("the shot is too short to carry sound");
+    if (r.first_frame.defined() && r.first_frame.sizes() != torch::IntArrayRef({r.height, r.width, 3}))
+        throw std::invalid_argument("the first frame must be " + std::to_string(r.width) + "×" +
+                                    std::to_string(r.height) + " RGB, the shot's size");
+    if (!(r.first_frame_strength >= 0 && r.first_frame_strength <= 1))
+        throw std::invalid_argument("the first frame's strength is between 0 and 1");
     const int layers = model.transformer->config.layers;
     for (const auto* g : {&r.video_guider, &r.audio_guider})
         for (int block : g->stgBlocks)
@@ -131,6 +138,15 @@ LtxLatents sampleLatents(LtxModel& model, const LtxContexts& text, const LtxShot
                       torch::ones({1, audioFrames, 1}, options),
                       torch::zeros({1, audioFrames, c.audio_in_channels}, options),
                       audioPositions(1, audioFrames).to(device)};
+    if (r.first_frame.defined()) {
+        // Latent frame 0 becomes the encoded picture, kept (strength 1) or partly renoised.
+        auto pixels = r.first_frame.to(device, torch::kFloat32).permute({2, 0, 1}).unsqueeze(0).unsqueeze(2);
+        const auto encDtype = model.decoder->parameters().front().scalar_type();
+        auto encoded = model.encoder->forward((pixels * 2.0 - 1.0).to(encDtype)).to(torch::kFloat32);
+        auto tokens = encoded.permute({0, 2, 3, 4, 1}).reshape({1, h * w, c.in_channels});
+        video.clean.narrow(1, 0, h * w).copy_(tokens);
+        video.mask.narrow(1, 0, h * w).fill_(1.0 - r.first_frame_strength);
+    }
     // One seeded CPU generator, video noise first: upstream's noiser draws in that order.
     auto generator = at::make_generator<at::CPUGeneratorImpl>(r.seed);
     addNoise(video, torch::randn(video.latent.sizes(), generator, torch::kFloat32).to(device));

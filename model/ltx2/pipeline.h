@@ -35,6 +35,7 @@ struct LtxModel {
     AvTransformer transformer{nullptr};
     TextConnectors connectors{nullptr};
     VideoDecoder decoder{nullptr};
+    VideoEncoder encoder{nullptr}; // for a given first frame (image → shot)
     AudioDecoder audioDecoder{nullptr};
     Vocoder vocoder{nullptr};
     std::string path;
@@ -79,6 +80,10 @@ struct LtxShotRequest {
     GuiderParams video_guider = ltx23VideoGuider(), audio_guider = ltx23AudioGuider();
     int prompt_length = 1024;        // tokens Gemma sees (LTX-2.3: 1024)
     std::optional<VaeTiling> tiling; // decode tile by tile (default: whole)
+    // Image → shot: the first frame, [height, width, 3] floats in [0, 1], encoded and put in place of
+    // latent frame 0 (upstream's VideoConditionByLatentIndex); strength 1 keeps it, less lets it change.
+    torch::Tensor first_frame;
+    double first_frame_strength = 1.0;
 };
 
 struct LtxShot {

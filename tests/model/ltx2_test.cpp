@@ -888,6 +888,19 @@ TEST_CASE("The engine process's LTX-2 model takes Tandem's request: text → sho
     }
     CHECK(cancelled);
 
+    // Image → shot takes the source's first frame at the delivery size.
+    request.task = Task::Image;
+    CHECK_THROWS_WITH(served.translate(request), Catch::Contains("first frame of 16×16"));
+    request.source.width = request.source.height = 16;
+    request.source.frames = 1;
+    request.source.fps = 16;
+    request.source.rgb.assign(16 * 16 * 3, 200);
+    const auto imageRequest = served.translate(request);
+    REQUIRE(imageRequest.first_frame.defined());
+    CHECK(imageRequest.first_frame.sizes() == torch::IntArrayRef({16, 16, 3}));
+    CHECK(imageRequest.first_frame.max().item<double>() == Approx(200.0 / 255));
+    CHECK(served.generate(request, {}).frames == 17);
+
     request.task = Task::Inpaint;
     CHECK_THROWS_WITH(served.translate(request), Catch::Contains("'inpaint'") && Catch::Contains("not yet ported"));
     // A delivery size off the VAE grid is refused when the model is loaded, not at the first job.
@@ -941,6 +954,29 @@ TEST_CASE("A whole tiny text → video + audio shot matches upstream's one-stage
     CHECK(frameError <= 1e-4);
     CHECK(audioError <= 1e-4);
     CHECK(out.sample_rate == shot["sample_rate"].get<int>());
+    // Image → shot: the first frame encoded and kept as latent frame 0, the same loop (and seed) after it.
+    const auto image = readTensor(f, "image.input");
+    {
+        const auto H = image.size(0), W = image.size(1);
+        auto ys = torch::arange(H, torch::kFloat32).unsqueeze(1).expand({H, W});
+        auto xs = torch::arange(W, torch::kFloat32).unsqueeze(0).expand({H, W});
+        auto pattern = torch::stack({0.5 + 0.5 * torch::sin(0.3 * xs), 0.5 + 0.5 * torch::cos(0.2 * ys),
+                                     (xs + ys) / double(W + H)}, -1);
+        CHECK(relativeError(pattern, image) <= 1e-6); // the picture is the one the fixture describes
+    }
+    r.first_frame = image;
+    const auto imageLatents = sampleLatents(model, contexts, r);
+    const auto imageVideo = readTensor(f, "image.final.video");
+    CHECK(relativeError(imageLatents.video.reshape(imageVideo.sizes()), imageVideo) <= 1e-4);
+    CHECK(relativeError(imageLatents.audio, readTensor(f, "image.final.audio")) <= 1e-4);
+    const auto imageShot = decodeLatents(model, imageLatents, r);
+    CHECK(relativeError(imageShot.frames, readTensor(f, "image.output.frames")) <= 1e-4);
+    CHECK(relativeError(imageShot.audio, readTensor(f, "image.output.audio")) <= 1e-4);
+    CHECK(relativeError(imageShot.frames, out.frames) > 1e-3); // the picture changed the shot
+    r.first_frame = torch::zeros({4, 4, 3});
+    CHECK_THROWS_WITH(sampleLatents(model, contexts, r), Catch::Contains("the first frame must be"));
+    r.first_frame = torch::Tensor();
+
     // Not a shot that any request would match: another seed lands elsewhere.
     r.seed += 1;
     CHECK(relativeError(generateShot(model, text, r).frames, readTensor(f, "output.frames")) > 1e-3);

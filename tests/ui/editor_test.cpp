@@ -331,7 +331,7 @@ TEST_CASE("an LTX-2.3 model makes a take in the editor through the engine proces
         const ui::JobInfo* job = waitForJob(w, refused);
         REQUIRE(job);
         CHECK(job->state == ui::JobState::Failed);
-        CHECK(job->error.contains(QStringLiteral("text → shot only")));
+        CHECK(job->error.contains(QStringLiteral("image → shot only")));
     } else {
         CHECK_FALSE(error.isEmpty()); // refused before it became a job (no source clip chosen)
     }

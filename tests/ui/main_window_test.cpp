@@ -291,7 +291,7 @@ TEST_CASE("installed models are listed under Model, and choosing LTX-2.3 greys t
     REQUIRE(demo);
     REQUIRE(ltx);
     CHECK(demo->isChecked());
-    CHECK(ltx->text().contains(QStringLiteral("text → shot only")));
+    CHECK(ltx->text().contains(QStringLiteral("image → shot only")));
 
     auto* task = w.findChild<QComboBox*>(QStringLiteral("genTask"));
     REQUIRE(task);
@@ -305,7 +305,7 @@ TEST_CASE("installed models are listed under Model, and choosing LTX-2.3 greys t
     CHECK_FALSE(items->item(dub)->isEnabled());
     CHECK(items->item(generate)->isEnabled());
     CHECK(task->currentIndex() == generate); // the task in use is one the model runs
-    CHECK(task->itemData(dub, Qt::ToolTipRole).toString().contains(QStringLiteral("text → shot only")));
+    CHECK(task->itemData(dub, Qt::ToolTipRole).toString().contains(QStringLiteral("image → shot only")));
     Q_EMIT menu->aboutToShow(); // the menu is rebuilt: the new model is the checked one
     for (QAction* a : menu->actions())
         if (a->text().startsWith(QStringLiteral("ltx-tiny"))) CHECK(a->isChecked());
