@@ -348,11 +348,8 @@ int runLtxGenerate(Args& args) {
     const bool cuda = device == "cuda" || (device == "auto" && torch::cuda::is_available());
     const auto options = cuda ? torch::TensorOptions().device(torch::kCUDA).dtype(torch::kBFloat16) : torch::TensorOptions();
     ltx::LtxTextEncoder text(textEncoder, cuda ? options : torch::TensorOptions());
-    const bool offload = cuda && args.has("offload");
     // --offload: the blocks stay in host memory and are streamed to the GPU for their turn.
-    auto ltxModel = ltx::LtxModel::load(args.required("model"),
-                                        offload ? torch::TensorOptions().dtype(options.dtype()) : options, text.width());
-    if (offload) ltxModel.streamTo(options.device());
+    auto ltxModel = ltx::LtxModel::load(args.required("model"), options, text.width(), args.has("offload"));
     // Frames: the length rounded to the VAE's time scale, plus the causal first frame.
     const int timeScale = ltxModel.videoScale().time;
     const double seconds = args.number("seconds", 4.0, 0.05, 20.0);

@@ -117,6 +117,25 @@ void writeTextAtomically(const std::string& path, const std::string& text) {
 
 } // namespace
 
+torch::Tensor Fp8Tensor::decode() const {
+    return table.to(bytes.device()).index_select(0, bytes.flatten().to(torch::kLong)).view(bytes.sizes()) * scale;
+}
+
+Fp8Tensor readFp8(const SafetensorsFile& file, const std::string& name) {
+    Fp8Tensor out;
+    const TensorView& v = file.at(name);
+    if (!isFp8(v.dtype)) return out;
+    out.bytes = torch::empty(v.shape, torch::kUInt8);
+    std::memcpy(out.bytes.data_ptr(), v.data, v.bytes);
+    out.table = fp8Table(v.dtype);
+    if (file.tensors().count(name + "_scale")) {
+        auto scale = readTensor(file, name + "_scale").to(torch::kFloat32);
+        if (scale.numel() != 1) throw CheckpointError(file.path() + ": '" + name + "_scale' is not one number");
+        out.scale = scale.item<float>();
+    }
+    return out;
+}
+
 torch::Tensor readTensor(const SafetensorsFile& file, const std::string& name) {
     const TensorView& v = file.at(name);
     // Copy out of the mapping: the data may be unaligned, and the file may go away.

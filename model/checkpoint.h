@@ -26,6 +26,17 @@ void loadWeights(torch::nn::Module& module, const std::vector<const SafetensorsF
 // One tensor of `file`, copied out of the mapping in its stored dtype. Throws CheckpointError naming it.
 torch::Tensor readTensor(const SafetensorsFile& file, const std::string& name);
 
+// A tensor a file stores as 8-bit floats, kept as its bytes (uint8, its shape) with the 256 values they
+// stand for (fp32) and the scale of its "…_scale" sibling (1 without one): decoded where it is used,
+// table[bytes] · scale, so it takes a byte a weight until then. `bytes` is undefined when the file stores
+// the tensor otherwise.
+struct Fp8Tensor {
+    torch::Tensor bytes, table;
+    float scale = 1.0f;
+    torch::Tensor decode() const; // fp32, on the bytes' device
+};
+Fp8Tensor readFp8(const SafetensorsFile& file, const std::string& name);
+
 // Writes `config`, the parameters and buffers of `module` and the tokenizer (a plain byte tokenizer of the
 // config's length when none is given) as a checkpoint folder (created if needed); `storeAs` is F32, F16 or
 // BF16.

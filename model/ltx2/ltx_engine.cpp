@@ -27,12 +27,7 @@ LtxServedModel::LtxServedModel(const LtxEngineOptions& o) : options_(o) {
     device_ = cuda ? "cuda" : "cpu";
     releaseTextEncoder_ = cuda;
     text_ = std::make_unique<LtxTextEncoder>(o.textEncoder, options);
-    if (o.offload && cuda) { // loaded in host memory, then all but the blocks moved to the GPU
-        model_ = LtxModel::load(o.model, torch::TensorOptions().dtype(options.dtype()), text_->width());
-        model_.streamTo(options.device());
-    } else {
-        model_ = LtxModel::load(o.model, options, text_->width());
-    }
+    model_ = LtxModel::load(o.model, options, text_->width(), o.offload);
     // The delivery geometry must fit the model before any job is taken.
     LtxShotRequest probe;
     probe.width = o.width;
@@ -48,7 +43,8 @@ LtxServedModel::LtxServedModel(const LtxEngineOptions& o) : options_(o) {
 LtxShotRequest LtxServedModel::translate(const ShotRequest& request) const {
     if (request.task != Task::Generate && request.task != Task::Image)
         throw std::invalid_argument(
-            std::string("LTX-2.3 runs text → shot and image → shot only in Tandem so far; '") + taskName(request.task) +
+            std::string("LTX-2.3 runs text → shot and image → shot only in Tandem so far; '") +
+            taskName(request.task) +
             "' needs the audio encoder and conditioning not yet ported (docs/models.md)");
     if (!request.references.empty())
         throw std::invalid_argument("LTX-2.3 takes no references in Tandem yet; remove them from the shot");
@@ -74,9 +70,10 @@ LtxShotRequest LtxServedModel::translate(const ShotRequest& request) const {
         const Shot& s = request.source;
         if (s.frames < 1 || s.width != r.width || s.height != r.height ||
             s.rgb.size() < static_cast<size_t>(s.width) * s.height * 3)
-            throw std::invalid_argument("image → shot needs a first frame of " + std::to_string(r.width) + "×" +
-                                        std::to_string(r.height) + " (the engine's delivery size)");
-        auto bytes = torch::from_blob(const_cast<uint8_t*>(s.rgb.data()), {s.height, s.width, 3}, torch::kUInt8);
+            throw std::invalid_argument("image → shot needs a first frame of " + std::to_string(r.width) +
+                                        "×" + std::to_string(r.height) + " (the engine's delivery size)");
+        auto bytes =
+            torch::from_blob(const_cast<uint8_t*>(s.rgb.data()), {s.height, s.width, 3}, torch::kUInt8);
         r.first_frame = bytes.to(torch::kFloat32).div(255.0);
     }
     checkShotRequest(model_, r);

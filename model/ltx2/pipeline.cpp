@@ -23,14 +23,29 @@ int64_t audioLatentFrames(const LtxShotRequest& r) {
 
 } // namespace
 
-LtxModel LtxModel::load(const std::string& path, const torch::TensorOptions& options, int textEncoderWidth) {
+LtxModel LtxModel::load(const std::string& path, const torch::TensorOptions& options, int textEncoderWidth,
+                        bool offload) {
     auto files = LtxFiles::open(path, textEncoderWidth);
     const auto header = files.headerJson();
     LtxModel m;
     m.path = path;
     m.recognised = files.recognised;
     const auto& t = files.transformer;
-    m.transformer = loadTransformer(*t.file, t.prefix, header, options);
+    // On a GPU, fp8 blocks stay fp8 there (decoded one block at a time), and --offload keeps every block in
+    // host memory: either way the transformer is loaded in host memory first, never whole on the device.
+    const auto device = options.device();
+    const auto& probe = t.file->at(t.prefix + "transformer_blocks.0.attn1.to_q.weight");
+    const bool fp8 = probe.dtype == DType::F8_E4M3 || probe.dtype == DType::F8_E5M2;
+    const bool stream = device.is_cuda() && (offload || fp8);
+    m.transformer =
+        loadTransformer(*t.file, t.prefix, header, stream ? options.device(torch::kCPU) : options);
+    if (stream) {
+        if (fp8)
+            streamBlocks(m.transformer, device, offload ? torch::Device(torch::kCPU) : device, *t.file,
+                         t.prefix);
+        else
+            streamBlocks(m.transformer, device);
+    }
     m.connectors = loadTextConnectors(*files.projection.file, files.projection.prefix, *files.connectors.file,
                                       files.connectors.prefix, header, options);
     try {
@@ -48,15 +63,6 @@ LtxModel LtxModel::load(const std::string& path, const torch::TensorOptions& opt
     m.audioDecoder = loadAudioDecoder(*files.audioVae.file, header, files.audioVae.prefix, fp32);
     m.vocoder = loadVocoder(*files.vocoder.file, header, files.vocoder.prefix, fp32);
     return m;
-}
-
-void LtxModel::streamTo(torch::Device device) {
-    streamBlocks(transformer, device);
-    connectors->to(device);
-    decoder->to(device);
-    encoder->to(device);
-    audioDecoder->to(device);
-    vocoder->to(device);
 }
 
 LtxTextEncoder::LtxTextEncoder(const std::string& dir, const torch::TensorOptions& options,

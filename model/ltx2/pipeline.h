@@ -42,12 +42,12 @@ struct LtxModel {
     std::vector<std::string> recognised; // header sections recognised from the tensors, not read
 
     // `textEncoderWidth`: the text encoder's hidden size, used only when no file carries the header.
+    // On CUDA, `offload` keeps the transformer's blocks in host memory, streamed for their turn; fp8 blocks
+    // stay fp8 (on the GPU, or in host memory with `offload`) and are decoded a block at a time
+    // (block_streaming.h).
     static LtxModel load(const std::string& path, const torch::TensorOptions& options = {},
-                         int textEncoderWidth = 0);
+                         int textEncoderWidth = 0, bool offload = false);
     VaeScale videoScale() const { return decoder->scale(); }
-    // Runs on `device` with the transformer's blocks streamed from host memory (block_streaming.h): for a
-    // model loaded on the CPU that the device cannot hold whole.
-    void streamTo(torch::Device device);
 };
 
 // Gemma 3 and its tokenizer, from a Hugging Face folder.

@@ -189,6 +189,56 @@ TEST_CASE("Blocks streamed through one device slot give the same velocities as t
     CHECK_FALSE(torch::equal(streamedStg.video, streamed.video));
 }
 
+TEST_CASE("fp8 block weights stay bytes until their turn, and give the velocities of the decoded model") {
+    torch::NoGradGuard noGrad;
+    Fixture f;
+    const auto dir = std::filesystem::temp_directory_path();
+    // The 256 values of e4m3, read back through the loader from a file of every byte.
+    std::vector<uint8_t> every(256);
+    for (int i = 0; i < 256; ++i) every[size_t(i)] = uint8_t(i);
+    const auto tablePath = (dir / "tandem-e4m3-table.safetensors").string();
+    writeSafetensors(tablePath, {{"t", DType::F8_E4M3, {256}, every.data(), every.size()}});
+    auto table = readTensor(SafetensorsFile(tablePath), "t");
+    table.index_put_({torch::isnan(table)}, 1e9f); // never the nearest value
+    // The fixture's transformer with every block matrix as e4m3 bytes and a scale, the rest as it was.
+    std::vector<torch::Tensor> keep;
+    std::vector<float> scales;
+    scales.reserve(4096);
+    std::vector<TensorToWrite> out;
+    for (const auto& [name, view] : f.file.tensors()) {
+        auto t = readTensor(f.file, name).to(torch::kFloat32).contiguous();
+        if (name.find("transformer_blocks.") != std::string::npos && t.dim() == 2) {
+            const float scale = t.abs().max().item<float>() / 448.0f;
+            auto bytes = (t.unsqueeze(-1) / scale - table).abs().argmin(-1).to(torch::kUInt8).contiguous();
+            keep.push_back(bytes);
+            out.push_back({name, DType::F8_E4M3, t.sizes().vec(), bytes.data_ptr(), size_t(bytes.numel())});
+            scales.push_back(scale);
+            out.push_back({name + "_scale", DType::F32, {}, &scales.back(), sizeof(float)});
+        } else {
+            keep.push_back(t);
+            out.push_back({name, DType::F32, t.sizes().vec(), t.data_ptr(), size_t(t.numel()) * 4});
+        }
+    }
+    const auto path = (dir / "tandem-ltx-fp8.safetensors").string();
+    writeSafetensors(path, out, f.file.metadata());
+    SafetensorsFile fp8(path);
+
+    auto video = f.stream("video"), audio = f.stream("audio");
+    auto decoded = loadTransformer(fp8);
+    const auto want = decoded->forward(video, audio);
+    CHECK(relativeError(want.video, f["output.video"]) < 0.5); // still the fixture's network, coarsened
+
+    auto model = loadTransformer(fp8);
+    auto streamer = streamBlocks(model, torch::kCPU, torch::kCPU, fp8, "model.diffusion_model.");
+    // A byte per block matrix weight where fp32 took four.
+    CHECK(streamer->hostBytes() < streamer->slotBytes() * model->config.layers / 3);
+    const auto got = model->forward(video, audio);
+    CHECK(torch::equal(got.video, want.video));
+    CHECK(torch::equal(got.audio, want.audio));
+    std::filesystem::remove(path);
+    std::filesystem::remove(tablePath);
+}
+
 TEST_CASE("An LTX-2 checkpoint whose header or tensors do not describe one network is refused by name") {
     Fixture f;
     SECTION("no architecture in the metadata") {
