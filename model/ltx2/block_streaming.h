@@ -4,7 +4,7 @@
 // "slot" lives on the device: for each block's turn its weights are copied into the slot, then the slot
 // runs as that block (its index still picks its perturbations). Everything else of the transformer
 // (patchify, AdaLN, output projections: well under 1 GB) stays on the device. The device holds one block
-// (0.4 GB) instead of 48, at the cost of copying every block once per pass (PCIe: about 38 GB a pass).
+// (0.8 GB in bf16) instead of 48, at the cost of copying every block once per pass (PCIe: about 38 GB a pass).
 // Copies and compute share the device's current stream, so they do not overlap yet: overlapping them
 // takes a second CUDA stream, which needs the CUDA toolkit's headers at build time (docs/models.md).
 // fp8 checkpoints (e4m3 with scales) keep their block weights as their bytes — half of bf16 — and each is
