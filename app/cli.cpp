@@ -397,7 +397,9 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
     Args args(words, name, tc.values, tc.flags, {{"-o", "--output"}});
     if (args.has("model") && model::isLtxModelPath(args.text("model"))) {
         if (task != model::Task::Generate)
-            throw UsageError(name + " does not run LTX-2.3 checkpoints yet (generate does); see docs/models.md");
+            throw UsageError(name +
+                             " does not run LTX-2.3 checkpoints from the command line yet (generate does, and "
+                             "the editor runs image → shot too); see docs/models.md");
         if (!args.positional().empty()) throw UsageError(name + " takes no positional arguments ('" + args.positional()[0] + "')");
         return runLtxGenerate(args);
     }
