@@ -1,5 +1,8 @@
 // tandem-cli: the command-line face of Tandem. Each command is a short function over the libraries.
 #include "model/ltx2/pipeline.h" // first: LibTorch before any Qt header
+#ifdef TANDEM_TORCH_CUDA
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
 #include "app/cli_args.h"
 #include "app/eval.h"
 #include "app/export_command.h"
@@ -284,6 +287,19 @@ model::Shot runInEngineProcess(const model::ShotRequest& req, const std::string&
     }
 }
 
+// The most GPU memory LibTorch's tensors held since the last reset, in GB; -1 without a CUDA build or GPU.
+double peakGpuGb(bool reset) {
+#ifdef TANDEM_TORCH_CUDA
+    if (torch::cuda::is_available()) {
+        const double peak = double(c10::cuda::CUDACachingAllocator::getDeviceStats(0).allocated_bytes[0].peak) / 1e9;
+        if (reset) c10::cuda::CUDACachingAllocator::resetPeakStats(0);
+        return peak;
+    }
+#endif
+    (void)reset;
+    return -1;
+}
+
 // Peak resident memory of this process so far, in GB (Linux reports kB).
 double peakResidentGb() {
     struct rusage usage {};
@@ -367,11 +383,16 @@ int runLtxGenerate(Args& args) {
             std::cerr << "  no file carries the \"" << section << "\" header: recognised as LTX-2.3's from the tensors\n";
     }
     auto stageStart = std::chrono::steady_clock::now();
+    peakGpuGb(/*reset=*/true); // each stage reports its own peak
     auto report = [&](const char* stage) {
         const auto now = std::chrono::steady_clock::now();
-        if (!quiet)
-            std::fprintf(stderr, "%-13s %6.1f s   peak resident memory %.2f GB\n", stage,
+        const double gpu = peakGpuGb(true);
+        if (!quiet) {
+            std::fprintf(stderr, "%-13s %6.1f s   peak resident memory %.2f GB", stage,
                          std::chrono::duration<double>(now - stageStart).count(), peakResidentGb());
+            if (gpu >= 0) std::fprintf(stderr, ", peak GPU memory in this stage %.2f GB", gpu);
+            std::fprintf(stderr, "\n");
+        }
         stageStart = now;
     };
     const auto contexts = ltx::encodePrompts(ltxModel, text, r);
