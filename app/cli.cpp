@@ -97,6 +97,10 @@ Generates a shot whose first frame is the given picture (scaled to cover the mod
 image options:
   --input FILE            the first frame (PNG, JPEG, or the first frame of a video)
   --seconds S             length (default 4)
+with an LTX-2.3 checkpoint (--model FILE.safetensors|DIR; runs in the engine process):
+  --text-encoder DIR      the Gemma 3 folder; required
+  --size WxH, --fps F     the shot's size and rate (default 768x512, 24); the picture is conformed to them
+  --distilled             the distilled checkpoint's fixed steps
 )";
 
 const char* kInpaintUsage = R"(usage: tandem-cli inpaint --input SHOT --mask PNG --prompt TEXT -o OUT.mp4 [options]
@@ -180,7 +184,7 @@ TaskCommand taskCommand(model::Task task) {
     };
     switch (task) {
     case model::Task::Generate: add({"seconds", "text-encoder", "size", "fps"}, {"distilled"}); break;
-    case model::Task::Image: add({"input", "seconds"}); break;
+    case model::Task::Image: add({"input", "seconds", "text-encoder", "size", "fps"}, {"distilled"}); break;
     case model::Task::Inpaint: add({"input", "mask", "frames"}, {"regenerate-audio"}); break;
     case model::Task::Retake: add({"input", "start", "end"}, {"keep-video", "keep-audio"}); break;
     case model::Task::Extend: add({"input", "seconds", "context"}, {"backward"}); break;
@@ -307,10 +311,22 @@ double peakResidentGb() {
     return usage.ru_maxrss / 1e6;
 }
 
-// generate with an LTX-2.3 checkpoint in a tandem-engine process, as the editor runs it: the engine is
-// started with the model, its text encoder and the delivery size; the request is Tandem's own.
-int runLtxGenerateInEngine(Args& args, const std::string& textEncoder) {
+// generate or image with an LTX-2.3 checkpoint in a tandem-engine process, as the editor runs it: the
+// engine is started with the model, its text encoder and the delivery size; the request is Tandem's own
+// (image: the --input picture conformed to the delivery size).
+int runLtxInEngine(Args& args, const std::string& textEncoder, model::Task task) {
     model::ShotRequest req;
+    req.task = task;
+    if (task == model::Task::Image) {
+        model::ModelConfig geometry;
+        char x = 0;
+        std::istringstream size(args.text("size", "768x512"));
+        if (!(size >> geometry.video.width >> x >> geometry.video.height) || x != 'x')
+            throw UsageError("--size must be WxH, got '" + args.text("size") + "'");
+        geometry.video.fps = args.number("fps", 24.0, 1.0, 120.0);
+        geometry.audio.sample_rate = 48000;
+        req.source = loadSource(args.required("input"), geometry, task);
+    }
     req.prompt = args.required("prompt");
     req.negative_prompt = args.text("negative");
     req.seconds = args.number("seconds", 4.0, 0.05, 20.0);
@@ -342,7 +358,7 @@ int runLtxGenerateInEngine(Args& args, const std::string& textEncoder) {
 int runLtxGenerate(Args& args) {
     namespace ltx = model::ltx2;
     const std::string textEncoder = args.required("text-encoder");
-    if (args.has("engine")) return runLtxGenerateInEngine(args, textEncoder);
+    if (args.has("engine")) return runLtxInEngine(args, textEncoder, model::Task::Generate);
     ltx::LtxShotRequest r;
     r.prompt = args.required("prompt");
     r.negative_prompt = args.text("negative");
@@ -417,11 +433,12 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
     const std::string name = model::taskName(task);
     Args args(words, name, tc.values, tc.flags, {{"-o", "--output"}});
     if (args.has("model") && model::isLtxModelPath(args.text("model"))) {
-        if (task != model::Task::Generate)
+        if (task != model::Task::Generate && task != model::Task::Image)
             throw UsageError(name +
-                             " does not run LTX-2.3 checkpoints from the command line yet (generate does, and "
-                             "the editor runs image → shot too); see docs/models.md");
+                             " does not run LTX-2.3 checkpoints yet (generate and image do); see docs/models.md");
         if (!args.positional().empty()) throw UsageError(name + " takes no positional arguments ('" + args.positional()[0] + "')");
+        if (task == model::Task::Image) // image → shot runs in the engine process
+            return runLtxInEngine(args, args.required("text-encoder"), task);
         return runLtxGenerate(args);
     }
     for (const char* ltxOnly : {"text-encoder", "size", "fps", "distilled"})
