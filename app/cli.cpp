@@ -17,6 +17,7 @@
 #include "render/conform.h"
 #include "render/contact_sheet.h"
 #include "model/engine_client.h"
+#include "model/installed_models.h"
 #include "model/model_folder.h"
 #include "model/shot_file.h"
 #include "ui/shot_media.h"
@@ -319,9 +320,7 @@ int runLtxInEngine(Args& args, const std::string& textEncoder, model::Task task)
     req.task = task;
     if (task == model::Task::Image) {
         model::ModelConfig geometry;
-        char x = 0;
-        std::istringstream size(args.text("size", "768x512"));
-        if (!(size >> geometry.video.width >> x >> geometry.video.height) || x != 'x')
+        if (!model::parseFrameSize(args.text("size", "768x512"), geometry.video.width, geometry.video.height))
             throw UsageError("--size must be WxH, got '" + args.text("size") + "'");
         geometry.video.fps = args.number("fps", 24.0, 1.0, 120.0);
         geometry.audio.sample_rate = 48000;
@@ -365,9 +364,7 @@ int runLtxGenerate(Args& args) {
     const std::string out = args.required("output");
     r.fps = args.number("fps", 24.0, 1.0, 120.0);
     const std::string size = args.text("size", "768x512");
-    char x = 0;
-    std::istringstream sizeText(size);
-    if (!(sizeText >> r.width >> x >> r.height) || x != 'x') throw UsageError("--size must be WxH, got '" + size + "'");
+    if (!model::parseFrameSize(size, r.width, r.height)) throw UsageError("--size must be WxH, got '" + size + "'");
     r.seed = static_cast<uint64_t>(args.integer("seed", 0, 0, (1LL << 62)));
     r.steps = static_cast<int>(args.integer("steps", 30, 1, 1000));
     r.distilled = args.has("distilled");
@@ -383,13 +380,8 @@ int runLtxGenerate(Args& args) {
     // --offload: the blocks stay in host memory and are streamed to the GPU for their turn.
     auto ltxModel = ltx::LtxModel::load(args.required("model"), options, text.width(), args.has("offload"));
     // Frames: the length rounded to the VAE's time scale, plus the causal first frame.
-    const int timeScale = ltxModel.videoScale().time;
-    const double seconds = args.number("seconds", 4.0, 0.05, 20.0);
-    r.frames = static_cast<int>(std::lround(seconds * r.fps / timeScale)) * timeScale + 1;
-    const int layers = ltxModel.transformer->config.layers;
-    for (auto* g : {&r.video_guider, &r.audio_guider}) // STG blocks the model has (the 22B: block 28)
-        g->stgBlocks.erase(std::remove_if(g->stgBlocks.begin(), g->stgBlocks.end(), [&](int b) { return b >= layers; }),
-                           g->stgBlocks.end());
+    r.frames = ltx::ltxFrameCount(ltxModel, args.number("seconds", 4.0, 0.05, 20.0), r.fps);
+    ltx::keepStgBlocksOf(ltxModel, r);
     ltx::checkShotRequest(ltxModel, r);
     const bool quiet = args.has("quiet");
     if (!quiet) {

@@ -2,12 +2,12 @@
 // (docs/engine-protocol.md). The editor starts it; it can also be started by hand.
 #include "model/engine_server.h"
 #include "model/ltx2/ltx_engine.h" // first: LibTorch before anything else
+#include "model/installed_models.h"
 #include "model/model_folder.h"
 
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
-#include <sstream>
 #include <string>
 
 namespace {
@@ -99,9 +99,7 @@ int main(int argc, char** argv) {
         else if (a == "--fps")
             ltx.fps = std::atof(v.c_str()), ltxOnly = true;
         else if (a == "--size") {
-            char x = 0;
-            std::istringstream size(v);
-            if (!(size >> ltx.width >> x >> ltx.height) || x != 'x') {
+            if (!tandem::model::parseFrameSize(v, ltx.width, ltx.height)) {
                 std::cerr << "tandem-engine: --size must be WxH, got '" << v << "'\n";
                 return 2;
             }

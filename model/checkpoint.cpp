@@ -42,9 +42,6 @@ torch::Dtype torchType(DType d) {
     return torch::kFloat32;
 }
 
-bool isFp8(DType d) {
-    return d == DType::F8_E4M3 || d == DType::F8_E5M2;
-}
 
 bool isFloating(DType d) {
     return d == DType::F64 || d == DType::F32 || d == DType::F16 || d == DType::BF16 || isFp8(d);

@@ -79,30 +79,42 @@ std::string ltxTextEncoderFor(const std::string& modelPath) {
     return ((fs::is_directory(p, ec) ? p : p.parent_path()) / "text_encoder").string();
 }
 
-std::vector<std::string> ltxEngineArgsFor(const std::string& modelPath) {
+bool parseFrameSize(const std::string& text, int& width, int& height) {
+    char x = 0, rest = 0;
+    std::istringstream in(text);
+    return (in >> width >> x >> height) && x == 'x' && !(in >> rest) && width > 0 && height > 0;
+}
+
+std::vector<std::string> LtxDelivery::engineArgs() const {
+    if (!fromFile) return {};
+    std::ostringstream rate;
+    rate << fps;
+    std::vector<std::string> args{"--size", std::to_string(width) + "x" + std::to_string(height), "--fps",
+                                  rate.str()};
+    if (distilled) args.push_back("--distilled");
+    return args;
+}
+
+LtxDelivery ltxDeliveryFor(const std::string& modelPath) {
     std::error_code ec;
     const fs::path p(modelPath);
     const fs::path file = (fs::is_directory(p, ec) ? p : p.parent_path()) / "tandem.json";
-    if (!fs::exists(file, ec)) return {};
+    LtxDelivery d;
+    if (!fs::exists(file, ec)) return d;
+    const std::string expected = R"(expected {"size": "WxH", "fps": F, "distilled": true|false})";
     std::ifstream in(file);
-    nlohmann::json j;
     try {
-        j = nlohmann::json::parse(in);
-        std::vector<std::string> args;
-        if (j.contains("size")) args.insert(args.end(), {"--size", j.at("size").get<std::string>()});
-        if (j.contains("fps")) {
-            std::ostringstream fps;
-            fps << j.at("fps").get<double>();
-            args.insert(args.end(), {"--fps", fps.str()});
-        }
-        if (j.value("distilled", false)) args.push_back("--distilled");
-        return args;
+        const auto j = nlohmann::json::parse(in);
+        if (j.contains("size") && !parseFrameSize(j.at("size").get<std::string>(), d.width, d.height))
+            throw std::invalid_argument(file.string() + ": " + expected + " (size '" +
+                                        j.at("size").get<std::string>() + "')");
+        d.fps = j.value("fps", d.fps);
+        d.distilled = j.value("distilled", false);
     } catch (const nlohmann::json::exception& e) {
-        throw std::invalid_argument(file.string() +
-                                    ": expected {\"size\": \"WxH\", \"fps\": F, \"distilled\": "
-                                    "true|false} (" +
-                                    e.what() + ")");
+        throw std::invalid_argument(file.string() + ": " + expected + " (" + e.what() + ")");
     }
+    d.fromFile = true;
+    return d;
 }
 
 bool modelSupports(bool ltx, Task task) {

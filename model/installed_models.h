@@ -33,10 +33,24 @@ std::vector<InstalledModel> installedModels(const std::vector<std::string>& dirs
 // An LTX-2 model's text encoder: `text_encoder/` inside its folder (beside it, for a single file).
 std::string ltxTextEncoderFor(const std::string& modelPath);
 
-// The engine options an installed LTX-2 model's folder asks for in its optional `tandem.json`:
-// {"size": "1216x704", "fps": 24, "distilled": true} → --size 1216x704 --fps 24 --distilled. Empty when
-// there is none. Throws std::invalid_argument naming the file when it is not such an object.
-std::vector<std::string> ltxEngineArgsFor(const std::string& modelPath);
+// "768x512" → width and height, both positive. False for anything else.
+bool parseFrameSize(const std::string& text, int& width, int& height);
+
+// How an installed LTX-2 model's engine makes shots: tandem-engine's defaults, or what the folder's
+// optional `tandem.json` says ({"size": "1216x704", "fps": 24, "distilled": true}).
+struct LtxDelivery {
+    int width = 768, height = 512;
+    double fps = 24;
+    bool distilled = false;
+    bool fromFile = false; // a tandem.json set it
+    // The engine options that ask for it: --size WxH --fps F [--distilled]; none for the defaults.
+    std::vector<std::string> engineArgs() const;
+};
+// Throws std::invalid_argument naming the file when its tandem.json is not such an object.
+LtxDelivery ltxDeliveryFor(const std::string& modelPath);
+inline std::vector<std::string> ltxEngineArgsFor(const std::string& modelPath) {
+    return ltxDeliveryFor(modelPath).engineArgs();
+}
 
 // Whether a model of that kind runs `task`. LTX-2.3 runs text → shot and image → shot only so far
 // (docs/models.md).

@@ -24,6 +24,7 @@ struct CheckpointError : std::runtime_error {
 enum class DType { F64, F32, F16, BF16, I64, I32, I16, I8, U8, Bool, F8_E4M3, F8_E5M2 };
 const char* dtypeName(DType d);
 size_t dtypeSize(DType d);
+inline bool isFp8(DType d) { return d == DType::F8_E4M3 || d == DType::F8_E5M2; }
 
 struct TensorView {
     std::string name;

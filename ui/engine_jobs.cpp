@@ -26,8 +26,6 @@
 
 #include <atomic>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <map>
 #include <optional>
 
@@ -205,17 +203,13 @@ private:
     model::ModelConfig modelConfig() const {
         if (!settings_.configPath.isEmpty()) return model::readConfigFile(text(settings_.configPath));
         if (isLtx()) { // no config.json: the delivery geometry the engine is started with
+            const auto delivery = model::ltxDeliveryFor(text(settings_.modelDir));
             model::ModelConfig c;
             c.name = "LTX-2.3 (" + QFileInfo(settings_.modelDir).fileName().toStdString() + ")";
-            c.video.width = 768;
-            c.video.height = 512;
-            c.video.fps = 24;
+            c.video.width = delivery.width;
+            c.video.height = delivery.height;
+            c.video.fps = delivery.fps;
             c.audio.sample_rate = 48000;
-            const auto args = model::ltxEngineArgsFor(text(settings_.modelDir));
-            for (size_t i = 0; i + 1 < args.size(); ++i) {
-                if (args[i] == "--size") std::sscanf(args[i + 1].c_str(), "%dx%d", &c.video.width, &c.video.height);
-                if (args[i] == "--fps") c.video.fps = std::atof(args[i + 1].c_str());
-            }
             return c;
         }
         return model::readModelFolder(text(settings_.modelDir)).config;

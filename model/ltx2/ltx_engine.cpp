@@ -57,15 +57,9 @@ LtxShotRequest LtxServedModel::translate(const ShotRequest& request) const {
     r.height = options_.height;
     r.fps = options_.fps;
     r.distilled = options_.distilled;
-    const int timeScale = model_.videoScale().time;
-    const long latentSteps = std::max(1L, std::lround(request.seconds * r.fps / timeScale));
-    r.frames = static_cast<int>(latentSteps * timeScale + 1);
+    r.frames = ltxFrameCount(model_, request.seconds, r.fps, /*minSteps=*/1);
     if (r.distilled) r.video_guider = r.audio_guider = GuiderParams{};
-    const int layers = model_.transformer->config.layers;
-    for (auto* g : {&r.video_guider, &r.audio_guider}) // STG blocks the model has (the 22B: block 28)
-        g->stgBlocks.erase(
-            std::remove_if(g->stgBlocks.begin(), g->stgBlocks.end(), [&](int b) { return b >= layers; }),
-            g->stgBlocks.end());
+    keepStgBlocksOf(model_, r);
     if (request.task == Task::Image) {
         const Shot& s = request.source;
         if (s.frames < 1 || s.width != r.width || s.height != r.height ||

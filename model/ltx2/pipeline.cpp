@@ -35,7 +35,7 @@ LtxModel LtxModel::load(const std::string& path, const torch::TensorOptions& opt
     // host memory: either way the transformer is loaded in host memory first, never whole on the device.
     const auto device = options.device();
     const auto& probe = t.file->at(t.prefix + "transformer_blocks.0.attn1.to_q.weight");
-    const bool fp8 = probe.dtype == DType::F8_E4M3 || probe.dtype == DType::F8_E5M2;
+    const bool fp8 = isFp8(probe.dtype);
     const bool stream = device.is_cuda() && (offload || fp8);
     m.transformer =
         loadTransformer(*t.file, t.prefix, header, stream ? options.device(torch::kCPU) : options);
@@ -77,6 +77,20 @@ std::pair<torch::Tensor, torch::Tensor> LtxTextEncoder::encode(const std::vector
     auto batch = tokenizer_.tokenizeForLtx(prompts, length);
     auto states = gemma_->forward(batch.ids, batch.mask);
     return {torch::stack(states, -1), batch.mask};
+}
+
+int ltxFrameCount(const LtxModel& model, double seconds, double fps, int minSteps) {
+    const int timeScale = model.videoScale().time;
+    const long steps = std::max<long>(minSteps, std::lround(seconds * fps / timeScale));
+    return static_cast<int>(steps * timeScale + 1);
+}
+
+void keepStgBlocksOf(const LtxModel& model, LtxShotRequest& r) {
+    const int layers = model.transformer->config.layers;
+    for (auto* g : {&r.video_guider, &r.audio_guider})
+        g->stgBlocks.erase(
+            std::remove_if(g->stgBlocks.begin(), g->stgBlocks.end(), [&](int b) { return b >= layers; }),
+            g->stgBlocks.end());
 }
 
 void checkShotRequest(const LtxModel& model, const LtxShotRequest& r) {

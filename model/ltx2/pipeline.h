@@ -93,6 +93,13 @@ struct LtxShot {
     double fps = 0;
 };
 
+// Frames for `seconds` at `fps`: whole latent steps of the VAE's time scale (at least `minSteps`), plus the
+// causal first frame.
+int ltxFrameCount(const LtxModel& model, double seconds, double fps, int minSteps = 0);
+// Leaves out of the request's guiders the STG blocks the model does not have (the 22 B perturbs block 28;
+// smaller models have fewer blocks).
+void keepStgBlocksOf(const LtxModel& model, LtxShotRequest& request);
+
 // Checks a request against the model (frame count 8k + 1, sizes on the VAE grid, STG blocks that exist).
 // Throws std::invalid_argument saying what does not fit.
 void checkShotRequest(const LtxModel& model, const LtxShotRequest& request);
