@@ -1,8 +1,5 @@
 // tandem-cli: the command-line face of Tandem. Each command is a short function over the libraries.
 #include "model/ltx2/pipeline.h" // first: LibTorch before any Qt header
-#ifdef TANDEM_TORCH_CUDA
-#include <c10/cuda/CUDACachingAllocator.h>
-#endif
 #include "app/cli_args.h"
 #include "app/eval.h"
 #include "app/export_command.h"
@@ -17,6 +14,7 @@
 #include "render/conform.h"
 #include "render/contact_sheet.h"
 #include "model/engine_client.h"
+#include "model/gpu_memory.h"
 #include "model/installed_models.h"
 #include "model/model_folder.h"
 #include "model/shot_file.h"
@@ -292,17 +290,12 @@ model::Shot runInEngineProcess(const model::ShotRequest& req, const std::string&
     }
 }
 
-// The most GPU memory LibTorch's tensors held since the last reset, in GB; -1 without a CUDA build or GPU.
-double peakGpuGb(bool reset) {
-#ifdef TANDEM_TORCH_CUDA
-    if (torch::cuda::is_available()) {
-        const double peak = double(c10::cuda::CUDACachingAllocator::getDeviceStats(0).allocated_bytes[0].peak) / 1e9;
-        if (reset) c10::cuda::CUDACachingAllocator::resetPeakStats(0);
-        return peak;
-    }
-#endif
-    (void)reset;
-    return -1;
+// The most GPU memory LibTorch's tensors held since the last reset, in GB (then reset); -1 without a CUDA
+// build or GPU.
+double peakGpuGb() {
+    const double bytes = model::peakGpuMemoryBytes();
+    model::resetPeakGpuMemory();
+    return bytes < 0 ? -1 : bytes / 1e9;
 }
 
 // Peak resident memory of this process so far, in GB (Linux reports kB).
@@ -391,10 +384,10 @@ int runLtxGenerate(Args& args) {
             std::cerr << "  no file carries the \"" << section << "\" header: recognised as LTX-2.3's from the tensors\n";
     }
     auto stageStart = std::chrono::steady_clock::now();
-    peakGpuGb(/*reset=*/true); // each stage reports its own peak
+    model::resetPeakGpuMemory(); // each stage reports its own peak
     auto report = [&](const char* stage) {
         const auto now = std::chrono::steady_clock::now();
-        const double gpu = peakGpuGb(true);
+        const double gpu = peakGpuGb();
         if (!quiet) {
             std::fprintf(stderr, "%-13s %6.1f s   peak resident memory %.2f GB", stage,
                          std::chrono::duration<double>(now - stageStart).count(), peakResidentGb());

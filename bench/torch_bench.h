@@ -3,11 +3,9 @@
 // or without a GPU there is no memory figure: -1.
 #pragma once
 
-#include <torch/cuda.h>
+#include "model/gpu_memory.h"
 
-#ifdef TANDEM_TORCH_CUDA
-#include <c10/cuda/CUDACachingAllocator.h>
-#endif
+#include <torch/cuda.h>
 
 #include <algorithm>
 #include <chrono>
@@ -25,16 +23,9 @@ template <typename F> double bestSeconds(int reps, bool cuda, F&& f) {
     return best;
 }
 
-inline void resetPeakGpuMemory() {
-#ifdef TANDEM_TORCH_CUDA
-    if (torch::cuda::is_available()) c10::cuda::CUDACachingAllocator::resetPeakStats(0);
-#endif
-}
+using tandem::model::resetPeakGpuMemory;
 
 inline double peakGpuMemoryMiB() {
-#ifdef TANDEM_TORCH_CUDA
-    if (torch::cuda::is_available())
-        return double(c10::cuda::CUDACachingAllocator::getDeviceStats(0).allocated_bytes[0].peak) / (1 << 20);
-#endif
-    return -1;
+    const double bytes = tandem::model::peakGpuMemoryBytes();
+    return bytes < 0 ? -1 : bytes / (1 << 20);
 }

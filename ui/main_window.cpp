@@ -241,7 +241,6 @@ void MainWindow::buildMenus() {
     QMenu* modelMenu = menuBar()->addMenu(tr("&Model"));
     modelMenu->setObjectName(QStringLiteral("modelMenu"));
     connect(modelMenu, &QMenu::aboutToShow, this, [this, modelMenu] { fillModelMenu(modelMenu); });
-    fillModelMenu(modelMenu);
 
     QMenu* window = menuBar()->addMenu(tr("&Window"));
     for (QDockWidget* d : docks_) window->addAction(d->toggleViewAction());
