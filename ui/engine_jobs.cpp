@@ -101,7 +101,7 @@ struct PreparedJob {
 class EngineWorker : public QObject {
     Q_OBJECT
 public:
-    explicit EngineWorker(EngineSettings settings) : settings_(std::move(settings)) {}
+    explicit EngineWorker(const EngineSettings& settings) { use(settings); }
 
     void start() {
         timer_ = new QTimer(this);
@@ -113,7 +113,7 @@ public:
     void setSettings(const EngineSettings& s) {
         const bool relaunch = s.modelDir != settings_.modelDir || s.device != settings_.device ||
                               s.configPath != settings_.configPath;
-        settings_ = s;
+        use(s);
         if (relaunch) relaunchWhenIdle_ = true;
         relaunchIfIdle();
     }
@@ -198,7 +198,12 @@ private:
         return true;
     }
 
-    bool isLtx() const { return settings_.configPath.isEmpty() && model::isLtxModelPath(text(settings_.modelDir)); }
+    void use(const EngineSettings& s) {
+        settings_ = s;
+        // Looked at once per model, not per job (it lists the model's folder).
+        ltx_ = s.configPath.isEmpty() && model::isLtxModelPath(text(s.modelDir));
+    }
+    bool isLtx() const { return ltx_; }
 
     model::ModelConfig modelConfig() const {
         if (!settings_.configPath.isEmpty()) return model::readConfigFile(text(settings_.configPath));
@@ -338,6 +343,7 @@ private:
 
     EngineSettings settings_;
     QTemporaryDir socketDir_; // private (0700): only this user can reach the engine's socket
+    bool ltx_ = false;        // settings_ name an LTX-2 model (set with them)
     std::unique_ptr<model::EngineClient> client_;
     std::map<std::string, PreparedJob> running_; // engine job id → the editor's job
     std::string lastLaunchError_;
