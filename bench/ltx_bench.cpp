@@ -8,6 +8,7 @@
 // Usage: tandem-bench-ltx [--device cpu|cuda] [--layers N] [--size WxH] [--frames F] [--offload]
 //                         [--cap-gib G] [--reps N] [--threads N]
 #include "bench/torch_bench.h"
+#include "model/installed_models.h"
 #include "model/ltx2/block_streaming.h"
 #include "model/ltx2/config.h"
 #include "model/ltx2/model_files.h"
@@ -40,26 +41,31 @@ struct Options {
 
 Options parse(int argc, char** argv) {
     Options o;
-    for (int i = 1; i + 1 < argc || (i < argc && !std::strcmp(argv[i], "--offload")); ++i) {
+    for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        if (a == "--offload")
+        if (a == "--offload") {
             o.offload = true;
-        else if (a == "--device")
-            o.device = argv[++i];
+            continue;
+        }
+        if (i + 1 >= argc) {
+            std::fprintf(stderr, "tandem-bench-ltx: %s needs a value\n", a.c_str());
+            std::exit(2);
+        }
+        const char* v = argv[++i];
+        if (a == "--device")
+            o.device = v;
         else if (a == "--layers")
-            o.layers = std::atoi(argv[++i]);
+            o.layers = std::atoi(v);
         else if (a == "--frames")
-            o.frames = std::atoi(argv[++i]);
+            o.frames = std::atoi(v);
         else if (a == "--reps")
-            o.reps = std::atoi(argv[++i]);
+            o.reps = std::atoi(v);
         else if (a == "--threads")
-            o.threads = std::atoi(argv[++i]);
+            o.threads = std::atoi(v);
         else if (a == "--cap-gib")
-            o.capGib = std::atof(argv[++i]);
-        else if (a == "--size")
-            std::sscanf(argv[++i], "%dx%d", &o.width, &o.height);
-        else {
-            std::fprintf(stderr, "tandem-bench-ltx: unknown option %s\n", a.c_str());
+            o.capGib = std::atof(v);
+        else if (a != "--size" || !tandem::model::parseFrameSize(v, o.width, o.height)) {
+            std::fprintf(stderr, "tandem-bench-ltx: unknown option or value %s %s\n", a.c_str(), v);
             std::exit(2);
         }
     }
