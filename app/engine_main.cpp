@@ -1,7 +1,7 @@
 // tandem-engine: the engine process. Loads one model and serves jobs over a local socket
 // (docs/engine-protocol.md). The editor starts it; it can also be started by hand.
 #include "model/engine_server.h"
-#include "model/ltx2/ltx_engine.h" // first: LibTorch before anything else
+#include "model/ltx2/ltx_engine.h"
 #include "model/installed_models.h"
 #include "model/model_folder.h"
 
