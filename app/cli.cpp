@@ -420,7 +420,8 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
     if (args.has("model") && model::isLtxModelPath(args.text("model"))) {
         if (task != model::Task::Generate && task != model::Task::Image)
             throw UsageError(name +
-                             " does not run LTX-2.3 checkpoints yet (generate and image do); see docs/models.md");
+                             " does not run LTX-2.3 checkpoints from the command line yet (generate and image do; the "
+                                    "editor runs every task with them); see docs/models.md");
         if (!args.positional().empty()) throw UsageError(name + " takes no positional arguments ('" + args.positional()[0] + "')");
         if (task == model::Task::Image) // image → shot runs in the engine process
             return runLtxInEngine(args, args.required("text-encoder"), task);

@@ -117,8 +117,4 @@ LtxDelivery ltxDeliveryFor(const std::string& modelPath) {
     return d;
 }
 
-bool modelSupports(bool ltx, Task task) {
-    return !ltx || task == Task::Generate || task == Task::Image;
-}
-
 } // namespace tandem::model

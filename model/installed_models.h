@@ -52,8 +52,4 @@ inline std::vector<std::string> ltxEngineArgsFor(const std::string& modelPath) {
     return ltxDeliveryFor(modelPath).engineArgs();
 }
 
-// Whether a model of that kind runs `task`. LTX-2.3 runs text → shot and image → shot only so far
-// (docs/models.md).
-bool modelSupports(bool ltx, Task task);
-
 } // namespace tandem::model

@@ -128,10 +128,6 @@ public:
         if (stopping_) return;
         say(job.id, QStringLiteral("state"), {{QStringLiteral("state"), int(JobState::Running)}});
         try {
-            // Before any engine starts: a task the model cannot do is refused with the reason.
-            if (!model::modelSupports(isLtx(), job.request.task))
-                throw std::runtime_error(std::string("the loaded model (LTX-2.3) runs text → shot and image → shot only; '") +
-                                         model::taskName(job.request.task) + "' needs the demo model");
             if (!ensureEngine()) throw std::runtime_error(lastLaunchError_);
             submitToEngine(job);
         } catch (const std::exception& e) {

@@ -546,7 +546,6 @@ bool GenerationPanel::addReferencesFromMime(const QMimeData* mime) {
 void GenerationPanel::setModelDir(const QString& dir) {
     tokenizer_.reset();
     const bool ltx = !dir.isEmpty() && model::isLtxModelPath(dir.toStdString());
-    offerTasksOf(ltx);
     if (ltx) { // Gemma 3 reads any words: nothing to check a prompt against
         checkPrompt();
         return;
@@ -559,21 +558,6 @@ void GenerationPanel::setModelDir(const QString& dir) {
         Q_EMIT statusMessage(tr("Prompt words cannot be checked: %1").arg(QString::fromUtf8(e.what())));
     }
     checkPrompt();
-}
-
-// Tasks the model cannot do stay in the list, greyed, saying why (a creator looking for "dub" learns it
-// needs another model rather than wondering where it went).
-void GenerationPanel::offerTasksOf(bool ltx) {
-    auto* items = qobject_cast<QStandardItemModel*>(task_->model());
-    for (int i = 0; i < task_->count(); ++i) {
-        model::Task task{};
-        const bool known = model::parseTask(task_->itemData(i).toString().toStdString(), task);
-        const bool supported = !known || model::modelSupports(ltx, task);
-        if (items && items->item(i)) items->item(i)->setEnabled(supported);
-        task_->setItemData(i, supported ? QVariant() : QVariant(tr("The loaded model (LTX-2.3) runs text → shot and image → shot only so far")),
-                           Qt::ToolTipRole);
-        if (!supported && task_->currentIndex() == i) task_->setCurrentIndex(0);
-    }
 }
 
 void GenerationPanel::setPrompt(const QString& text) {

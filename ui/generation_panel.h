@@ -77,7 +77,6 @@ private:
     QLabel* rowLabel(QWidget* field) const;
 
     QString currentTask() const;
-    void offerTasksOf(bool ltx);
     void taskChanged();
     void taskActivated(); // by the user: also picks the usual placement for the task
     void updateSourceLabel();

@@ -395,7 +395,7 @@ void MainWindow::fillModelMenu(QMenu* menu) {
     const auto models = model::installedModels(dirs, builtInModelDir_.toStdString());
     for (const auto& m : models) {
         const QString path = QString::fromStdString(m.path);
-        QAction* a = menu->addAction(m.ltx ? tr("%1 — LTX-2.3 (text → shot and image → shot only)").arg(QString::fromStdString(m.name))
+        QAction* a = menu->addAction(m.ltx ? tr("%1 — LTX-2.3").arg(QString::fromStdString(m.name))
                                            : QString::fromStdString(m.name));
         a->setCheckable(true);
         a->setChecked(QFileInfo(path) == QFileInfo(modelDir_));

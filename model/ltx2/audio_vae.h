@@ -5,6 +5,10 @@
 // upsampling the first time row is dropped, so n latent frames give 4n − 3 mel frames — the encoder's
 // causal padding undone. Latents are first un-normalised with per-channel statistics stored beside the
 // decoder ("audio_vae.per_channel_statistics.", over the flattened channels × mel bins).
+// The encoder (for tasks that keep sound: retake, extend, dub, restyle) runs the other way: the waveform
+// resampled to 16 kHz (torchaudio's windowed-sinc resampler), a log-magnitude mel spectrogram (Slaney
+// mel scale and area norm, centred reflect-padded STFT), causal residual blocks with stride-2 convolutions
+// padded on the past side, and the means half of its output normalised with the same statistics.
 #pragma once
 
 #include "model/safetensors.h"
@@ -26,6 +30,9 @@ struct AudioVaeConfig {
     int mel_bins = 64;
     CausalAxis causal = CausalAxis::Height;
     int sample_rate = 16000, hop = 160;
+    int n_fft = 1024;          // the encoder's STFT ("filter_length")
+    int in_channels = 2;       // the encoder's input: stereo mel
+    bool double_z = true;      // the encoder's output holds means and log-variances
     static constexpr int kLatentDownsample = 4; // mel frames per latent frame
 };
 
@@ -43,10 +50,34 @@ struct AudioDecoderImpl : torch::nn::Module {
 };
 TORCH_MODULE(AudioDecoder);
 
+// The encoder's front end: `waveform` [B, channels, samples] at `rate` → log mel [B, channels, frames,
+// mel bins] at the VAE's rate (frames = samples at that rate / hop + 1).
+torch::Tensor logMelSpectrogram(const torch::Tensor& waveform, int rate, const AudioVaeConfig& c);
+// torchaudio.functional.resample's default: a Hann-windowed sinc of 6 zero crossings, roll-off 0.99, in the
+// waveform's dtype, over the last dimension.
+torch::Tensor resampleAudio(const torch::Tensor& waveform, int from, int to);
+
+struct AudioEncoderImpl : torch::nn::Module {
+    AudioEncoderImpl(const AudioVaeConfig& c, const torch::TensorOptions& options = {});
+    // mel: [B, in channels, frames, mel bins] → normalised latent means [B, latent channels, frames', bins'].
+    torch::Tensor forward(const torch::Tensor& mel);
+    // A waveform [B, channels, samples] at `rate` → latent (a mono one is heard in both channels).
+    torch::Tensor encode(const torch::Tensor& waveform, int rate);
+    AudioVaeConfig config;
+    torch::nn::Module* encoder = nullptr;    // "audio_vae.encoder."
+    torch::nn::Module* statistics = nullptr; // "audio_vae.per_channel_statistics."
+};
+TORCH_MODULE(AudioEncoder);
+
 // The decoder a checkpoint's "audio_vae" header describes, loaded strictly. Throws CheckpointError.
 AudioDecoder loadAudioDecoder(const SafetensorsFile& file, const torch::TensorOptions& options = {});
 // From `file` under `prefix` ("audio_vae." in a single file) with the header given.
 AudioDecoder loadAudioDecoder(const SafetensorsFile& file, const std::string& configJson, const std::string& prefix,
                               const torch::TensorOptions& options = {});
+
+// The encoder from `file` under `prefix`, loaded strictly. Throws CheckpointError (naming the missing tensors
+// when a file carries no encoder).
+AudioEncoder loadAudioEncoder(const SafetensorsFile& file, const std::string& configJson,
+                              const std::string& prefix, const torch::TensorOptions& options = {});
 
 } // namespace tandem::model::ltx2

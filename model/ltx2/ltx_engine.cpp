@@ -40,14 +40,7 @@ LtxServedModel::LtxServedModel(const LtxEngineOptions& o) : options_(o) {
     checkShotRequest(model_, probe);
 }
 
-LtxShotRequest LtxServedModel::translate(const ShotRequest& request) const {
-    if (request.task != Task::Generate && request.task != Task::Image)
-        throw std::invalid_argument(
-            std::string("LTX-2.3 runs text → shot and image → shot only in Tandem so far; '") +
-            taskName(request.task) +
-            "' needs the audio encoder and conditioning not yet ported (docs/models.md)");
-    if (!request.references.empty())
-        throw std::invalid_argument("LTX-2.3 takes no references in Tandem yet; remove them from the shot");
+LtxShotRequest LtxServedModel::baseRequest(const ShotRequest& request) const {
     LtxShotRequest r;
     r.prompt = request.prompt;
     r.negative_prompt = request.negative_prompt;
@@ -57,25 +50,20 @@ LtxShotRequest LtxServedModel::translate(const ShotRequest& request) const {
     r.height = options_.height;
     r.fps = options_.fps;
     r.distilled = options_.distilled;
-    r.frames = ltxFrameCount(model_, request.seconds, r.fps, /*minSteps=*/1);
     if (r.distilled) r.video_guider = r.audio_guider = GuiderParams{};
     keepStgBlocksOf(model_, r);
-    if (request.task == Task::Image) {
-        const Shot& s = request.source;
-        if (s.frames < 1 || s.width != r.width || s.height != r.height ||
-            s.rgb.size() < static_cast<size_t>(s.width) * s.height * 3)
-            throw std::invalid_argument("image → shot needs a first frame of " + std::to_string(r.width) +
-                                        "×" + std::to_string(r.height) + " (the engine's delivery size)");
-        auto bytes =
-            torch::from_blob(const_cast<uint8_t*>(s.rgb.data()), {s.height, s.width, 3}, torch::kUInt8);
-        r.first_frame = bytes.to(torch::kFloat32).div(255.0);
-    }
-    checkShotRequest(model_, r);
     return r;
 }
 
+LtxEditPlan LtxServedModel::plan(const ShotRequest& request) const {
+    return planLtxEdit(request, model_, baseRequest(request));
+}
+
+LtxShotRequest LtxServedModel::translate(const ShotRequest& request) const { return plan(request).request; }
+
 Shot LtxServedModel::generate(const ShotRequest& request, const ProgressFn& progress) {
-    const auto r = translate(request);
+    const auto edit = plan(request);
+    const auto& r = edit.request;
     const auto contexts = encodePrompts(model_, *text_, r);
     if (releaseTextEncoder_) text_->release();
     const auto started = std::chrono::steady_clock::now();
@@ -88,7 +76,7 @@ Shot LtxServedModel::generate(const ShotRequest& request, const ProgressFn& prog
         p.eta_seconds = step > 0 ? p.elapsed_seconds / step * (steps - step) : 0;
         if (!progress(p)) throw Cancelled();
     });
-    return toShot(decodeLatents(model_, latents, r));
+    return finishLtxEdit(edit, decodeLatents(model_, latents, r));
 }
 
 } // namespace tandem::model::ltx2

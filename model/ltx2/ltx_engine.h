@@ -8,14 +8,14 @@
 //   - guidance: LTX-2.3's own multi-part guider (CFG, STG, modality isolation, rescale) with its defaults,
 //     none for the distilled checkpoint. The request's CFG scales are the demo model's and are not mapped;
 //   - sound: 48 kHz stereo folded to the shot's one channel.
-// Text → shot and image → shot (the source's first frame, at the delivery size, kept as latent frame 0)
-// are the tasks so far: the others need the audio VAE's encoder and more conditioning items, which are not
-// ported yet; they are refused with that reason, before any work.
+// Every task runs as known pictures and sound with a mask per stream (edit_plan.h says how each maps);
+// extending before a shot and references are refused with the reason, before any work.
 // On CUDA the text encoder (24 GB in bf16) is released after each job's prompts are encoded and loaded
 // again for the next, so it never sits beside the transformer; on the CPU it stays loaded.
 #pragma once
 
 #include "model/engine_server.h"
+#include "model/ltx2/edit_plan.h"
 #include "model/ltx2/pipeline.h"
 
 namespace tandem::model::ltx2 {
@@ -36,10 +36,13 @@ public:
     Shot generate(const ShotRequest& request, const ProgressFn& progress) override;
     std::string deviceName() const override { return device_; }
     bool hasTrainedWeights() const override { return true; }
-    // The LTX request a Tandem request becomes (throws std::invalid_argument for a task not supported).
+    // The LTX request a Tandem request becomes, and what is kept of its source (throws
+    // std::invalid_argument for a request it cannot run).
+    LtxEditPlan plan(const ShotRequest& request) const;
     LtxShotRequest translate(const ShotRequest& request) const;
 
 private:
+    LtxShotRequest baseRequest(const ShotRequest& request) const;
     LtxEngineOptions options_;
     std::string device_;
     bool releaseTextEncoder_ = false;

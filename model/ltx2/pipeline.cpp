@@ -16,12 +16,49 @@ namespace {
 
 constexpr double kAudioLatentsPerSecond = 25.0; // 16 kHz, hop 160, 4× in time
 
+// Pictures [frames, H, W, 3] in [0, 1] → latent tokens [1, frames' · rows' · columns', channels].
+torch::Tensor encodePictures(LtxModel& model, const torch::Tensor& frames, const torch::Device& device) {
+    auto pixels = frames.to(device, torch::kFloat32).permute({3, 0, 1, 2}).unsqueeze(0);
+    const auto dtype = model.decoder->parameters().front().scalar_type();
+    auto encoded = model.encoder->forward((pixels * 2.0 - 1.0).to(dtype)).to(torch::kFloat32);
+    return encoded.permute({0, 2, 3, 4, 1}).reshape({1, -1, encoded.size(1)});
+}
+
+// Sound [channels, samples] → latent tokens [1, frames, channels · bins], cut or zero-padded to `frames`
+// (upstream's _conform_latent_length).
+torch::Tensor encodeSound(LtxModel& model, const torch::Tensor& audio, int rate, int64_t frames,
+                          const torch::Device& device) {
+    auto latent = model.audioEncoder->encode(audio.to(device, torch::kFloat32).unsqueeze(0), rate)
+                      .to(torch::kFloat32); // [1, channels, T, bins]
+    auto tokens = latent.permute({0, 2, 1, 3}).reshape({1, latent.size(2), -1});
+    if (tokens.size(1) >= frames) return tokens.narrow(1, 0, frames);
+    return torch::cat({tokens, torch::zeros({1, frames - tokens.size(1), tokens.size(2)}, tokens.options())}, 1);
+}
+
+} // namespace
+
 // Rounded half to even, as upstream's AudioLatentShape.from_duration rounds (Python's round).
 int64_t audioLatentFrames(const LtxShotRequest& r) {
     return static_cast<int64_t>(std::nearbyint(r.frames / r.fps * kAudioLatentsPerSecond));
 }
 
-} // namespace
+std::array<int64_t, 3> videoLatentGrid(const LtxModel& model, const LtxShotRequest& r) {
+    const auto scale = model.videoScale();
+    return {(r.frames - 1) / scale.time + 1, r.height / scale.space, r.width / scale.space};
+}
+
+torch::Tensor timeWindowMask(const torch::Tensor& positions, double start, double end) {
+    auto spans = positions[0][0]; // [T, 2] seconds
+    return ((spans.select(1, 1) > start) & (spans.select(1, 0) < end)).to(torch::kFloat32);
+}
+
+torch::Tensor samplingSigmas(const LtxShotRequest& r) {
+    auto sigmas = r.distilled ? distilledSigmas() : ltx2Sigmas(r.steps);
+    if (r.noise_scale >= 1.0) return sigmas;
+    // Start at the noise scale, then the schedule's own σ below it.
+    auto below = sigmas.masked_select(sigmas < r.noise_scale);
+    return torch::cat({torch::full({1}, r.noise_scale, torch::kFloat32), below});
+}
 
 LtxModel LtxModel::load(const std::string& path, const torch::TensorOptions& options, int textEncoderWidth,
                         bool offload) {
@@ -62,6 +99,9 @@ LtxModel LtxModel::load(const std::string& path, const torch::TensorOptions& opt
     const auto fp32 = torch::TensorOptions().device(options.device());
     m.audioDecoder = loadAudioDecoder(*files.audioVae.file, header, files.audioVae.prefix, fp32);
     m.vocoder = loadVocoder(*files.vocoder.file, header, files.vocoder.prefix, fp32);
+    const auto& audioTensors = files.audioVae.file->tensors();
+    if (audioTensors.count(files.audioVae.prefix + "encoder.conv_in.conv.weight"))
+        m.audioEncoder = loadAudioEncoder(*files.audioVae.file, header, files.audioVae.prefix, fp32);
     return m;
 }
 
@@ -111,6 +151,31 @@ void checkShotRequest(const LtxModel& model, const LtxShotRequest& r) {
                                     std::to_string(r.height) + " RGB, the shot's size");
     if (!(r.first_frame_strength >= 0 && r.first_frame_strength <= 1))
         throw std::invalid_argument("the first frame's strength is between 0 and 1");
+    const auto [f, h, w] = videoLatentGrid(model, r);
+    if (r.video_source.defined() && r.video_source.sizes() != torch::IntArrayRef({r.frames, r.height, r.width, 3}))
+        throw std::invalid_argument("the known pictures must be the shot's " + std::to_string(r.frames) + " frames of " +
+                                    std::to_string(r.width) + "×" + std::to_string(r.height) + " RGB");
+    if (r.video_generate.defined() && r.video_generate.sizes() != torch::IntArrayRef({f, h, w}))
+        throw std::invalid_argument("the picture mask must be the latent grid, " + std::to_string(f) + "×" +
+                                    std::to_string(h) + "×" + std::to_string(w));
+    if (r.video_generate.defined() && !r.video_source.defined())
+        throw std::invalid_argument("a picture mask needs the known pictures");
+    if (r.audio_source.defined()) {
+        if (!model.audioEncoder)
+            throw std::invalid_argument("this checkpoint carries no audio encoder, so it cannot keep a sound");
+        if (r.audio_source.dim() != 2 || r.audio_source.size(1) < 1 || r.audio_rate <= 0)
+            throw std::invalid_argument("the known sound must be [channels, samples] with a sample rate");
+    }
+    if (r.audio_generate.defined() &&
+        (!r.audio_source.defined() || r.audio_generate.sizes() != torch::IntArrayRef({audioLatentFrames(r)})))
+        throw std::invalid_argument("a sound mask needs the known sound and one value per audio latent frame (" +
+                                    std::to_string(audioLatentFrames(r)) + ")");
+    if ((r.video_frozen && !r.video_source.defined()) || (r.audio_frozen && !r.audio_source.defined()))
+        throw std::invalid_argument("a stream kept throughout needs its known media");
+    if (!(r.noise_scale > 0 && r.noise_scale <= 1))
+        throw std::invalid_argument("the noise scale is in (0, 1]");
+    if (r.noise_scale < 1 && (!r.video_source.defined() || !r.audio_source.defined()))
+        throw std::invalid_argument("starting part-way needs the known pictures and sound to start from");
     const int layers = model.transformer->config.layers;
     for (const auto* g : {&r.video_guider, &r.audio_guider})
         for (int block : g->stgBlocks)
@@ -147,7 +212,7 @@ LtxLatents sampleLatents(LtxModel& model, const LtxContexts& text, const LtxShot
 
     // Latent grid and token positions.
     const auto scale = model.videoScale();
-    const int64_t f = (r.frames - 1) / scale.time + 1, h = r.height / scale.space, w = r.width / scale.space;
+    const auto [f, h, w] = videoLatentGrid(model, r);
     const int64_t audioFrames = audioLatentFrames(r);
     const auto options = torch::TensorOptions().dtype(torch::kFloat32).device(device);
     LatentState video{torch::zeros({1, f * h * w, c.in_channels}, options),
@@ -158,23 +223,39 @@ LtxLatents sampleLatents(LtxModel& model, const LtxContexts& text, const LtxShot
                       torch::ones({1, audioFrames, 1}, options),
                       torch::zeros({1, audioFrames, c.audio_in_channels}, options),
                       audioPositions(1, audioFrames).to(device)};
+    // Known media: the state starts as the encoded latents (upstream's initial latent), and the mask says
+    // which tokens are made.
+    if (r.video_source.defined()) {
+        video.clean = encodePictures(model, r.video_source, device);
+        video.latent = video.clean.clone();
+        video.mask = r.video_generate.defined()
+                         ? r.video_generate.to(device, torch::kFloat32).reshape({1, f * h * w, 1})
+                         : torch::ones({1, f * h * w, 1}, options);
+        if (r.video_frozen) video.mask.zero_();
+        video.frozen = r.video_frozen;
+    }
+    if (r.audio_source.defined()) {
+        audio.clean = encodeSound(model, r.audio_source, r.audio_rate, audioFrames, device);
+        audio.latent = audio.clean.clone();
+        audio.mask = r.audio_generate.defined()
+                         ? r.audio_generate.to(device, torch::kFloat32).reshape({1, audioFrames, 1})
+                         : torch::ones({1, audioFrames, 1}, options);
+        if (r.audio_frozen) audio.mask.zero_();
+        audio.frozen = r.audio_frozen;
+    }
     if (r.first_frame.defined()) {
         // Latent frame 0 becomes the encoded picture, kept (strength 1) or partly renoised.
-        auto pixels = r.first_frame.to(device, torch::kFloat32).permute({2, 0, 1}).unsqueeze(0).unsqueeze(2);
-        const auto encDtype = model.decoder->parameters().front().scalar_type();
-        auto encoded = model.encoder->forward((pixels * 2.0 - 1.0).to(encDtype)).to(torch::kFloat32);
-        auto tokens = encoded.permute({0, 2, 3, 4, 1}).reshape({1, h * w, c.in_channels});
-        video.clean.narrow(1, 0, h * w).copy_(tokens);
+        video.clean.narrow(1, 0, h * w).copy_(encodePictures(model, r.first_frame.unsqueeze(0), device));
         video.mask.narrow(1, 0, h * w).fill_(1.0 - r.first_frame_strength);
     }
     // One seeded CPU generator, video noise first: upstream's noiser draws in that order.
     auto generator = at::make_generator<at::CPUGeneratorImpl>(r.seed);
-    addNoise(video, torch::randn(video.latent.sizes(), generator, torch::kFloat32).to(device));
-    addNoise(audio, torch::randn(audio.latent.sizes(), generator, torch::kFloat32).to(device));
+    addNoise(video, torch::randn(video.latent.sizes(), generator, torch::kFloat32).to(device), r.noise_scale);
+    addNoise(audio, torch::randn(audio.latent.sizes(), generator, torch::kFloat32).to(device), r.noise_scale);
 
     // Upstream's pipelines shift the schedule for 4096 tokens whatever the shot's size (they never pass
     // the latent to the scheduler), and the model was tuned with that schedule: so does this one.
-    const auto sigmas = (r.distilled ? distilledSigmas() : ltx2Sigmas(r.steps)).to(device);
+    const auto sigmas = samplingSigmas(r).to(device);
     GuidedDenoiser denoiser(text.video, text.audio, text.video_negative, text.audio_negative, r.video_guider,
                             r.audio_guider);
     denoise(model.transformer, video, audio, sigmas, denoiser, onStep);

@@ -20,6 +20,7 @@
 #include "model/ltx2/video_vae.h"
 #include "model/ltx2/vocoder.h"
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -35,8 +36,9 @@ struct LtxModel {
     AvTransformer transformer{nullptr};
     TextConnectors connectors{nullptr};
     VideoDecoder decoder{nullptr};
-    VideoEncoder encoder{nullptr}; // for a given first frame (image → shot)
+    VideoEncoder encoder{nullptr}; // for known pictures (image → shot and every editing task)
     AudioDecoder audioDecoder{nullptr};
+    AudioEncoder audioEncoder{nullptr}; // for known sound; absent (null) when the files carry none
     Vocoder vocoder{nullptr};
     std::string path;
     std::vector<std::string> recognised; // header sections recognised from the tensors, not read
@@ -84,6 +86,20 @@ struct LtxShotRequest {
     // latent frame 0 (upstream's VideoConditionByLatentIndex); strength 1 keeps it, less lets it change.
     torch::Tensor first_frame;
     double first_frame_strength = 1.0;
+
+    // Known media, the rest of Tandem's "known latents + a mask per modality". Pictures: `video_source`
+    // [frames, height, width, 3] in [0, 1] over the whole shot, encoded by the VAE; `video_generate`
+    // [frames', rows', columns'] on the latent grid, 1 = make that cell, 0 = keep it (undefined: make all).
+    // Sound: `audio_source` [channels, samples] at `audio_rate`, encoded by the audio VAE, and
+    // `audio_generate` [audio latent frames]. A stream given as known throughout is `frozen`: its σ is 0 as
+    // well as its tokens' (upstream's ModalitySpec.frozen: foley keeps the pictures, dub the voice).
+    torch::Tensor video_source, video_generate;
+    torch::Tensor audio_source, audio_generate;
+    int audio_rate = 0;
+    bool video_frozen = false, audio_frozen = false;
+    // Below 1: the shot starts from the known pictures noised to this σ and the schedule starts there
+    // (restyle; upstream's noise_scale with an initial latent, as its second stages run).
+    double noise_scale = 1.0;
 };
 
 struct LtxShot {
@@ -99,6 +115,16 @@ int ltxFrameCount(const LtxModel& model, double seconds, double fps, int minStep
 // Leaves out of the request's guiders the STG blocks the model does not have (the 22 B perturbs block 28;
 // smaller models have fewer blocks).
 void keepStgBlocksOf(const LtxModel& model, LtxShotRequest& request);
+
+// Latent frames of the sound of a request (25 a second of its length).
+int64_t audioLatentFrames(const LtxShotRequest& request);
+// The latent grid of a request's pictures: frames', rows', columns'.
+std::array<int64_t, 3> videoLatentGrid(const LtxModel& model, const LtxShotRequest& request);
+// 1 for each token whose time span meets [start, end) seconds, else 0 (upstream's TemporalRegionMask):
+// `positions` [1, axes, T, 2] with time first, in seconds. [T] floats.
+torch::Tensor timeWindowMask(const torch::Tensor& positions, double start, double end);
+// The σ a request samples over (restyle's starts at its noise scale).
+torch::Tensor samplingSigmas(const LtxShotRequest& request);
 
 // Checks a request against the model (frame count 8k + 1, sizes on the VAE grid, STG blocks that exist).
 // Throws std::invalid_argument saying what does not fit.

@@ -133,9 +133,10 @@ Denoised GuidedDenoiser::operator()(AvTransformer& model, const LatentState& vid
     const auto sigma = sigmas[step].to(video.latent.device(), torch::kFloat32).expand({n * b});
     auto batched = [&](const LatentState& s, std::vector<torch::Tensor>& contexts) {
         auto mask = repeatBatch(s.mask, n);
+        auto streamSigma = s.frozen ? torch::zeros_like(sigma) : sigma;
         return StreamInput{repeatBatch(s.latent, n),
-                           (mask * sigma.view({-1, 1, 1})).squeeze(-1),
-                           sigma,
+                           (mask * streamSigma.view({-1, 1, 1})).squeeze(-1),
+                           streamSigma,
                            repeatBatch(s.positions, n),
                            torch::cat(contexts, 0),
                            {}};

@@ -47,6 +47,7 @@ struct LatentState {
     torch::Tensor mask;      // [B, T, 1]: 1 = generate, 0 = known
     torch::Tensor clean;     // [B, T, C] the known latents (anything where mask is 1)
     torch::Tensor positions; // [B, axes, T, 2]
+    bool frozen = false;     // known throughout: the stream's σ is 0 too (its AdaLN and cross-modal gates)
 };
 
 // latent = clean where known, lerp(latent, noise, scale) elsewhere (scale 1: pure noise).

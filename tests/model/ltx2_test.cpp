@@ -490,6 +490,30 @@ TEST_CASE("LTX-2 audio VAE decoder (causal, pixel norm, un-normalised latents) m
     CHECK(relativeError(decoder->forward(changed), mel) > 1e-2);
 }
 
+TEST_CASE("LTX-2 audio VAE encoder and its front end (resample, Slaney log mel) match upstream") {
+    torch::NoGradGuard noGrad;
+    SafetensorsFile file(std::string(TANDEM_LTX2_FIXTURES) + "/audio_encoder.safetensors");
+    auto encoder = loadAudioEncoder(file, checkpointHeader(file), "audio_vae.");
+    CHECK(encoder->config.n_fft == 512); // read from the header's "filter_length"
+    auto waveform = readTensor(file, "input.waveform");
+    CHECK(relativeError(resampleAudio(waveform, 48000, 16000), readTensor(file, "output.resampled")) <= 1e-5);
+    CHECK(relativeError(resampleAudio(readTensor(file, "input.mono_44100"), 44100, 16000),
+                        readTensor(file, "output.mono_16000")) <= 1e-5);
+    auto mel = logMelSpectrogram(waveform, 48000, encoder->config);
+    CHECK(relativeError(mel, readTensor(file, "output.mel")) <= 1e-5);
+    auto latent = encoder->encode(waveform, 48000);
+    CHECK(relativeError(latent, readTensor(file, "output.latent")) <= 1e-4);
+    // A mono sound is heard in both channels.
+    auto left = waveform.narrow(1, 0, 1);
+    CHECK(relativeError(encoder->encode(left, 48000), encoder->encode(torch::cat({left, left}, 1), 48000)) == 0);
+    CHECK_THROWS_WITH(encoder->encode(torch::zeros({1, 3, 4800}), 48000), Catch::Contains("3"));
+    // Causal along time: the first latent frames do not hear what comes later.
+    auto changed = waveform.clone();
+    changed.narrow(2, 9600, 4800).mul_(-3.0);
+    CHECK(relativeError(encoder->encode(changed, 48000).narrow(2, 0, 4), latent.narrow(2, 0, 4)) <= 1e-5);
+    CHECK(relativeError(encoder->encode(changed, 48000), latent) > 1e-2);
+}
+
 TEST_CASE("LTX-2.3 vocoder (BigVGAN v2 and the bandwidth extension to 48 kHz) matches upstream") {
     torch::NoGradGuard noGrad;
     SafetensorsFile file(std::string(TANDEM_LTX2_FIXTURES) + "/vocoder.safetensors");
@@ -894,7 +918,7 @@ TEST_CASE("ComfyUI-style split files in a folder load like the single file, part
     std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("The engine process's LTX-2 model takes Tandem's request: text → shot, other tasks refused by reason") {
+TEST_CASE("The engine process's LTX-2 model takes Tandem's request: text → shot and image → shot") {
     const std::string fixtures = TANDEM_LTX2_FIXTURES;
     setenv("TANDEM_SPM_HELPER", TANDEM_SPM_HELPER, 1);
     LtxEngineOptions o;
@@ -940,7 +964,7 @@ TEST_CASE("The engine process's LTX-2 model takes Tandem's request: text → sho
 
     // Image → shot takes the source's first frame at the delivery size.
     request.task = Task::Image;
-    CHECK_THROWS_WITH(served.translate(request), Catch::Contains("first frame of 16×16"));
+    CHECK_THROWS_WITH(served.translate(request), Catch::Contains("needs a source picture"));
     request.source.width = request.source.height = 16;
     request.source.frames = 1;
     request.source.fps = 16;
@@ -951,11 +975,148 @@ TEST_CASE("The engine process's LTX-2 model takes Tandem's request: text → sho
     CHECK(imageRequest.first_frame.max().item<double>() == Approx(200.0 / 255));
     CHECK(served.generate(request, {}).frames == 17);
 
-    request.task = Task::Inpaint;
-    CHECK_THROWS_WITH(served.translate(request), Catch::Contains("'inpaint'") && Catch::Contains("not yet ported"));
+    // Frame 0 of the given picture comes back as given.
+    CHECK(std::equal(request.source.rgb.begin(), request.source.rgb.end(), served.generate(request, {}).rgb.begin()));
     // A delivery size off the VAE grid is refused when the model is loaded, not at the first job.
     o.width = 20;
     CHECK_THROWS_WITH(LtxServedModel(o), Catch::Contains("multiples of 8"));
+}
+
+TEST_CASE("The engine's LTX-2 model runs every editing task and keeps what the user kept, bit for bit") {
+    const std::string fixtures = TANDEM_LTX2_FIXTURES;
+    setenv("TANDEM_SPM_HELPER", TANDEM_SPM_HELPER, 1);
+    LtxEngineOptions o;
+    o.model = fixtures + "/ltx-tiny.safetensors";
+    o.textEncoder = fixtures + "/gemma";
+    o.device = "cpu";
+    o.width = o.height = 16;
+    o.fps = 16;
+    LtxServedModel served(o);
+    // A source of 20 frames (not 8k + 1) with its sound at the model's 48 kHz.
+    Shot source;
+    source.width = source.height = 16;
+    source.fps = 16;
+    source.frames = 20;
+    source.rgb.resize(size_t(20) * 16 * 16 * 3);
+    for (size_t i = 0; i < source.rgb.size(); ++i)
+        source.rgb[i] = uint8_t((i * 7) % 251);
+    source.sample_rate = 48000;
+    source.audio.resize(60000);
+    for (size_t i = 0; i < source.audio.size(); ++i)
+        source.audio[i] = 0.3f * float(std::sin(double(i) * 0.05));
+    const size_t frameBytes = 16 * 16 * 3;
+    ShotRequest request;
+    request.prompt = "A red circle.";
+    request.steps = 1;
+    request.seed = 5;
+    request.source = source;
+    auto framesEqual = [&](const Shot& s, int64_t from, int64_t to, int64_t sourceFrom) {
+        return std::equal(s.rgb.begin() + from * frameBytes, s.rgb.begin() + to * frameBytes,
+                          source.rgb.begin() + sourceFrom * frameBytes);
+    };
+    auto samplesEqual = [&](const Shot& s, size_t from, size_t to, size_t sourceFrom) {
+        return std::equal(s.audio.begin() + from, s.audio.begin() + to, source.audio.begin() + sourceFrom);
+    };
+
+    SECTION("inpaint: outside the painted square every pixel is the source's, and so is the sound") {
+        request.task = Task::Inpaint;
+        request.regenerate_audio = false;
+        request.paint_mask.assign(size_t(20) * 16 * 16, 0);
+        for (int f = 0; f < 20; ++f)
+            for (int y = 0; y < 8; ++y)
+                for (int x = 0; x < 8; ++x) request.paint_mask[size_t(f) * 256 + y * 16 + x] = 1;
+        const auto plan = served.plan(request);
+        CHECK(plan.request.frames == 25); // 20 frames held in 8k + 1
+        CHECK(plan.request.audio_frozen); // the sound is kept whole
+        CHECK(plan.request.video_generate.sum().item<double>() == 4); // one 8 × 8 cell of each latent frame
+        const Shot out = served.generate(request, {});
+        REQUIRE(out.frames == 20);
+        REQUIRE(out.audio.size() == source.audio.size());
+        bool outsideKept = true, insideMade = false;
+        for (size_t i = 0; i < out.rgb.size() / 3; ++i) {
+            const bool painted = request.paint_mask[i] != 0;
+            const bool same = std::equal(out.rgb.begin() + i * 3, out.rgb.begin() + i * 3 + 3, source.rgb.begin() + i * 3);
+            if (!painted) outsideKept = outsideKept && same;
+            if (painted && !same) insideMade = true;
+        }
+        CHECK(outsideKept);
+        CHECK(insideMade);
+        CHECK(out.audio == source.audio);
+    }
+    SECTION("retake: outside the window both streams are the source's") {
+        request.task = Task::Retake;
+        request.window_start = 0.5;
+        request.window_end = 0.75;
+        const auto plan = served.plan(request);
+        CHECK(plan.request.video_generate.defined());
+        CHECK(plan.request.audio_generate.defined());
+        const Shot out = served.generate(request, {});
+        REQUIRE(out.frames == 20);
+        CHECK(framesEqual(out, 0, 8, 0));
+        CHECK(framesEqual(out, 12, 20, 12));
+        CHECK_FALSE(framesEqual(out, 8, 12, 8));
+        CHECK(samplesEqual(out, 0, 24000, 0));
+        CHECK(samplesEqual(out, 36000, 60000, 36000));
+        CHECK_FALSE(samplesEqual(out, 24000, 36000, 24000));
+        request.regenerate_audio = false; // the pictures alone: the sound frozen
+        CHECK(served.plan(request).request.audio_frozen);
+    }
+    SECTION("extend: the source kept whole, new frames and sound after it") {
+        request.task = Task::Extend;
+        request.seconds = 1.0;
+        request.context_seconds = 0.5;
+        const auto plan = served.plan(request);
+        CHECK(plan.request.frames == 25);    // 1 context step + the causal frame, 2 new steps
+        CHECK(plan.networkFirstFrame == 11); // the source's last 9 frames continue
+        const Shot out = served.generate(request, {});
+        REQUIRE(out.frames == 36);
+        CHECK(framesEqual(out, 0, 20, 0));
+        CHECK(samplesEqual(out, 0, source.audio.size(), 0));
+        CHECK(out.audio.size() == 108000);
+        request.backward = true;
+        CHECK_THROWS_WITH(served.plan(request), Catch::Contains("extending before a shot is not ported"));
+    }
+    SECTION("restyle: the pictures start from the source part-way, the sound is kept") {
+        request.task = Task::Restyle;
+        request.strength = 0.5;
+        const auto plan = served.plan(request);
+        CHECK(plan.request.noise_scale == 0.5);
+        CHECK(plan.request.audio_frozen);
+        const Shot out = served.generate(request, {});
+        CHECK(out.frames == 20);
+        CHECK(out.audio == source.audio);
+        CHECK_FALSE(framesEqual(out, 0, 20, 0));
+    }
+    SECTION("foley: the pictures kept, the sound made") {
+        request.task = Task::Foley;
+        CHECK(served.plan(request).request.video_frozen);
+        const Shot out = served.generate(request, {});
+        CHECK(framesEqual(out, 0, 20, 0));
+        CHECK(out.audio.size() == 60000);
+        CHECK(out.audio != source.audio);
+    }
+    SECTION("dub: the voice kept, pictures made for all of it") {
+        request.task = Task::Dub;
+        request.source.frames = 0;
+        request.source.rgb.clear();
+        const auto plan = served.plan(request);
+        CHECK(plan.request.frames == 25); // 1.25 s of voice: 20 frames, held in 8k + 1
+        const Shot out = served.generate(request, {});
+        CHECK(out.frames == 25);
+        CHECK(samplesEqual(out, 0, source.audio.size(), 0));
+    }
+    SECTION("what it cannot take is refused by reason") {
+        request.task = Task::Foley;
+        request.source.sample_rate = 16000;
+        request.task = Task::Retake;
+        CHECK_THROWS_WITH(served.plan(request), Catch::Contains("48000 Hz"));
+        request.source.sample_rate = 48000;
+        request.references.push_back(source);
+        CHECK_THROWS_WITH(served.plan(request), Catch::Contains("references are not ported"));
+        request.references.clear();
+        request.source.width = 32;
+        CHECK_THROWS_WITH(served.plan(request), Catch::Contains("delivers 16×16"));
+    }
 }
 
 TEST_CASE("A whole tiny text → video + audio shot matches upstream's one-stage pipeline end to end") {
@@ -1030,6 +1191,105 @@ TEST_CASE("A whole tiny text → video + audio shot matches upstream's one-stage
     // Not a shot that any request would match: another seed lands elsewhere.
     r.seed += 1;
     CHECK(relativeError(generateShot(model, text, r).frames, readTensor(f, "output.frames")) > 1e-3);
+}
+
+TEST_CASE("Editing with LTX-2 (known pictures and sound, a mask per stream) matches upstream's conditioning") {
+    // end_to_end.safetensors again: a clip and a sound encoded by upstream's VAE encoders as the initial
+    // latents, then retake (TemporalRegionMask in both streams), inpainting with the sound frozen
+    // (VideoConditionByMask), restyle (noise scale 0.6, the sound frozen) and foley (the pictures frozen).
+    torch::NoGradGuard noGrad;
+    const std::string fixtures = TANDEM_LTX2_FIXTURES;
+    SafetensorsFile f(fixtures + "/end_to_end.safetensors");
+    const auto shot = nlohmann::json::parse(f.metadata().at("shot"));
+    auto model = LtxModel::load(fixtures + "/ltx-tiny.safetensors");
+    REQUIRE(model.audioEncoder);
+    const LtxContexts contexts{readTensor(f, "text.video"), readTensor(f, "text.audio"),
+                               readTensor(f, "text.video_negative"), readTensor(f, "text.audio_negative")};
+    LtxShotRequest base;
+    base.seed = shot["seed"];
+    base.steps = shot["steps"];
+    base.frames = shot["frames"];
+    base.width = shot["width"];
+    base.height = shot["height"];
+    base.fps = shot["fps"];
+    base.video_guider.stgBlocks = shot["stg_blocks"].get<std::vector<int>>();
+    base.audio_guider.stgBlocks = base.video_guider.stgBlocks;
+    base.video_source = readTensor(f, "edit.clip");
+    base.audio_source = readTensor(f, "edit.sound");
+    base.audio_rate = 48000;
+    const auto [lf, lh, lw] = videoLatentGrid(model, base);
+    auto expectLatents = [&](const LtxLatents& got, const std::string& name) {
+        const auto video = readTensor(f, name + ".final.video");
+        const double v = relativeError(got.video.reshape(video.sizes()), video);
+        const double a = relativeError(got.audio, readTensor(f, name + ".final.audio"));
+        INFO(name << ": video " << v << ", audio " << a);
+        CHECK(v <= 1e-4);
+        CHECK(a <= 1e-4);
+    };
+
+    SECTION("retake: a time window made again in both streams") {
+        const auto window = shot["window"].get<std::vector<double>>();
+        LtxShotRequest r = base;
+        r.video_generate = timeWindowMask(videoPositions(1, lf, lh, lw, r.fps, {8, 8, 8}), window[0], window[1])
+                               .view({lf, lh, lw});
+        r.audio_generate = timeWindowMask(audioPositions(1, audioLatentFrames(r)), window[0], window[1]);
+        CHECK(r.video_generate.sum().item<double>() > 0);
+        CHECK(r.video_generate.sum().item<double>() < r.video_generate.numel());
+        const auto latents = sampleLatents(model, contexts, r);
+        expectLatents(latents, "retake");
+        const auto out = decodeLatents(model, latents, r);
+        CHECK(relativeError(out.frames, readTensor(f, "retake.output.frames")) <= 1e-4);
+        CHECK(relativeError(out.audio, readTensor(f, "retake.output.audio")) <= 1e-4);
+        // The kept tokens are the encoded media, exactly.
+        auto kept = r.audio_generate == 0;
+        CHECK(torch::equal(latents.audio[0].index({kept}), readTensor(f, "edit.audio_latent")[0][0]
+                                                                .index({kept})));
+    }
+    SECTION("inpainting with the sound kept throughout") {
+        LtxShotRequest r = base;
+        r.video_generate = 1.0 - readTensor(f, "inpaint.keep")[0];
+        r.audio_frozen = true;
+        const auto latents = sampleLatents(model, contexts, r);
+        expectLatents(latents, "inpaint");
+        CHECK(relativeError(decodeLatents(model, latents, r).frames, readTensor(f, "inpaint.output.frames")) <=
+              1e-4);
+    }
+    SECTION("restyle: from the pictures noised to σ 0.6") {
+        LtxShotRequest r = base;
+        r.noise_scale = shot["noise_scale"];
+        r.audio_frozen = true;
+        CHECK(relativeError(samplingSigmas(r), readTensor(f, "restyle.sigmas")) <= 1e-7);
+        const auto latents = sampleLatents(model, contexts, r);
+        expectLatents(latents, "restyle");
+        CHECK(relativeError(decodeLatents(model, latents, r).frames, readTensor(f, "restyle.output.frames")) <=
+              1e-4);
+    }
+    SECTION("foley: the pictures kept throughout, the sound made") {
+        LtxShotRequest r = base;
+        r.audio_source = torch::Tensor();
+        r.video_frozen = true;
+        const auto latents = sampleLatents(model, contexts, r);
+        expectLatents(latents, "foley");
+        CHECK(relativeError(decodeLatents(model, latents, r).audio, readTensor(f, "foley.output.audio")) <= 1e-4);
+    }
+    SECTION("requests that do not fit are refused by reason") {
+        LtxShotRequest r = base;
+        r.video_generate = torch::ones({1, 1, 1});
+        CHECK_THROWS_WITH(sampleLatents(model, contexts, r), Catch::Contains("latent grid"));
+        r = base;
+        r.audio_generate = torch::ones({3});
+        CHECK_THROWS_WITH(sampleLatents(model, contexts, r), Catch::Contains("one value per audio latent frame"));
+        r = base;
+        r.video_source = torch::zeros({3, 16, 32, 3});
+        CHECK_THROWS_WITH(sampleLatents(model, contexts, r), Catch::Contains("known pictures must be"));
+        r = base;
+        r.audio_source = torch::Tensor();
+        r.noise_scale = 0.5;
+        CHECK_THROWS_WITH(sampleLatents(model, contexts, r), Catch::Contains("starting part-way"));
+        r.audio_frozen = true;
+        r.noise_scale = 1;
+        CHECK_THROWS_WITH(sampleLatents(model, contexts, r), Catch::Contains("kept throughout needs"));
+    }
 }
 
 TEST_CASE("fp8 checkpoints (e4m3 with scales, e5m2) are decoded and scaled on load") {

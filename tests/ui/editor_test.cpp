@@ -320,21 +320,23 @@ TEST_CASE("an LTX-2.3 model makes a take in the editor through the engine proces
     w.show();
     REQUIRE(w.openMedia(QString::fromStdString(clipFile(dir, "a.mp4", 32))));
 
-    // A task LTX-2.3 cannot do yet fails at once with the reason; the project is untouched.
+    // What LTX-2.3 cannot do yet (extending before a clip) fails at once with the reason, before any engine
+    // work; the project is untouched.
     const quint64 revision = w.project().revision();
-    ui::GenerationSpec dub;
-    dub.task = QStringLiteral("foley");
-    dub.prompt = QStringLiteral("footsteps");
+    REQUIRE_FALSE(w.project().sequence().tracks.empty());
+    REQUIRE_FALSE(w.project().sequence().tracks[0].clips.empty());
+    ui::GenerationSpec before;
+    before.task = QStringLiteral("extend");
+    before.backward = true;
+    before.prompt = QStringLiteral("a red circle");
+    before.sourceClipId = w.project().sequence().tracks[0].clips[0].id;
     QString error;
-    const QString refused = w.jobs().submit(dub, &error);
-    if (!refused.isEmpty()) {
-        const ui::JobInfo* job = waitForJob(w, refused);
-        REQUIRE(job);
-        CHECK(job->state == ui::JobState::Failed);
-        CHECK(job->error.contains(QStringLiteral("image → shot only")));
-    } else {
-        CHECK_FALSE(error.isEmpty()); // refused before it became a job (no source clip chosen)
-    }
+    const QString refused = w.jobs().submit(before, &error);
+    REQUIRE_FALSE(refused.isEmpty());
+    const ui::JobInfo* failed = waitForJob(w, refused);
+    REQUIRE(failed);
+    CHECK(failed->state == ui::JobState::Failed);
+    CHECK(failed->error.contains(QStringLiteral("extending before a shot is not ported")));
     CHECK(w.project().revision() == revision);
 
     ui::GenerationSpec spec;

@@ -262,7 +262,7 @@ TEST_CASE("the model's known prompt words are listed, and a typed prompt's unkno
     CHECK(none.wordList()->count() == 0);
 }
 
-TEST_CASE("installed models are listed under Model, and choosing LTX-2.3 greys the tasks it cannot do") {
+TEST_CASE("installed models are listed under Model, and choosing LTX-2.3 keeps every task") {
     namespace fs = std::filesystem;
     const fs::path models = test::freshTempDir("models");
     const std::string fixtures = TANDEM_LTX2_FIXTURES;
@@ -291,7 +291,7 @@ TEST_CASE("installed models are listed under Model, and choosing LTX-2.3 greys t
     REQUIRE(demo);
     REQUIRE(ltx);
     CHECK(demo->isChecked());
-    CHECK(ltx->text().contains(QStringLiteral("image → shot only")));
+    CHECK(ltx->text().contains(QStringLiteral("LTX-2.3")));
 
     auto* task = w.findChild<QComboBox*>(QStringLiteral("genTask"));
     REQUIRE(task);
@@ -302,10 +302,10 @@ TEST_CASE("installed models are listed under Model, and choosing LTX-2.3 greys t
     task->setCurrentIndex(dub);
 
     ltx->trigger();
-    CHECK_FALSE(items->item(dub)->isEnabled());
+    // LTX-2.3 runs every task: the one in use stays chosen.
+    CHECK(items->item(dub)->isEnabled());
     CHECK(items->item(generate)->isEnabled());
-    CHECK(task->currentIndex() == generate); // the task in use is one the model runs
-    CHECK(task->itemData(dub, Qt::ToolTipRole).toString().contains(QStringLiteral("image → shot only")));
+    CHECK(task->currentIndex() == dub);
     Q_EMIT menu->aboutToShow(); // the menu is rebuilt: the new model is the checked one
     for (QAction* a : menu->actions())
         if (a->text().startsWith(QStringLiteral("ltx-tiny"))) CHECK(a->isChecked());

@@ -1,0 +1,45 @@
+// Design note: how each of Tandem's tasks becomes LTX-2 conditioning — known pictures and sound, a mask per
+// stream — and how the result keeps what the user kept. The counterpart of model/tasks.h for a model whose
+// shots are 8k + 1 frames (the causal VAE's first frame stands alone) and whose sound is 48 kHz:
+//   - the network's shot is the output's length rounded up to 8k + 1 frames (the extra frames are made and
+//     cut off), or for extension the source's last context frames plus the new ones;
+//   - a latent cell is made if any pixel or sample it covers is made: painted pixels pooled over the
+//     cell's 32 × 32 pixels and its frames (the first latent frame covers frame 0 alone), a time window
+//     as upstream's TemporalRegionMask marks tokens whose span meets it;
+//   - a stream the task keeps whole (the pictures in foley, the voice in dub, the sound in inpainting and
+//     restyle) is frozen, as upstream's audio-to-video pipeline freezes its sound;
+//   - restyle starts from the source's latents noised to the strength (upstream's noise scale);
+//   - afterwards every kept pixel and sample is copied from the source bit for bit (the engine's promise).
+// Not ported: extending before a shot (upstream places such frames with keyframe tokens after the shot's
+// own, not yet here) and references; both are refused by reason.
+#pragma once
+
+#include "model/engine.h"
+#include "model/ltx2/pipeline.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace tandem::model::ltx2 {
+
+struct LtxEditPlan {
+    LtxShotRequest request;          // what the network makes
+    int64_t frames = 0, samples = 0; // the returned shot's length
+    int sample_rate = 0;             // the model's (the vocoder's) rate
+    // The output frame and sample the network's first frame and sample stand at (extension: past the
+    // source's start).
+    int64_t networkFirstFrame = 0, networkFirstSample = 0;
+    // The source placed on the output and which of it is kept: frames × H × W (× 3) and samples.
+    std::vector<uint8_t> placedRgb, keepPixel;
+    std::vector<float> placedAudio;
+    std::vector<uint8_t> keepSample;
+};
+
+// `base` carries the delivery geometry, guidance, seed and steps already. Throws std::invalid_argument with
+// a reason a user can act on.
+LtxEditPlan planLtxEdit(const ShotRequest& request, const LtxModel& model, LtxShotRequest base);
+
+// The network's shot put in place: cut to the output's length, kept pixels and samples copied back.
+Shot finishLtxEdit(const LtxEditPlan& plan, const LtxShot& made);
+
+} // namespace tandem::model::ltx2
