@@ -256,21 +256,13 @@ Shot Engine::generate(const ShotRequest& request, const ProgressFn& progress) {
     shot.fps = cfg.video.fps;
     shot.frames = plan.frames;
     shot.sample_rate = cfg.audio.sample_rate;
-    shot.rgb = std::move(plan.placedRgb);
-    shot.audio = std::move(plan.placedAudio);
     auto pixels = m.net->videoVae->decoder->forward(x.video.to(m.dtype))[0].to(torch::kFloat32); // [3, T·tc, H, W]
     auto bytes = ((pixels.permute({1, 2, 3, 0}) + 1) * 127.5).round().clamp(0, 255).to(torch::kUInt8).contiguous().cpu();
-    const uint8_t* decoded = bytes.data_ptr<uint8_t>();
-    const size_t windowPixels = size_t(T * tc) * H * W;
-    const size_t firstPixel = size_t(plan.windowFirstFrame) * H * W;
-    for (size_t i = 0; i < windowPixels; ++i)
-        if (!plan.keepPixel[firstPixel + i]) std::memcpy(&shot.rgb[(firstPixel + i) * 3], decoded + i * 3, 3);
-
     auto wave = m.net->audioVae->decoder->forward(x.audio.to(m.dtype)).reshape({-1}).to(torch::kFloat32).contiguous().cpu();
-    const float* samples = wave.data_ptr<float>();
-    const int64_t n = std::min<int64_t>(windowSamples, plan.samples - plan.windowFirstSample);
-    for (int64_t i = 0; i < n; ++i)
-        if (!plan.keepSample[plan.windowFirstSample + i]) shot.audio[plan.windowFirstSample + i] = samples[i];
+    plan.overlayMade(bytes.data_ptr<uint8_t>(), plan.windowFirstFrame, T * tc, wave.data_ptr<float>(), plan.windowFirstSample,
+                     windowSamples);
+    shot.rgb = std::move(plan.placedRgb);
+    shot.audio = std::move(plan.placedAudio);
 
     // Latents of the whole output, so the shot can be extended again without a pixel round trip.
     torch::Tensor videoLatent = x.video[0];

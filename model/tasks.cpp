@@ -34,34 +34,6 @@ void checkGeometry(const ShotRequest& r, const ModelConfig& cfg, bool needVideo,
     }
 }
 
-// Sizes the plan's buffers for an output of `frames` frames, nothing kept.
-void allocate(TaskPlan& p, const ModelConfig& cfg, int64_t frames) {
-    const TimeBase tb = cfg.timeBase();
-    p.frames = frames;
-    p.samples = tb.samplesForFrames(frames);
-    const size_t px = size_t(frames) * cfg.video.width * cfg.video.height;
-    p.placedRgb.assign(px * 3, 0);
-    p.keepPixel.assign(px, 0);
-    p.placedAudio.assign(size_t(p.samples), 0.f);
-    p.keepSample.assign(size_t(p.samples), 0);
-}
-
-// Copies the source's frames and samples to output frame `atFrame` (marking them kept when `keep`).
-void place(TaskPlan& p, const ModelConfig& cfg, const Shot& s, int64_t atFrame, bool keepVideo, bool keepAudio) {
-    const size_t frameBytes = size_t(cfg.video.width) * cfg.video.height;
-    if (hasVideo(s)) {
-        const int64_t n = std::min<int64_t>(s.frames, p.frames - atFrame);
-        std::memcpy(p.placedRgb.data() + atFrame * frameBytes * 3, s.rgb.data(), size_t(n) * frameBytes * 3);
-        if (keepVideo) std::fill_n(p.keepPixel.begin() + atFrame * frameBytes, size_t(n) * frameBytes, 1);
-    }
-    if (hasAudio(s)) {
-        const int64_t at = cfg.timeBase().samplesForFrames(atFrame);
-        const int64_t n = std::min<int64_t>(int64_t(s.audio.size()), p.samples - at);
-        std::copy_n(s.audio.begin(), n, p.placedAudio.begin() + at);
-        if (keepAudio) std::fill_n(p.keepSample.begin() + at, n, 1);
-    }
-}
-
 // Latent masks over the window from the keep masks: a cell is generated if any pixel/sample in it is.
 void masksFromKeep(TaskPlan& p, const ModelConfig& cfg) {
     const int H = cfg.video.height, W = cfg.video.width, tc = cfg.video.temporal_compression,
@@ -100,19 +72,89 @@ void requireAudioLength(const ShotRequest& r, const ModelConfig& cfg, int64_t fr
 
 } // namespace
 
+void PlacedMedia::allocate(const ModelConfig& cfg, int64_t outputFrames) {
+    frames = outputFrames;
+    samples = cfg.timeBase().samplesForFrames(outputFrames);
+    width = cfg.video.width;
+    height = cfg.video.height;
+    const size_t px = size_t(frames) * framePixels();
+    placedRgb.assign(px * 3, 0);
+    keepPixel.assign(px, 0);
+    placedAudio.assign(size_t(samples), 0.f);
+    keepSample.assign(size_t(samples), 0);
+}
+
+void PlacedMedia::place(const ModelConfig& cfg, const Shot& s, int64_t atFrame, bool keepVideo, bool keepAudio) {
+    if (hasVideo(s)) {
+        const int64_t n = std::min<int64_t>(s.frames, frames - atFrame);
+        std::memcpy(placedRgb.data() + atFrame * framePixels() * 3, s.rgb.data(), size_t(n) * framePixels() * 3);
+        if (keepVideo) std::fill_n(keepPixel.begin() + atFrame * framePixels(), size_t(n) * framePixels(), 1);
+    }
+    if (hasAudio(s)) {
+        const int64_t at = cfg.timeBase().samplesForFrames(atFrame);
+        const int64_t n = std::min<int64_t>(int64_t(s.audio.size()), samples - at);
+        std::copy_n(s.audio.begin(), n, placedAudio.begin() + at);
+        if (keepAudio) std::fill_n(keepSample.begin() + at, n, 1);
+    }
+}
+
+void PlacedMedia::unkeepPainted(const ShotRequest& r) {
+    const size_t px = framePixels();
+    if (r.paint_mask.size() != size_t(frames) * px)
+        refuse(r, "the paint mask must cover every frame (" + std::to_string(frames) + " × " + std::to_string(width) + "×" +
+                      std::to_string(height) + " values)");
+    const int64_t last = r.mask_last_frame < 0 ? frames - 1 : std::min(r.mask_last_frame, frames - 1);
+    if (r.mask_first_frame < 0 || r.mask_first_frame > last) refuse(r, "the mask's frame range is empty");
+    size_t painted = 0;
+    for (int64_t f = r.mask_first_frame; f <= last; ++f)
+        for (size_t i = 0; i < px; ++i)
+            if (r.paint_mask[f * px + i]) {
+                keepPixel[f * px + i] = 0;
+                ++painted;
+            }
+    if (painted == 0) refuse(r, "the mask paints nothing in the frame range");
+}
+
+void PlacedMedia::unkeepWindow(const ShotRequest& r, const ModelConfig& cfg) {
+    const TimeBase tb = cfg.timeBase();
+    const double length = tb.secondsForFrames(frames);
+    if (!(r.window_start >= 0 && r.window_end > r.window_start && r.window_start < length))
+        refuse(r, "the window must satisfy 0 ≤ start < end and start < the shot's length");
+    const size_t px = framePixels();
+    if (r.regenerate_video) {
+        const int64_t f0 = tb.frameForSeconds(r.window_start), f1 = std::min(frames, tb.frameForSeconds(r.window_end));
+        std::fill(keepPixel.begin() + f0 * px, keepPixel.begin() + f1 * px, 0);
+    }
+    if (r.regenerate_audio) {
+        const int64_t s0 = tb.sampleForSeconds(r.window_start), s1 = std::min(samples, tb.sampleForSeconds(r.window_end));
+        std::fill(keepSample.begin() + s0, keepSample.begin() + s1, 0);
+    }
+}
+
+void PlacedMedia::overlayMade(const uint8_t* rgb, int64_t firstFrame, int64_t madeFrames, const float* audio,
+                              int64_t firstSample, int64_t madeSamples) {
+    const size_t firstPixel = size_t(firstFrame) * framePixels();
+    const size_t pixels = size_t(std::clamp<int64_t>(std::min(madeFrames, frames - firstFrame), 0, frames)) * framePixels();
+    for (size_t i = 0; i < pixels; ++i)
+        if (!keepPixel[firstPixel + i]) std::memcpy(&placedRgb[(firstPixel + i) * 3], rgb + i * 3, 3);
+    const int64_t n = std::clamp<int64_t>(std::min(madeSamples, samples - firstSample), 0, samples);
+    for (int64_t i = 0; i < n; ++i)
+        if (!keepSample[size_t(firstSample + i)]) placedAudio[size_t(firstSample + i)] = audio[i];
+}
+
 TaskPlan planTask(const ShotRequest& r, const ModelConfig& cfg) {
     const TimeBase tb = cfg.timeBase();
     const int H = cfg.video.height, W = cfg.video.width;
     TaskPlan p;
     switch (r.task) {
     case Task::Generate: {
-        allocate(p, cfg, tb.framesForVideoLatentSteps(tb.videoLatentStepsForSeconds(r.seconds)));
+        p.allocate(cfg, tb.framesForVideoLatentSteps(tb.videoLatentStepsForSeconds(r.seconds)));
         break;
     }
     case Task::Image: {
         if (!hasVideo(r.source)) refuse(r, "needs a first frame");
         checkGeometry(r, cfg, true, false);
-        allocate(p, cfg, tb.framesForVideoLatentSteps(tb.videoLatentStepsForSeconds(r.seconds)));
+        p.allocate(cfg, tb.framesForVideoLatentSteps(tb.videoLatentStepsForSeconds(r.seconds)));
         // The still image fills the first latent step's frames so it encodes as a still; only frame 0 is kept.
         const size_t frameBytes = size_t(W) * H * 3;
         for (int f = 0; f < cfg.video.temporal_compression; ++f)
@@ -124,22 +166,9 @@ TaskPlan planTask(const ShotRequest& r, const ModelConfig& cfg) {
         checkGeometry(r, cfg, true, !r.regenerate_audio);
         const int64_t frames = sourceFrames(r, cfg);
         if (!r.regenerate_audio) requireAudioLength(r, cfg, frames);
-        allocate(p, cfg, frames);
-        place(p, cfg, r.source, 0, true, !r.regenerate_audio);
-        const size_t px = size_t(W) * H;
-        if (r.paint_mask.size() != size_t(frames) * px)
-            refuse(r, "the paint mask must cover every frame (" + std::to_string(frames) + " × " + std::to_string(W) + "×" +
-                          std::to_string(H) + " values)");
-        const int64_t last = r.mask_last_frame < 0 ? frames - 1 : std::min(r.mask_last_frame, frames - 1);
-        if (r.mask_first_frame < 0 || r.mask_first_frame > last) refuse(r, "the mask's frame range is empty");
-        size_t painted = 0;
-        for (int64_t f = r.mask_first_frame; f <= last; ++f)
-            for (size_t i = 0; i < px; ++i)
-                if (r.paint_mask[f * px + i]) {
-                    p.keepPixel[f * px + i] = 0;
-                    ++painted;
-                }
-        if (painted == 0) refuse(r, "the mask paints nothing in the frame range");
+        p.allocate(cfg, frames);
+        p.place(cfg, r.source, 0, true, !r.regenerate_audio);
+        p.unkeepPainted(r);
         break;
     }
     case Task::Retake: {
@@ -147,20 +176,9 @@ TaskPlan planTask(const ShotRequest& r, const ModelConfig& cfg) {
         checkGeometry(r, cfg, true, true);
         const int64_t frames = sourceFrames(r, cfg);
         requireAudioLength(r, cfg, frames);
-        const double length = tb.secondsForFrames(frames);
-        if (!(r.window_start >= 0 && r.window_end > r.window_start && r.window_start < length))
-            refuse(r, "the window must satisfy 0 ≤ start < end and start < the shot's length");
-        allocate(p, cfg, frames);
-        place(p, cfg, r.source, 0, true, true);
-        const size_t px = size_t(W) * H;
-        if (r.regenerate_video) {
-            const int64_t f0 = tb.frameForSeconds(r.window_start), f1 = std::min(frames, tb.frameForSeconds(r.window_end));
-            std::fill(p.keepPixel.begin() + f0 * px, p.keepPixel.begin() + f1 * px, 0);
-        }
-        if (r.regenerate_audio) {
-            const int64_t s0 = tb.sampleForSeconds(r.window_start), s1 = std::min(p.samples, tb.sampleForSeconds(r.window_end));
-            std::fill(p.keepSample.begin() + s0, p.keepSample.begin() + s1, 0);
-        }
+        p.allocate(cfg, frames);
+        p.place(cfg, r.source, 0, true, true);
+        p.unkeepWindow(r, cfg);
         break;
     }
     case Task::Extend: {
@@ -170,9 +188,9 @@ TaskPlan planTask(const ShotRequest& r, const ModelConfig& cfg) {
         const int tc = cfg.video.temporal_compression;
         const int64_t newSteps = tb.videoLatentStepsForSeconds(r.seconds);
         const int64_t ctxSteps = std::clamp<int64_t>(tb.videoLatentStepsForSeconds(r.context_seconds), 1, srcFrames / tc);
-        allocate(p, cfg, srcFrames + newSteps * tc);
+        p.allocate(cfg, srcFrames + newSteps * tc);
         const int64_t srcAt = r.backward ? newSteps * tc : 0;
-        place(p, cfg, r.source, srcAt, true, true);
+        p.place(cfg, r.source, srcAt, true, true);
         // The window: the new steps and the context steps of the source next to them.
         p.windowFirstFrame = r.backward ? 0 : (srcFrames - ctxSteps * tc);
         p.windowFirstSample = tb.samplesForFrames(p.windowFirstFrame);
@@ -199,8 +217,8 @@ TaskPlan planTask(const ShotRequest& r, const ModelConfig& cfg) {
         checkGeometry(r, cfg, true, true);
         const int64_t frames = sourceFrames(r, cfg);
         requireAudioLength(r, cfg, frames);
-        allocate(p, cfg, frames);
-        place(p, cfg, r.source, 0, false, true);
+        p.allocate(cfg, frames);
+        p.place(cfg, r.source, 0, false, true);
         windowOverWholeOutput(p, cfg);
         masksFromKeep(p, cfg);
         p.encodeVideo = true; // the starting point, not a kept region
@@ -209,8 +227,8 @@ TaskPlan planTask(const ShotRequest& r, const ModelConfig& cfg) {
     }
     case Task::Foley: {
         checkGeometry(r, cfg, true, false);
-        allocate(p, cfg, sourceFrames(r, cfg));
-        place(p, cfg, r.source, 0, true, false);
+        p.allocate(cfg, sourceFrames(r, cfg));
+        p.place(cfg, r.source, 0, true, false);
         break;
     }
     case Task::Dub: {
@@ -220,11 +238,11 @@ TaskPlan planTask(const ShotRequest& r, const ModelConfig& cfg) {
         const int64_t steps = std::max<int64_t>(1, int64_t(std::ceil(seconds * cfg.video.fps / cfg.video.temporal_compression - 1e-9)));
         if (steps * cfg.video.temporal_compression > int64_t(std::llround(60 * cfg.video.fps))) refuse(r, "the sound is longer than 60 s");
         const int64_t frames = tb.framesForVideoLatentSteps(steps);
-        allocate(p, cfg, frames);
+        p.allocate(cfg, frames);
         Shot audioOnly;
         audioOnly.audio = r.source.audio;
         audioOnly.audio.resize(size_t(p.samples), 0.f); // the voice line, padded with silence to whole steps
-        place(p, cfg, audioOnly, 0, false, true);
+        p.place(cfg, audioOnly, 0, false, true);
         // Padding added here is generated silence the user never gave: only the given samples are kept.
         std::fill(p.keepSample.begin() + std::min<int64_t>(p.samples, r.source.audio.size()), p.keepSample.end(), 0);
         break;

@@ -16,30 +16,25 @@
 
 #include "model/engine.h"
 #include "model/ltx2/pipeline.h"
-
-#include <cstdint>
-#include <vector>
+#include "model/tasks.h"
 
 namespace tandem::model::ltx2 {
 
-struct LtxEditPlan {
-    LtxShotRequest request;          // what the network makes
-    int64_t frames = 0, samples = 0; // the returned shot's length
-    int sample_rate = 0;             // the model's (the vocoder's) rate
+// The source placed on the output and what of it is kept (PlacedMedia), and what the network makes.
+struct LtxEditPlan : PlacedMedia {
+    LtxShotRequest request; // what the network makes
+    ModelConfig delivery;   // the output's geometry: the engine's size and frame rate, the vocoder's rate
     // The output frame and sample the network's first frame and sample stand at (extension: past the
     // source's start).
     int64_t networkFirstFrame = 0, networkFirstSample = 0;
-    // The source placed on the output and which of it is kept: frames × H × W (× 3) and samples.
-    std::vector<uint8_t> placedRgb, keepPixel;
-    std::vector<float> placedAudio;
-    std::vector<uint8_t> keepSample;
 };
 
 // `base` carries the delivery geometry, guidance, seed and steps already. Throws std::invalid_argument with
 // a reason a user can act on.
 LtxEditPlan planLtxEdit(const ShotRequest& request, const LtxModel& model, LtxShotRequest base);
 
-// The network's shot put in place: cut to the output's length, kept pixels and samples copied back.
-Shot finishLtxEdit(const LtxEditPlan& plan, const LtxShot& made);
+// The network's shot put in place: cut to the output's length, kept pixels and samples copied back (the
+// plan's placed media become the shot's).
+Shot finishLtxEdit(LtxEditPlan&& plan, const LtxShot& made);
 
 } // namespace tandem::model::ltx2

@@ -29,14 +29,8 @@ LtxServedModel::LtxServedModel(const LtxEngineOptions& o) : options_(o) {
     text_ = std::make_unique<LtxTextEncoder>(o.textEncoder, options);
     model_ = LtxModel::load(o.model, options, text_->width(), o.offload);
     // The delivery geometry must fit the model before any job is taken.
-    LtxShotRequest probe;
-    probe.width = o.width;
-    probe.height = o.height;
-    probe.fps = o.fps;
+    LtxShotRequest probe = baseRequest({});
     probe.frames = model_.videoScale().time + 1;
-    probe.distilled = o.distilled;
-    probe.video_guider.stgBlocks.clear();
-    probe.audio_guider.stgBlocks.clear();
     checkShotRequest(model_, probe);
 }
 
@@ -59,10 +53,8 @@ LtxEditPlan LtxServedModel::plan(const ShotRequest& request) const {
     return planLtxEdit(request, model_, baseRequest(request));
 }
 
-LtxShotRequest LtxServedModel::translate(const ShotRequest& request) const { return plan(request).request; }
-
 Shot LtxServedModel::generate(const ShotRequest& request, const ProgressFn& progress) {
-    const auto edit = plan(request);
+    auto edit = plan(request);
     const auto& r = edit.request;
     const auto contexts = encodePrompts(model_, *text_, r);
     if (releaseTextEncoder_) text_->release();
@@ -76,7 +68,8 @@ Shot LtxServedModel::generate(const ShotRequest& request, const ProgressFn& prog
         p.eta_seconds = step > 0 ? p.elapsed_seconds / step * (steps - step) : 0;
         if (!progress(p)) throw Cancelled();
     });
-    return finishLtxEdit(edit, decodeLatents(model_, latents, r));
+    auto made = decodeLatents(model_, latents, r);
+    return finishLtxEdit(std::move(edit), made);
 }
 
 } // namespace tandem::model::ltx2

@@ -39,7 +39,6 @@ public:
     // The LTX request a Tandem request becomes, and what is kept of its source (throws
     // std::invalid_argument for a request it cannot run).
     LtxEditPlan plan(const ShotRequest& request) const;
-    LtxShotRequest translate(const ShotRequest& request) const;
 
 private:
     LtxShotRequest baseRequest(const ShotRequest& request) const;

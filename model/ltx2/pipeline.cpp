@@ -19,7 +19,7 @@ constexpr double kAudioLatentsPerSecond = 25.0; // 16 kHz, hop 160, 4× in time
 // Pictures [frames, H, W, 3] in [0, 1] → latent tokens [1, frames' · rows' · columns', channels].
 torch::Tensor encodePictures(LtxModel& model, const torch::Tensor& frames, const torch::Device& device) {
     auto pixels = frames.to(device, torch::kFloat32).permute({3, 0, 1, 2}).unsqueeze(0);
-    const auto dtype = model.decoder->parameters().front().scalar_type();
+    const auto dtype = model.encoder->parameters().front().scalar_type();
     auto encoded = model.encoder->forward((pixels * 2.0 - 1.0).to(dtype)).to(torch::kFloat32);
     return encoded.permute({0, 2, 3, 4, 1}).reshape({1, -1, encoded.size(1)});
 }

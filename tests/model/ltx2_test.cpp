@@ -38,6 +38,36 @@ double relativeError(const torch::Tensor& got, const torch::Tensor& want) {
     return (got.to(torch::kFloat32) - want).abs().max().item<double>() / std::max(scale, 1e-12);
 }
 
+// The engine's LTX-2 model on the tiny checkpoint and Gemma, delivering 16 × 16 at 16 fps on the CPU (its
+// tokenizer helper found through the environment, as the engine process finds it).
+LtxEngineOptions tinyEngineOptions() {
+    setenv("TANDEM_SPM_HELPER", TANDEM_SPM_HELPER, 1);
+    LtxEngineOptions o;
+    o.model = std::string(TANDEM_LTX2_FIXTURES) + "/ltx-tiny.safetensors";
+    o.textEncoder = std::string(TANDEM_LTX2_FIXTURES) + "/gemma";
+    o.device = "cpu";
+    o.width = o.height = 16;
+    o.fps = 16;
+    return o;
+}
+
+// The shot end_to_end.safetensors was made with (its "shot" metadata).
+LtxShotRequest endToEndRequest(const nlohmann::json& shot) {
+    LtxShotRequest r;
+    r.prompt = shot["prompt"];
+    r.negative_prompt = shot["negative_prompt"];
+    r.seed = shot["seed"];
+    r.steps = shot["steps"];
+    r.frames = shot["frames"];
+    r.width = shot["width"];
+    r.height = shot["height"];
+    r.fps = shot["fps"];
+    r.prompt_length = shot["prompt_length"];
+    r.video_guider.stgBlocks = shot["stg_blocks"].get<std::vector<int>>();
+    r.audio_guider.stgBlocks = r.video_guider.stgBlocks;
+    return r;
+}
+
 struct Fixture {
     SafetensorsFile file{kTransformerFixture};
     torch::Tensor operator[](const std::string& name) const { return readTensor(file, name); }
@@ -919,15 +949,7 @@ TEST_CASE("ComfyUI-style split files in a folder load like the single file, part
 }
 
 TEST_CASE("The engine process's LTX-2 model takes Tandem's request: text → shot and image → shot") {
-    const std::string fixtures = TANDEM_LTX2_FIXTURES;
-    setenv("TANDEM_SPM_HELPER", TANDEM_SPM_HELPER, 1);
-    LtxEngineOptions o;
-    o.model = fixtures + "/ltx-tiny.safetensors";
-    o.textEncoder = fixtures + "/gemma";
-    o.device = "cpu";
-    o.width = 16;
-    o.height = 16;
-    o.fps = 16;
+    auto o = tinyEngineOptions();
     LtxServedModel served(o);
     CHECK(served.deviceName() == "cpu");
 
@@ -936,7 +958,7 @@ TEST_CASE("The engine process's LTX-2 model takes Tandem's request: text → sho
     request.seconds = 1.0;
     request.steps = 2;
     request.seed = 3;
-    const auto r = served.translate(request);
+    const auto r = served.plan(request).request;
     CHECK(r.frames == 17); // 1 s at 16 fps, rounded to whole latent steps of 8, plus the causal first frame
     CHECK(r.width == 16);
     CHECK(r.steps == 2);
@@ -964,12 +986,12 @@ TEST_CASE("The engine process's LTX-2 model takes Tandem's request: text → sho
 
     // Image → shot takes the source's first frame at the delivery size.
     request.task = Task::Image;
-    CHECK_THROWS_WITH(served.translate(request), Catch::Contains("needs a source picture"));
+    CHECK_THROWS_WITH(served.plan(request).request, Catch::Contains("needs a source picture"));
     request.source.width = request.source.height = 16;
     request.source.frames = 1;
     request.source.fps = 16;
     request.source.rgb.assign(16 * 16 * 3, 200);
-    const auto imageRequest = served.translate(request);
+    const auto imageRequest = served.plan(request).request;
     REQUIRE(imageRequest.first_frame.defined());
     CHECK(imageRequest.first_frame.sizes() == torch::IntArrayRef({16, 16, 3}));
     CHECK(imageRequest.first_frame.max().item<double>() == Approx(200.0 / 255));
@@ -983,15 +1005,7 @@ TEST_CASE("The engine process's LTX-2 model takes Tandem's request: text → sho
 }
 
 TEST_CASE("The engine's LTX-2 model runs every editing task and keeps what the user kept, bit for bit") {
-    const std::string fixtures = TANDEM_LTX2_FIXTURES;
-    setenv("TANDEM_SPM_HELPER", TANDEM_SPM_HELPER, 1);
-    LtxEngineOptions o;
-    o.model = fixtures + "/ltx-tiny.safetensors";
-    o.textEncoder = fixtures + "/gemma";
-    o.device = "cpu";
-    o.width = o.height = 16;
-    o.fps = 16;
-    LtxServedModel served(o);
+    LtxServedModel served(tinyEngineOptions());
     // A source of 20 frames (not 8k + 1) with its sound at the model's 48 kHz.
     Shot source;
     source.width = source.height = 16;
@@ -1129,18 +1143,7 @@ TEST_CASE("A whole tiny text → video + audio shot matches upstream's one-stage
     auto model = LtxModel::load(fixtures + "/ltx-tiny.safetensors");
     LtxTextEncoder text(fixtures + "/gemma", {}, TANDEM_SPM_HELPER);
 
-    LtxShotRequest r;
-    r.prompt = shot["prompt"];
-    r.negative_prompt = shot["negative_prompt"];
-    r.seed = shot["seed"];
-    r.steps = shot["steps"];
-    r.frames = shot["frames"];
-    r.width = shot["width"];
-    r.height = shot["height"];
-    r.fps = shot["fps"];
-    r.prompt_length = shot["prompt_length"];
-    r.video_guider.stgBlocks = shot["stg_blocks"].get<std::vector<int>>();
-    r.audio_guider.stgBlocks = r.video_guider.stgBlocks;
+    LtxShotRequest r = endToEndRequest(shot);
     // Stage by stage, so a difference is found where it starts: the contexts, the denoised latents, and
     // the decoders on upstream's own latents; then the whole run.
     const auto contexts = encodePrompts(model, text, r);
@@ -1205,15 +1208,7 @@ TEST_CASE("Editing with LTX-2 (known pictures and sound, a mask per stream) matc
     REQUIRE(model.audioEncoder);
     const LtxContexts contexts{readTensor(f, "text.video"), readTensor(f, "text.audio"),
                                readTensor(f, "text.video_negative"), readTensor(f, "text.audio_negative")};
-    LtxShotRequest base;
-    base.seed = shot["seed"];
-    base.steps = shot["steps"];
-    base.frames = shot["frames"];
-    base.width = shot["width"];
-    base.height = shot["height"];
-    base.fps = shot["fps"];
-    base.video_guider.stgBlocks = shot["stg_blocks"].get<std::vector<int>>();
-    base.audio_guider.stgBlocks = base.video_guider.stgBlocks;
+    LtxShotRequest base = endToEndRequest(shot);
     base.video_source = readTensor(f, "edit.clip");
     base.audio_source = readTensor(f, "edit.sound");
     base.audio_rate = 48000;
