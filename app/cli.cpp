@@ -64,9 +64,9 @@ common options:
   --negative TEXT         negative prompt (used when a guidance scale is not 1)
   --video-guidance G      classifier-free guidance for the picture (default 1 = off)
   --audio-guidance G      classifier-free guidance for the sound (default 1 = off)
-  --model DIR|FILE        model folder (config.json + model.safetensors), or an LTX-2.3 single-file
-                          checkpoint (generate only, for now; see docs/models.md); default: the shipped
-                          demo model (resources/models/demo)
+  --model DIR|FILE        model folder (config.json + model.safetensors), or an LTX-2.3 checkpoint (the
+                          single file, or a folder of ComfyUI-split files; see docs/models.md); default:
+                          the shipped demo model (resources/models/demo)
   --untrained             random weights instead of a model (tests the pipeline; the output is noise)
   --device D              auto | cpu | cuda (default auto)
   --threads N             CPU threads (default: all cores)
@@ -74,6 +74,12 @@ common options:
   --engine                run in a separate tandem-engine process (as the editor does) instead of
                           in this one
   --quiet                 no progress lines
+with an LTX-2.3 checkpoint (run in a tandem-engine process serving it; generate also in this one):
+  --text-encoder DIR      the Gemma 3 folder (config.json, weight shards, tokenizer.model); required
+  --size WxH              frame size, multiples of 32 (default 768x512); the input is conformed to it
+  --fps F                 frame rate (default 24)
+  --distilled             the distilled checkpoint's fixed 8 steps, no guidance passes
+  (steps default to 30; extending before a shot and --refs are refused with the reason)
 )";
 
 const char* kGenerateUsage = R"(usage: tandem-cli generate --prompt TEXT -o OUT.mp4 [--seconds S] [options]
@@ -82,11 +88,6 @@ Generates a shot — pictures and sound together — from a text prompt.
 
 generate options:
   --seconds S             length (default 4; rounded to whole latent steps)
-with an LTX-2.3 checkpoint (--model FILE.safetensors, or a folder of ComfyUI-split .safetensors files):
-  --text-encoder DIR      the Gemma 3 folder (config.json, weight shards, tokenizer.model); required
-  --size WxH              frame size, multiples of 32 (default 768x512)
-  --fps F                 frame rate (default 24)
-  --distilled             the distilled checkpoint's fixed 8 steps, no guidance passes
 )";
 
 const char* kImageUsage = R"(usage: tandem-cli image --input IMAGE --prompt TEXT -o OUT.mp4 [--seconds S] [options]
@@ -96,10 +97,6 @@ Generates a shot whose first frame is the given picture (scaled to cover the mod
 image options:
   --input FILE            the first frame (PNG, JPEG, or the first frame of a video)
   --seconds S             length (default 4)
-with an LTX-2.3 checkpoint (--model FILE.safetensors|DIR; runs in the engine process):
-  --text-encoder DIR      the Gemma 3 folder; required
-  --size WxH, --fps F     the shot's size and rate (default 768x512, 24); the picture is conformed to them
-  --distilled             the distilled checkpoint's fixed steps
 )";
 
 const char* kInpaintUsage = R"(usage: tandem-cli inpaint --input SHOT --mask PNG --prompt TEXT -o OUT.mp4 [options]
@@ -173,17 +170,18 @@ struct TaskCommand {
 };
 
 const std::set<std::string> kCommonValues = {"prompt", "output", "shot", "sheet", "refs", "seed", "steps", "solver", "shift", "negative",
-                                             "video-guidance", "audio-guidance", "model", "device", "threads"};
+                                             "video-guidance", "audio-guidance", "model", "device", "threads",
+                                             "text-encoder", "size", "fps"};
 
 TaskCommand taskCommand(model::Task task) {
-    TaskCommand c{task, kCommonValues, {"quiet", "engine", "offload", "untrained"}};
+    TaskCommand c{task, kCommonValues, {"quiet", "engine", "offload", "untrained", "distilled"}};
     auto add = [&](std::initializer_list<const char*> values, std::initializer_list<const char*> flags = {}) {
         for (auto v : values) c.values.insert(v);
         for (auto f : flags) c.flags.insert(f);
     };
     switch (task) {
-    case model::Task::Generate: add({"seconds", "text-encoder", "size", "fps"}, {"distilled"}); break;
-    case model::Task::Image: add({"input", "seconds", "text-encoder", "size", "fps"}, {"distilled"}); break;
+    case model::Task::Generate: add({"seconds"}); break;
+    case model::Task::Image: add({"input", "seconds"}); break;
     case model::Task::Inpaint: add({"input", "mask", "frames"}, {"regenerate-audio"}); break;
     case model::Task::Retake: add({"input", "start", "end"}, {"keep-video", "keep-audio"}); break;
     case model::Task::Extend: add({"input", "seconds", "context"}, {"backward"}); break;
@@ -305,43 +303,24 @@ double peakResidentGb() {
     return usage.ru_maxrss / 1e6;
 }
 
-// generate or image with an LTX-2.3 checkpoint in a tandem-engine process, as the editor runs it: the
-// engine is started with the model, its text encoder and the delivery size; the request is Tandem's own
-// (image: the --input picture conformed to the delivery size).
-int runLtxInEngine(Args& args, const std::string& textEncoder, model::Task task) {
-    model::ShotRequest req;
-    req.task = task;
-    if (task == model::Task::Image) {
-        model::ModelConfig geometry;
-        if (!model::parseFrameSize(args.text("size", "768x512"), geometry.video.width, geometry.video.height))
-            throw UsageError("--size must be WxH, got '" + args.text("size") + "'");
-        geometry.video.fps = args.number("fps", 24.0, 1.0, 120.0);
-        geometry.audio.sample_rate = 48000;
-        req.source = loadSource(args.required("input"), geometry, task);
-    }
-    req.prompt = args.required("prompt");
-    req.negative_prompt = args.text("negative");
-    req.seconds = args.number("seconds", 4.0, 0.05, 20.0);
-    req.seed = static_cast<uint64_t>(args.integer("seed", 0, 0, (1LL << 62)));
-    req.steps = static_cast<int>(args.integer("steps", 30, 1, 1000));
-    const std::string out = args.required("output");
-    std::vector<std::string> modelArgs{"--text-encoder", textEncoder, "--size", args.text("size", "768x512"), "--fps",
-                                       args.text("fps", "24")};
-    if (args.has("distilled")) modelArgs.push_back("--distilled");
-    if (args.has("offload")) modelArgs.push_back("--offload");
-    model::EngineOptions opts;
-    opts.device = args.text("device", "auto");
-    opts.threads = static_cast<int>(args.integer("threads", 0, 0, 1024));
-    const bool quiet = args.has("quiet");
-    auto shot = runInEngineProcess(req, args.required("model"), opts, quiet,
-                                   [&](int step, int total, double elapsed, double eta) {
-                                       if (!quiet)
-                                           std::fprintf(stderr, "step %d/%d  elapsed %.1f s  ETA %.1f s\n", step,
-                                                        total, elapsed, eta);
-                                   },
-                                   modelArgs);
-    ui::writeShotMovie(shot, out);
-    return 0;
+// An LTX-2.3 engine's delivery as the command asks it (--size, --fps; the vocoder's 48 kHz): the geometry
+// the task's input is conformed to.
+model::ModelConfig ltxDelivery(Args& args) {
+    model::ModelConfig c;
+    const std::string size = args.text("size", "768x512");
+    if (!model::parseFrameSize(size, c.video.width, c.video.height)) throw UsageError("--size must be WxH, got '" + size + "'");
+    c.video.fps = args.number("fps", 24.0, 1.0, 120.0);
+    c.audio.sample_rate = 48000;
+    return c;
+}
+
+// The options a tandem-engine serving an LTX-2.3 checkpoint is started with.
+std::vector<std::string> ltxEngineArgs(Args& args) {
+    std::vector<std::string> a{"--text-encoder", args.required("text-encoder"), "--size", args.text("size", "768x512"),
+                               "--fps", args.text("fps", "24")};
+    if (args.has("distilled")) a.push_back("--distilled");
+    if (args.has("offload")) a.push_back("--offload");
+    return a;
 }
 
 // generate with an LTX-2.3 checkpoint (single file or split folder): the model/ltx2 pipeline, in this
@@ -350,14 +329,14 @@ int runLtxInEngine(Args& args, const std::string& textEncoder, model::Task task)
 int runLtxGenerate(Args& args) {
     namespace ltx = model::ltx2;
     const std::string textEncoder = args.required("text-encoder");
-    if (args.has("engine")) return runLtxInEngine(args, textEncoder, model::Task::Generate);
     ltx::LtxShotRequest r;
     r.prompt = args.required("prompt");
     r.negative_prompt = args.text("negative");
     const std::string out = args.required("output");
-    r.fps = args.number("fps", 24.0, 1.0, 120.0);
-    const std::string size = args.text("size", "768x512");
-    if (!model::parseFrameSize(size, r.width, r.height)) throw UsageError("--size must be WxH, got '" + size + "'");
+    const model::ModelConfig delivery = ltxDelivery(args);
+    r.fps = delivery.video.fps;
+    r.width = delivery.video.width;
+    r.height = delivery.video.height;
     r.seed = static_cast<uint64_t>(args.integer("seed", 0, 0, (1LL << 62)));
     r.steps = static_cast<int>(args.integer("steps", 30, 1, 1000));
     r.distilled = args.has("distilled");
@@ -417,20 +396,15 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
     const TaskCommand tc = taskCommand(task);
     const std::string name = model::taskName(task);
     Args args(words, name, tc.values, tc.flags, {{"-o", "--output"}});
-    if (args.has("model") && model::isLtxModelPath(args.text("model"))) {
-        if (task != model::Task::Generate && task != model::Task::Image)
-            throw UsageError(name +
-                             " does not run LTX-2.3 checkpoints from the command line yet (generate and image do; the "
-                                    "editor runs every task with them); see docs/models.md");
-        if (!args.positional().empty()) throw UsageError(name + " takes no positional arguments ('" + args.positional()[0] + "')");
-        if (task == model::Task::Image) // image → shot runs in the engine process
-            return runLtxInEngine(args, args.required("text-encoder"), task);
-        return runLtxGenerate(args);
-    }
-    for (const char* ltxOnly : {"text-encoder", "size", "fps", "distilled"})
-        if (args.has(ltxOnly))
-            throw UsageError(std::string("--") + ltxOnly + " is for LTX-2.3 checkpoints (--model FILE.safetensors)");
     if (!args.positional().empty()) throw UsageError(name + " takes no positional arguments ('" + args.positional()[0] + "')");
+    // An LTX-2.3 checkpoint runs in an engine process serving it, as the editor runs it; text → shot also in
+    // this one, stage by stage.
+    const bool ltx = args.has("model") && model::isLtxModelPath(args.text("model"));
+    if (ltx && task == model::Task::Generate && !args.has("engine")) return runLtxGenerate(args);
+    if (!ltx)
+        for (const char* ltxOnly : {"text-encoder", "size", "fps", "distilled"})
+            if (args.has(ltxOnly))
+                throw UsageError(std::string("--") + ltxOnly + " is for LTX-2.3 checkpoints (--model FILE.safetensors)");
     model::ShotRequest req;
     req.task = task;
     req.prompt = args.required("prompt");
@@ -438,7 +412,7 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
     const std::string shotOut = args.text("shot");
     req.seconds = args.number("seconds", 4.0, 0.05, 60.0);
     req.seed = static_cast<uint64_t>(args.integer("seed", 0, 0, (1LL << 62)));
-    req.steps = static_cast<int>(args.integer("steps", 20, 1, 1000));
+    req.steps = static_cast<int>(args.integer("steps", ltx ? 30 : 20, 1, 1000)); // LTX-2.3 dev wants about 30
     req.shift = args.number("shift", 3.0, 0.1, 100.0);
     const std::string solver = args.text("solver", "euler");
     if (solver != "euler" && solver != "heun") throw UsageError("--solver must be euler or heun, got '" + solver + "'");
@@ -474,8 +448,9 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
     if (modelDir.empty() && !args.has("untrained"))
         throw std::runtime_error("no model: the demo model is not installed and no --model was given (--untrained runs "
                                  "with random weights)");
-    const model::ModelFolder folder = modelDir.empty() ? model::ModelFolder{} : model::readModelFolder(modelDir);
-    const model::ModelConfig& cfg = folder.config;
+    const model::ModelFolder folder =
+        modelDir.empty() || ltx ? model::ModelFolder{} : model::readModelFolder(modelDir);
+    const model::ModelConfig cfg = ltx ? ltxDelivery(args) : folder.config;
     if (!input.empty()) req.source = loadSource(input, cfg, task);
     for (const auto& ref : splitList(args.text("refs"))) req.references.push_back(ui::loadReferenceShot(ref, cfg));
     if (task == model::Task::Inpaint) {
@@ -489,7 +464,7 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
             req.mask_last_frame = b;
         }
     }
-    if (!modelDir.empty()) {
+    if (!modelDir.empty() && !ltx) { // Gemma reads any words
         const auto unknown = folder.tokenizer.unknownWords(req.prompt);
         if (!unknown.empty()) {
             std::cerr << "note: the model was not trained on these words of the prompt:";
@@ -504,7 +479,9 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
         if (!quiet) std::fprintf(stderr, "step %d/%d  elapsed %.1f s  ETA %.1f s\n", step, total, elapsed, eta);
     };
     model::Shot shot;
-    if (args.has("engine")) {
+    if (ltx) {
+        shot = runInEngineProcess(req, modelDir, opts, quiet, onProgress, ltxEngineArgs(args));
+    } else if (args.has("engine")) {
         shot = runInEngineProcess(req, modelDir, opts, quiet, onProgress);
     } else {
         auto engine = modelDir.empty() ? model::Engine::createUntrained(cfg, opts) : model::Engine::load(modelDir, opts);

@@ -591,7 +591,7 @@ TEST_CASE("generate with an LTX-2.3 single-file checkpoint writes an MP4 with so
     CHECK(r.output.find("peak resident memory") != std::string::npos);
 }
 
-TEST_CASE("generate runs an LTX-2.3 checkpoint in the engine process, as the editor does") {
+TEST_CASE("every task runs an LTX-2.3 checkpoint in the engine process, as the editor does") {
     const std::string fixtures = TANDEM_LTX2_FIXTURES;
     const std::string out = tempPath("ltx-engine.mp4");
     const Result r = run("generate --engine --model " + fixtures + "/ltx-tiny.safetensors --text-encoder " + fixtures +
@@ -621,13 +621,32 @@ TEST_CASE("generate runs an LTX-2.3 checkpoint in the engine process, as the edi
     REQUIRE(imageInfo.firstVideo());
     CHECK(imageInfo.firstVideo()->width == 32);
     REQUIRE(imageInfo.firstAudio());
-    // Tasks LTX-2.3 does not run yet are refused by name.
-    const Result dub = run("dub --model " + fixtures + "/ltx-tiny.safetensors --input " + picture + " -o " + imageOut);
-    CHECK(dub.status != 0);
-    CHECK(dub.output.find("generate and image do") != std::string::npos);
+    // The editing tasks run the same way: a retake of the image → shot's middle, a dub of the clip's sound.
+    const std::string ltxModel = "--model " + fixtures + "/ltx-tiny.safetensors --text-encoder " + fixtures +
+                                 "/gemma --size 32x24 --fps 16 --steps 1 --threads 1 ";
+    const std::string retakeOut = tempPath("ltx-retake.mp4");
+    const Result retake = run("retake " + ltxModel + "--input " + imageOut + " --start 0.25 --end 0.5 --prompt 'a blue "
+                              "wall' -o " + retakeOut);
+    INFO(retake.output);
+    REQUIRE(retake.status == 0);
+    const auto retakeInfo = tandem::render::probe(retakeOut);
+    REQUIRE(retakeInfo.firstVideo());
+    REQUIRE(retakeInfo.firstAudio());
+    CHECK(retakeInfo.firstVideo()->width == 32);
+    CHECK(retakeInfo.firstVideo()->duration == Approx(imageInfo.firstVideo()->duration).margin(1.0 / 16));
+    const std::string dubOut = tempPath("ltx-dub.mp4");
+    const Result dub = run("dub " + ltxModel + "--input " + picture + " --prompt 'a face speaks' -o " + dubOut);
+    INFO(dub.output);
+    CHECK(dub.status == 0);
+    CHECK(tandem::render::probe(dubOut).firstVideo());
+    // What LTX-2.3 cannot do yet is refused by reason, and nothing is written.
+    const std::string none = tempPath("ltx-engine-none.mp4");
+    const Result backward = run("extend " + ltxModel + "--backward --input " + imageOut + " --prompt x -o " + none);
+    CHECK(backward.status != 0);
+    CHECK(backward.output.find("extending before a shot is not ported") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(none));
 
     // A delivery size the model cannot make stops the engine before it serves, with the reason.
-    const std::string none = tempPath("ltx-engine-none.mp4");
     const Result bad = run("generate --engine --model " + fixtures + "/ltx-tiny.safetensors --text-encoder " + fixtures +
                            "/gemma --prompt x --size 30x24 --threads 1 -o " + none);
     CHECK(bad.status != 0);
