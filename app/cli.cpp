@@ -79,7 +79,7 @@ with an LTX-2.3 checkpoint (run in a tandem-engine process serving it; generate 
   --size WxH              frame size, multiples of 32 (default 768x512); the input is conformed to it
   --fps F                 frame rate (default 24)
   --distilled             the distilled checkpoint's fixed 8 steps, no guidance passes
-  (steps default to 30; extending before a shot and --refs are refused with the reason)
+  (steps default to 30; --refs are refused with the reason)
 )";
 
 const char* kGenerateUsage = R"(usage: tandem-cli generate --prompt TEXT -o OUT.mp4 [--seconds S] [options]

@@ -117,7 +117,8 @@ LtxEditPlan planLtxEdit(const ShotRequest& r, const LtxModel& model, LtxShotRequ
     LtxEditPlan p;
     p.delivery = deliveryOf(base, model);
     const ModelConfig& g = p.delivery;
-    int64_t frames = 0; // the network's
+    int64_t frames = 0;    // the network's
+    int64_t keyframes = 0; // source frames given after the network's shot (extending before it)
     bool startFromSource = false;
     switch (r.task) {
     case Task::Generate:
@@ -149,20 +150,28 @@ LtxEditPlan planLtxEdit(const ShotRequest& r, const LtxModel& model, LtxShotRequ
         frames = networkFrames(r.source.frames, t);
         break;
     case Task::Extend: {
-        if (r.backward)
-            refuse(r, "extending before a shot is not ported yet (upstream places later frames as keyframe "
-                      "tokens); extend after it, or use the demo model");
         checkSource(r, g, true, hasAudio(r.source));
         const int64_t n = r.source.frames;
         if (n < t + 1) refuse(r, "the source needs at least " + std::to_string(t + 1) + " frames to continue from");
-        // Context: whole latent steps of the source's end, plus the causal first frame; new: whole steps.
+        // Context: whole latent steps of the source next to the new part, plus the causal first frame.
         const int64_t contextSteps =
             std::clamp<int64_t>(std::lround(r.context_seconds * g.video.fps / t), 1, (n - 1) / t);
         const int64_t newSteps = std::max<int64_t>(1, std::lround(r.seconds * g.video.fps / t));
-        p.allocate(g, n + newSteps * t);
-        p.place(g, r.source, 0, true, true);
-        p.networkFirstFrame = n - (contextSteps * t + 1);
-        frames = (contextSteps + newSteps) * t + 1;
+        if (r.backward) {
+            // The new frames make a shot of their own (8k + 1), guided by the source's first frames given as
+            // keyframes just after it; the source's sound is kept, the new part's made.
+            const int64_t added = newSteps * t + 1;
+            p.allocate(g, added + n);
+            p.place(g, r.source, added, true, true);
+            frames = added;
+            keyframes = contextSteps * t + 1;
+        } else {
+            // The source's last context frames start the network's shot (their latents kept), the new ones follow.
+            p.allocate(g, n + newSteps * t);
+            p.place(g, r.source, 0, true, true);
+            p.networkFirstFrame = n - (contextSteps * t + 1);
+            frames = (contextSteps + newSteps) * t + 1;
+        }
         break;
     }
     case Task::Restyle:
@@ -197,6 +206,11 @@ LtxEditPlan planLtxEdit(const ShotRequest& r, const LtxModel& model, LtxShotRequ
     q.frames = static_cast<int>(frames);
     auto videoGenerate = videoGenerateMask(p, frames, scale);
     auto audioGenerate = audioGenerateMask(p, audioLatentFrames(q));
+    if (keyframes > 0) {
+        auto all = torch::from_blob(p.placedRgb.data(), {p.frames, p.height, p.width, 3}, torch::kUInt8);
+        q.keyframes = all.narrow(0, frames, keyframes).to(torch::kFloat32).div(255.0);
+        q.keyframes_index = static_cast<int>(frames);
+    }
     if (r.task == Task::Image) {
         q.first_frame = networkPictures(p, 1)[0];
     } else if (startFromSource || (videoGenerate == 0).any().item<bool>()) {

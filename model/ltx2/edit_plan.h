@@ -2,7 +2,8 @@
 // stream — and how the result keeps what the user kept. The counterpart of model/tasks.h for a model whose
 // shots are 8k + 1 frames (the causal VAE's first frame stands alone) and whose sound is 48 kHz:
 //   - the network's shot is the output's length rounded up to 8k + 1 frames (the extra frames are made and
-//     cut off), or for extension the source's last context frames plus the new ones;
+//     cut off); for extension after a shot, the source's last context frames plus the new ones; before a
+//     shot, the new frames alone, guided by the source's first frames as keyframes placed just after them;
 //   - a latent cell is made if any pixel or sample it covers is made: painted pixels pooled over the
 //     cell's 32 × 32 pixels and its frames (the first latent frame covers frame 0 alone), a time window
 //     as upstream's TemporalRegionMask marks tokens whose span meets it;
@@ -10,8 +11,7 @@
 //     restyle) is frozen, as upstream's audio-to-video pipeline freezes its sound;
 //   - restyle starts from the source's latents noised to the strength (upstream's noise scale);
 //   - afterwards every kept pixel and sample is copied from the source bit for bit (the engine's promise).
-// Not ported: extending before a shot (upstream places such frames with keyframe tokens after the shot's
-// own, not yet here) and references; both are refused by reason.
+// Not ported: references (refused by reason).
 #pragma once
 
 #include "model/engine.h"

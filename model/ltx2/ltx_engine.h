@@ -9,7 +9,7 @@
 //     none for the distilled checkpoint. The request's CFG scales are the demo model's and are not mapped;
 //   - sound: 48 kHz stereo folded to the shot's one channel.
 // Every task runs as known pictures and sound with a mask per stream (edit_plan.h says how each maps);
-// extending before a shot and references are refused with the reason, before any work.
+// references are refused with the reason, before any work.
 // On CUDA the text encoder (24 GB in bf16) is released after each job's prompts are encoded and loaded
 // again for the next, so it never sits beside the transformer; on the CPU it stays loaded.
 #pragma once

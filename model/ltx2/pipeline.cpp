@@ -35,6 +35,25 @@ torch::Tensor encodeSound(LtxModel& model, const torch::Tensor& audio, int rate,
     return torch::cat({tokens, torch::zeros({1, frames - tokens.size(1), tokens.size(2)}, tokens.options())}, 1);
 }
 
+// Keyframes as extra tokens at the end of the video state (upstream's VideoConditionByKeyframeIndex with
+// full attention): clean latents, a zero noisy latent, the mask 1 − strength, and positions of their own
+// latent grid — not causally shifted, since they do not start the shot — moved to the keyframe index.
+void appendKeyframes(LtxModel& model, LatentState& video, const LtxShotRequest& r, const torch::Device& device) {
+    const auto scale = model.videoScale();
+    auto tokens = encodePictures(model, r.keyframes, device);
+    const int64_t frames = (r.keyframes.size(0) - 1) / scale.time + 1;
+    auto positions = videoPositions(1, frames, r.height / scale.space, r.width / scale.space, /*fps=*/1.0,
+                                    {scale.time, scale.space, scale.space}, /*causal=*/false);
+    auto time = positions.select(1, 0);
+    time.add_(r.keyframes_index);
+    time.div_(r.fps);
+    video.latent = torch::cat({video.latent, torch::zeros_like(tokens)}, 1);
+    video.clean = torch::cat({video.clean, tokens}, 1);
+    video.mask = torch::cat({video.mask, torch::full({1, tokens.size(1), 1}, 1.0 - r.keyframes_strength,
+                                                     video.mask.options())}, 1);
+    video.positions = torch::cat({video.positions, positions.to(device)}, 2);
+}
+
 } // namespace
 
 // Rounded half to even, as upstream's AudioLatentShape.from_duration rounds (Python's round).
@@ -170,6 +189,16 @@ void checkShotRequest(const LtxModel& model, const LtxShotRequest& r) {
         (!r.audio_source.defined() || r.audio_generate.sizes() != torch::IntArrayRef({audioLatentFrames(r)})))
         throw std::invalid_argument("a sound mask needs the known sound and one value per audio latent frame (" +
                                     std::to_string(audioLatentFrames(r)) + ")");
+    if (r.keyframes.defined()) {
+        if (r.keyframes.dim() != 4 || r.keyframes.size(1) != r.height || r.keyframes.size(2) != r.width ||
+            r.keyframes.size(3) != 3 || (r.keyframes.size(0) - 1) % model.videoScale().time != 0)
+            throw std::invalid_argument("keyframes must be 8k + 1 frames of the shot's size, RGB");
+        if (r.keyframes_index < 1)
+            throw std::invalid_argument("keyframes stand after the shot's first frame (index ≥ 1); at frame 0 "
+                                        "the shot's own first latent frame takes them");
+        if (!(r.keyframes_strength >= 0 && r.keyframes_strength <= 1))
+            throw std::invalid_argument("the keyframes' strength is between 0 and 1");
+    }
     if ((r.video_frozen && !r.video_source.defined()) || (r.audio_frozen && !r.audio_source.defined()))
         throw std::invalid_argument("a stream kept throughout needs its known media");
     if (!(r.noise_scale > 0 && r.noise_scale <= 1))
@@ -248,7 +277,9 @@ LtxLatents sampleLatents(LtxModel& model, const LtxContexts& text, const LtxShot
         video.clean.narrow(1, 0, h * w).copy_(encodePictures(model, r.first_frame.unsqueeze(0), device));
         video.mask.narrow(1, 0, h * w).fill_(1.0 - r.first_frame_strength);
     }
-    // One seeded CPU generator, video noise first: upstream's noiser draws in that order.
+    if (r.keyframes.defined()) appendKeyframes(model, video, r, device);
+    // One seeded CPU generator, video noise first: upstream's noiser draws in that order (the keyframe
+    // tokens included: they are appended before it noises).
     auto generator = at::make_generator<at::CPUGeneratorImpl>(r.seed);
     addNoise(video, torch::randn(video.latent.sizes(), generator, torch::kFloat32).to(device), r.noise_scale);
     addNoise(audio, torch::randn(audio.latent.sizes(), generator, torch::kFloat32).to(device), r.noise_scale);
@@ -259,7 +290,8 @@ LtxLatents sampleLatents(LtxModel& model, const LtxContexts& text, const LtxShot
     GuidedDenoiser denoiser(text.video, text.audio, text.video_negative, text.audio_negative, r.video_guider,
                             r.audio_guider);
     denoise(model.transformer, video, audio, sigmas, denoiser, onStep);
-    return {video.latent.view({1, f, h, w, c.in_channels}), audio.latent};
+    // The keyframe tokens guided the shot; they are not part of it.
+    return {video.latent.narrow(1, 0, f * h * w).reshape({1, f, h, w, c.in_channels}), audio.latent};
 }
 
 LtxShot decodeLatents(LtxModel& model, const LtxLatents& latents, const LtxShotRequest& r) {

@@ -97,6 +97,13 @@ struct LtxShotRequest {
     torch::Tensor audio_source, audio_generate;
     int audio_rate = 0;
     bool video_frozen = false, audio_frozen = false;
+    // Pictures at another place in time (upstream's VideoConditionByKeyframeIndex): `keyframes` [frames, H, W,
+    // 3] in [0, 1] (8k + 1 frames), encoded on their own and added as extra video tokens whose time starts at
+    // pixel frame `keyframes_index`. They guide the shot without being part of it: extending before a shot
+    // gives the shot's first frames as keyframes just after the new ones.
+    torch::Tensor keyframes;
+    int keyframes_index = 0;
+    double keyframes_strength = 1.0;
     // Below 1: the shot starts from the known pictures noised to this σ and the schedule starts there
     // (restyle; upstream's noise_scale with an initial latent, as its second stages run).
     double noise_scale = 1.0;

@@ -641,9 +641,9 @@ TEST_CASE("every task runs an LTX-2.3 checkpoint in the engine process, as the e
     CHECK(tandem::render::probe(dubOut).firstVideo());
     // What LTX-2.3 cannot do yet is refused by reason, and nothing is written.
     const std::string none = tempPath("ltx-engine-none.mp4");
-    const Result backward = run("extend " + ltxModel + "--backward --input " + imageOut + " --prompt x -o " + none);
-    CHECK(backward.status != 0);
-    CHECK(backward.output.find("extending before a shot is not ported") != std::string::npos);
+    const Result withRefs = run("generate --engine " + ltxModel + "--refs " + picture + " --prompt x -o " + none);
+    CHECK(withRefs.status != 0);
+    CHECK(withRefs.output.find("references are not ported") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(none));
 
     // A delivery size the model cannot make stops the engine before it serves, with the reason.

@@ -1087,8 +1087,22 @@ TEST_CASE("The engine's LTX-2 model runs every editing task and keeps what the u
         CHECK(framesEqual(out, 0, 20, 0));
         CHECK(samplesEqual(out, 0, source.audio.size(), 0));
         CHECK(out.audio.size() == 108000);
+    }
+    SECTION("extend before: a shot of its own guided by the source's first frames as keyframes") {
+        request.task = Task::Extend;
         request.backward = true;
-        CHECK_THROWS_WITH(served.plan(request), Catch::Contains("extending before a shot is not ported"));
+        request.seconds = 1.0;
+        request.context_seconds = 0.5;
+        const auto plan = served.plan(request);
+        CHECK(plan.request.frames == 17); // 2 new steps and the causal frame
+        REQUIRE(plan.request.keyframes.defined());
+        CHECK(plan.request.keyframes.size(0) == 9); // 1 context step and its first frame
+        CHECK(plan.request.keyframes_index == 17);  // right after the new frames
+        const Shot out = served.generate(request, {});
+        REQUIRE(out.frames == 37);
+        CHECK(framesEqual(out, 17, 37, 0));
+        CHECK(samplesEqual(out, 51000, 51000 + source.audio.size(), 0));
+        CHECK_FALSE(framesEqual(out, 0, 1, 0));
     }
     SECTION("restyle: the pictures start from the source part-way, the sound is kept") {
         request.task = Task::Restyle;
@@ -1199,7 +1213,8 @@ TEST_CASE("A whole tiny text → video + audio shot matches upstream's one-stage
 TEST_CASE("Editing with LTX-2 (known pictures and sound, a mask per stream) matches upstream's conditioning") {
     // end_to_end.safetensors again: a clip and a sound encoded by upstream's VAE encoders as the initial
     // latents, then retake (TemporalRegionMask in both streams), inpainting with the sound frozen
-    // (VideoConditionByMask), restyle (noise scale 0.6, the sound frozen) and foley (the pictures frozen).
+    // (VideoConditionByMask), restyle (noise scale 0.6, the sound frozen), foley (the pictures frozen) and
+    // keyframes after the shot (VideoConditionByKeyframeIndex).
     torch::NoGradGuard noGrad;
     const std::string fixtures = TANDEM_LTX2_FIXTURES;
     SafetensorsFile f(fixtures + "/end_to_end.safetensors");
@@ -1266,6 +1281,28 @@ TEST_CASE("Editing with LTX-2 (known pictures and sound, a mask per stream) matc
         const auto latents = sampleLatents(model, contexts, r);
         expectLatents(latents, "foley");
         CHECK(relativeError(decodeLatents(model, latents, r).audio, readTensor(f, "foley.output.audio")) <= 1e-4);
+    }
+    SECTION("keyframes after the shot: extra tokens that guide it and are not part of it") {
+        LtxShotRequest r = base;
+        r.video_source = torch::Tensor();
+        r.audio_source = torch::Tensor();
+        r.keyframes = readTensor(f, "edit.clip");
+        r.keyframes_index = shot["keyframe_index"];
+        const auto latents = sampleLatents(model, contexts, r);
+        const auto video = readTensor(f, "keyframes.final.video");
+        const auto shotTokens = video.narrow(1, 0, lf * lh * lw);
+        const double v = relativeError(latents.video.reshape(shotTokens.sizes()), shotTokens);
+        const double a = relativeError(latents.audio, readTensor(f, "keyframes.final.audio"));
+        INFO("keyframes: video " << v << ", audio " << a);
+        CHECK(v <= 1e-4);
+        CHECK(a <= 1e-4);
+        CHECK(relativeError(decodeLatents(model, latents, r).frames, readTensor(f, "keyframes.output.frames")) <=
+              1e-4);
+        r.keyframes_index = 0;
+        CHECK_THROWS_WITH(sampleLatents(model, contexts, r), Catch::Contains("index ≥ 1"));
+        r.keyframes_index = 9;
+        r.keyframes = r.keyframes.narrow(0, 0, 4);
+        CHECK_THROWS_WITH(sampleLatents(model, contexts, r), Catch::Contains("8k + 1 frames"));
     }
     SECTION("requests that do not fit are refused by reason") {
         LtxShotRequest r = base;

@@ -320,23 +320,23 @@ TEST_CASE("an LTX-2.3 model makes a take in the editor through the engine proces
     w.show();
     REQUIRE(w.openMedia(QString::fromStdString(clipFile(dir, "a.mp4", 32))));
 
-    // What LTX-2.3 cannot do yet (extending before a clip) fails at once with the reason, before any engine
-    // work; the project is untouched.
+    // What LTX-2.3 cannot do yet (references) fails at once with the reason, before any engine work; the
+    // project is untouched.
     const quint64 revision = w.project().revision();
     REQUIRE_FALSE(w.project().sequence().tracks.empty());
     REQUIRE_FALSE(w.project().sequence().tracks[0].clips.empty());
-    ui::GenerationSpec before;
-    before.task = QStringLiteral("extend");
-    before.backward = true;
-    before.prompt = QStringLiteral("a red circle");
-    before.sourceClipId = w.project().sequence().tracks[0].clips[0].id;
+    ui::GenerationSpec withReference;
+    withReference.task = QStringLiteral("generate");
+    withReference.prompt = QStringLiteral("a red circle");
+    withReference.seconds = 1.0;
+    withReference.referenceAssetIds = {w.project().sequence().tracks[0].clips[0].assetId};
     QString error;
-    const QString refused = w.jobs().submit(before, &error);
+    const QString refused = w.jobs().submit(withReference, &error);
     REQUIRE_FALSE(refused.isEmpty());
     const ui::JobInfo* failed = waitForJob(w, refused);
     REQUIRE(failed);
     CHECK(failed->state == ui::JobState::Failed);
-    CHECK(failed->error.contains(QStringLiteral("extending before a shot is not ported")));
+    CHECK(failed->error.contains(QStringLiteral("references are not ported")));
     CHECK(w.project().revision() == revision);
 
     ui::GenerationSpec spec;
