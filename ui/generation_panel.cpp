@@ -546,6 +546,11 @@ bool GenerationPanel::addReferencesFromMime(const QMimeData* mime) {
 void GenerationPanel::setModelDir(const QString& dir) {
     tokenizer_.reset();
     const bool ltx = !dir.isEmpty() && model::isLtxModelPath(dir.toStdString());
+    // LTX-2.3 takes no references: the list stays (for the next model) but is not used, saying why.
+    references_->setEnabled(!ltx);
+    references_->setToolTip(ltx ? tr("Not used with LTX-2.3: it conditions on references only through LoRAs "
+                                     "trained for it, which Tandem does not load")
+                                : tr("Drag assets here from the bins; their role says what they condition"));
     if (ltx) { // Gemma 3 reads any words: nothing to check a prompt against
         checkPrompt();
         return;
@@ -631,8 +636,9 @@ GenerationSpec GenerationPanel::spec() const {
     s.task = currentTask();
     s.prompt = prompt_->toPlainText();
     s.negativePrompt = negative_->text();
-    for (int row = 0; row < references_->count(); ++row)
-        s.referenceAssetIds << references_->item(row)->data(Qt::UserRole).toLongLong();
+    if (references_->isEnabled())
+        for (int row = 0; row < references_->count(); ++row)
+            s.referenceAssetIds << references_->item(row)->data(Qt::UserRole).toLongLong();
     s.imageAssetId = image_->currentData().toLongLong();
     s.sourceClipId = sourceClipId_;
     s.seconds = seconds_->value();

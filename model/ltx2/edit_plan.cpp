@@ -113,7 +113,7 @@ torch::Tensor networkSound(const LtxEditPlan& p, int64_t frames) {
 LtxEditPlan planLtxEdit(const ShotRequest& r, const LtxModel& model, LtxShotRequest base) {
     const auto scale = model.videoScale();
     const int t = scale.time;
-    if (!r.references.empty()) refuse(r, "references are not ported yet; remove them from the shot");
+    if (!r.references.empty()) refuse(r, "references are not ported yet (upstream takes them only through LoRAs trained for it); remove them from the shot");
     LtxEditPlan p;
     p.delivery = deliveryOf(base, model);
     const ModelConfig& g = p.delivery;

@@ -262,7 +262,7 @@ TEST_CASE("the model's known prompt words are listed, and a typed prompt's unkno
     CHECK(none.wordList()->count() == 0);
 }
 
-TEST_CASE("installed models are listed under Model, and choosing LTX-2.3 keeps every task") {
+TEST_CASE("installed models are listed under Model, and choosing LTX-2.3 keeps every task and says it takes no references") {
     namespace fs = std::filesystem;
     const fs::path models = test::freshTempDir("models");
     const std::string fixtures = TANDEM_LTX2_FIXTURES;
@@ -302,10 +302,14 @@ TEST_CASE("installed models are listed under Model, and choosing LTX-2.3 keeps e
     task->setCurrentIndex(dub);
 
     ltx->trigger();
-    // LTX-2.3 runs every task: the one in use stays chosen.
+    // LTX-2.3 runs every task: the one in use stays chosen. It takes no references: their list says why.
     CHECK(items->item(dub)->isEnabled());
     CHECK(items->item(generate)->isEnabled());
     CHECK(task->currentIndex() == dub);
+    auto* references = w.findChild<QWidget*>(QStringLiteral("genReferences"));
+    REQUIRE(references);
+    CHECK_FALSE(references->isEnabled());
+    CHECK(references->toolTip().contains(QStringLiteral("LoRAs")));
     Q_EMIT menu->aboutToShow(); // the menu is rebuilt: the new model is the checked one
     for (QAction* a : menu->actions())
         if (a->text().startsWith(QStringLiteral("ltx-tiny"))) CHECK(a->isChecked());
@@ -317,6 +321,7 @@ TEST_CASE("installed models are listed under Model, and choosing LTX-2.3 keeps e
     for (QAction* a : menu->actions())
         if (a->text() == QStringLiteral("demo")) a->trigger();
     CHECK(items->item(dub)->isEnabled());
+    CHECK(references->isEnabled());
 
     // A model folder may say how its engine runs (size, rate, the distilled checkpoint's fixed steps).
     const auto ltxDir = (models / "ltx-tiny").string();
