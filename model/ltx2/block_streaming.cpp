@@ -17,7 +17,23 @@ int64_t bytes(const torch::Tensor& t) {
     return t.numel() * static_cast<int64_t>(t.element_size());
 }
 
+struct PlainCopier : WeightCopier {
+    void copy(torch::Tensor& destination, const torch::Tensor& source) override {
+        destination.copy_(source, /*non_blocking=*/true);
+    }
+};
+
 } // namespace
+
+#ifndef TANDEM_CUDA_COPIES
+std::unique_ptr<WeightCopier> makeWeightCopier(torch::Device) { return std::make_unique<PlainCopier>(); }
+#else
+std::unique_ptr<WeightCopier> makeCudaWeightCopier(torch::Device device); // cuda_copies.cpp
+std::unique_ptr<WeightCopier> makeWeightCopier(torch::Device device) {
+    if (device.is_cuda()) return makeCudaWeightCopier(device);
+    return std::make_unique<PlainCopier>();
+}
+#endif
 
 BlockStreamer::BlockStreamer(AvTransformerImpl& model, torch::Device device) : device_(device) {
     keep(model, device, torch::kCPU, nullptr, {});
@@ -63,32 +79,58 @@ void BlockStreamer::keep(AvTransformerImpl& model, torch::Device device, torch::
     for (auto& p : model.named_parameters(/*recurse=*/false))
         p.value().set_data(p.value().to(device));
     const auto dtype = model.patchify_proj->weight.scalar_type();
-    slot_ = AvBlock(model.config, torch::TensorOptions().device(device).dtype(dtype));
-    slot_->eval();
-    for (auto& [name, tensor] : tensorsOf(*slot_))
-        slotTensors_.push_back(tensor);
+    for (int k = 0; k < kSlots; ++k) {
+        slots_[k] = AvBlock(model.config, torch::TensorOptions().device(device).dtype(dtype));
+        slots_[k]->eval();
+        for (auto& [name, tensor] : tensorsOf(*slots_[k])) {
+            slotTensors_[k].push_back(tensor);
+            // fp8 bytes kept in host memory land in a staging tensor on the device, decoded from there.
+            const Stored& s = host_.front()[slotTensors_[k].size() - 1];
+            staging_[k].push_back(s.fp8.bytes.defined() && !s.fp8.bytes.device().is_cuda() && device.is_cuda()
+                                      ? torch::empty_like(s.fp8.bytes, torch::TensorOptions().device(device))
+                                      : torch::Tensor());
+        }
+    }
+    copier_ = makeWeightCopier(device);
+}
+
+void BlockStreamer::load(size_t block, int slot) {
+    copier_->beforeCopies(slot);
+    for (size_t j = 0; j < slotTensors_[slot].size(); ++j) {
+        const Stored& s = host_[block][j];
+        if (!s.fp8.bytes.defined())
+            copier_->copy(slotTensors_[slot][j], s.plain);
+        else if (staging_[slot][j].defined())
+            copier_->copy(staging_[slot][j], s.fp8.bytes);
+    }
+    copier_->copiesQueued(slot);
 }
 
 void BlockStreamer::run(StreamState& video, StreamState& audio, const Perturbations& perturbations) {
     torch::NoGradGuard noGrad;
+    if (host_.empty()) return;
+    load(0, 0);
     for (size_t i = 0; i < host_.size(); ++i) {
-        for (size_t j = 0; j < slotTensors_.size(); ++j) {
+        const int slot = static_cast<int>(i % kSlots);
+        // The next block's copies are queued before this one runs, so they overlap its compute.
+        if (i + 1 < host_.size()) load(i + 1, static_cast<int>((i + 1) % kSlots));
+        copier_->beforeCompute(slot);
+        for (size_t j = 0; j < slotTensors_[slot].size(); ++j) {
             const Stored& s = host_[i][j];
-            if (s.fp8.bytes.defined()) {
-                Fp8Tensor onDevice = s.fp8;
-                onDevice.bytes = s.fp8.bytes.to(device_, /*non_blocking=*/true);
-                slotTensors_[j].copy_(onDevice.decode());
-            } else {
-                slotTensors_[j].copy_(s.plain, /*non_blocking=*/true);
-            }
+            if (!s.fp8.bytes.defined()) continue;
+            Fp8Tensor onDevice = s.fp8;
+            // Staged when copied from host memory; kept on the device already otherwise.
+            onDevice.bytes = staging_[slot][j].defined() ? staging_[slot][j] : s.fp8.bytes.to(device_);
+            slotTensors_[slot][j].copy_(onDevice.decode());
         }
-        slot_->forward(video, audio, perturbations, static_cast<int>(i));
+        slots_[slot]->forward(video, audio, perturbations, static_cast<int>(i));
+        copier_->afterCompute(slot);
     }
 }
 
 int64_t BlockStreamer::slotBytes() const {
     int64_t n = 0;
-    for (const auto& t : slotTensors_)
+    for (const auto& t : slotTensors_[0])
         n += bytes(t);
     return n;
 }
