@@ -410,7 +410,7 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
     req.prompt = args.required("prompt");
     const std::string out = args.required("output");
     const std::string shotOut = args.text("shot");
-    req.seconds = args.number("seconds", 4.0, 0.05, 60.0);
+    req.seconds = args.number("seconds", 4.0, 0.05, ltx ? 20.0 : 60.0); // LTX-2.3 makes up to 20 s
     req.seed = static_cast<uint64_t>(args.integer("seed", 0, 0, (1LL << 62)));
     req.steps = static_cast<int>(args.integer("steps", ltx ? 30 : 20, 1, 1000)); // LTX-2.3 dev wants about 30
     req.shift = args.number("shift", 3.0, 0.1, 100.0);
