@@ -7,8 +7,16 @@
 namespace tandem::app {
 
 Args::Args(const std::vector<std::string>& words, const std::string& command, const std::set<std::string>& valueOptions,
-           const std::set<std::string>& flags, const std::map<std::string, std::string>& aliases)
+           const std::set<std::string>& flags, const std::map<std::string, std::string>& aliases,
+           const std::set<std::string>& addressFlags)
     : command_(command) {
+    // HOST:PORT — a word no prompt or file name is likely to be: no spaces, ends in ':' and digits.
+    auto isAddress = [](const std::string& w) {
+        const size_t colon = w.rfind(':');
+        return !w.empty() && w[0] != '-' && colon != std::string::npos && colon > 0 && colon + 1 < w.size() &&
+               w.size() - colon <= 6 && w.find(' ') == std::string::npos &&
+               w.find_first_not_of("0123456789", colon + 1) == std::string::npos;
+    };
     for (size_t i = 0; i < words.size(); ++i) {
         std::string w = words[i];
         if (auto a = aliases.find(w); a != aliases.end()) w = a->second;
@@ -27,6 +35,8 @@ Args::Args(const std::vector<std::string>& words, const std::string& command, co
                     value = words[++i];
                 }
                 values_[name] = value;
+            } else if (addressFlags.count(name) && (inlineValue || (i + 1 < words.size() && isAddress(words[i + 1])))) {
+                values_[name] = inlineValue ? value : words[++i];
             } else if (flags.count(name) && !inlineValue) {
                 flags_.insert(name);
             } else {

@@ -17,9 +17,11 @@ struct UsageError : std::runtime_error {
 
 class Args {
 public:
-    // valueOptions take a value; flags do not. Short aliases map "-o" → "--output".
+    // valueOptions take a value; flags do not. Short aliases map "-o" → "--output". A flag in
+    // addressFlags may be followed by a HOST:PORT (`--engine gpu-box:7850`), which becomes its value.
     Args(const std::vector<std::string>& words, const std::string& command, const std::set<std::string>& valueOptions,
-         const std::set<std::string>& flags, const std::map<std::string, std::string>& aliases = {});
+         const std::set<std::string>& flags, const std::map<std::string, std::string>& aliases = {},
+         const std::set<std::string>& addressFlags = {});
 
     bool has(const std::string& name) const { return values_.count(name) || flags_.count(name); }
     std::string text(const std::string& name, const std::string& fallback = {}) const;

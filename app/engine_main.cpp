@@ -1,10 +1,12 @@
-// tandem-engine: the engine process. Loads one model and serves jobs over a local socket
-// (docs/engine-protocol.md). The editor starts it; it can also be started by hand.
+// tandem-engine: the engine process. Loads one model and serves jobs over a local socket, over TLS to
+// other machines, or both (docs/engine-protocol.md). The editor starts a local one; a GPU machine runs one
+// for several editors (docs/deploy.md).
 #include "model/engine_server.h"
 #include "model/ltx2/ltx_engine.h"
 #include "model/installed_models.h"
 #include "model/model_folder.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -13,11 +15,21 @@
 namespace {
 
 const char* kUsage =
-    R"(usage: tandem-engine serve --socket PATH [--model DIR|FILE | --config FILE] [--device D] [--threads N] [--offload]
-       tandem-engine serve --socket PATH --model FILE.safetensors|DIR --text-encoder DIR [--size WxH] [--fps F] [--distilled]
+    R"(usage: tandem-engine serve [--socket PATH] [--listen HOST:PORT] [--model DIR|FILE | --config FILE] [--device D] [--threads N] [--offload]
+       tandem-engine serve [--socket PATH] [--listen HOST:PORT] --model FILE.safetensors|DIR --text-encoder DIR [--size WxH] [--fps F] [--distilled]
 
-Serves generation jobs over a local socket, one at a time. Messages are JSON lines (docs/engine-protocol.md).
+Serves generation jobs, one at a time, round robin between clients. Messages are JSON lines
+(docs/engine-protocol.md; running it on a GPU machine for other machines: docs/deploy.md).
   --socket PATH   the Unix socket to listen on (created once the model has loaded, mode 0600)
+  --listen HOST:PORT  also (or only) serve other machines over TLS; 127.0.0.1 unless you name another
+                  address (0.0.0.0 = every interface). On first start a certificate and a token are made
+                  (mode 0600, in --identity DIR); the line to paste into the editor is printed
+  --identity DIR  certificate, key and token (default $XDG_CONFIG_HOME/tandem/engine)
+  --spool DIR     uploads kept for reuse and results in transit (default $XDG_CACHE_HOME/tandem/engine-spool)
+  --spool-limit-mb N   uploads kept at most (default 20480; the least recently used go first)
+  --max-upload-mb N    the largest single upload (default 4096)
+  --upload-timeout S   an upload silent this long is dropped and its bytes deleted (default 60)
+  --handshake-timeout S  TLS handshake and token must come within (default 10)
   --model DIR     model folder (config.json + model.safetensors); without it the weights are random;
                   or an LTX-2.3 checkpoint: the single .safetensors file, or a folder of split files
   --config FILE   an untrained model of this config.json (for tests)
@@ -48,7 +60,7 @@ int serveLtx(const tandem::model::ServerOptions& o, tandem::model::ltx2::LtxEngi
         std::cerr << "tandem-engine: " << e.what() << "\n";
         return 1;
     }
-    return tandem::model::serveModel(std::move(model), o.modelDir, o.socketPath);
+    return tandem::model::serveModel(std::move(model), o.modelDir, o.listen);
 }
 
 } // namespace
@@ -85,7 +97,21 @@ int main(int argc, char** argv) {
         }
         const std::string v = argv[++i];
         if (a == "--socket")
-            o.socketPath = v;
+            o.listen.socketPath = v;
+        else if (a == "--listen")
+            o.listen.listen = v.find(':') == std::string::npos ? "127.0.0.1:" + v : v; // a bare port: loopback
+        else if (a == "--identity")
+            o.listen.identityDir = v;
+        else if (a == "--spool")
+            o.listen.spoolDir = v;
+        else if (a == "--spool-limit-mb")
+            o.listen.spoolLimitBytes = uint64_t(std::max(0.0, std::atof(v.c_str())) * (1 << 20));
+        else if (a == "--max-upload-mb")
+            o.listen.maxBlobBytes = uint64_t(std::max(0.0, std::atof(v.c_str())) * (1 << 20));
+        else if (a == "--upload-timeout")
+            o.listen.blobTimeoutSeconds = std::max(0.05, std::atof(v.c_str()));
+        else if (a == "--handshake-timeout")
+            o.listen.handshakeTimeoutSeconds = std::max(0.05, std::atof(v.c_str()));
         else if (a == "--model")
             o.modelDir = v;
         else if (a == "--config")
@@ -109,8 +135,8 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    if (o.socketPath.empty()) {
-        std::cerr << "tandem-engine: serve needs --socket PATH\n";
+    if (o.listen.socketPath.empty() && o.listen.listen.empty()) {
+        std::cerr << "tandem-engine: serve needs --socket PATH, --listen HOST:PORT or both\n";
         return 2;
     }
     if (!o.modelDir.empty() && tandem::model::isLtxModelPath(o.modelDir)) return serveLtx(o, ltx);

@@ -2,6 +2,8 @@
 
 #include "model/protocol.h"
 
+#include <filesystem>
+
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -69,8 +71,10 @@ std::unique_ptr<EngineClient> EngineClient::launch(const EngineLaunch& l) {
             c->pid_ = -1;
             throw std::runtime_error("the engine did not start: it " + statusText(status));
         }
-        c->fd_ = connectSocket(l.socketPath);
-        if (c->fd_ >= 0) return c;
+        if (const int fd = connectSocket(l.socketPath); fd >= 0) {
+            c->stream_ = remote::plainStream(fd);
+            return c;
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     throw std::runtime_error("the engine did not become ready within " + std::to_string(int(l.readySeconds)) + " s");
@@ -78,20 +82,47 @@ std::unique_ptr<EngineClient> EngineClient::launch(const EngineLaunch& l) {
 
 std::unique_ptr<EngineClient> EngineClient::connectTo(const std::string& socketPath) {
     std::unique_ptr<EngineClient> c(new EngineClient());
-    c->fd_ = connectSocket(socketPath);
-    if (c->fd_ < 0) throw std::runtime_error("no engine is listening on " + socketPath);
+    const int fd = connectSocket(socketPath);
+    if (fd < 0) throw std::runtime_error("no engine is listening on " + socketPath);
+    c->stream_ = remote::plainStream(fd);
     return c;
 }
 
+std::unique_ptr<EngineClient> EngineClient::connectRemote(const remote::EngineAddress& address, double timeoutSeconds) {
+    std::unique_ptr<EngineClient> c(new EngineClient());
+    c->remote_ = true;
+    c->where_ = address.host + ":" + std::to_string(address.port);
+    const auto started = std::chrono::steady_clock::now();
+    c->stream_ = remote::connectTls(address, timeoutSeconds);
+    c->sendLine({{"type", "hello"}, {"protocol", protocol::kVersion}, {"token", address.token}});
+    const auto deadline = started + std::chrono::duration<double>(timeoutSeconds);
+    while (std::chrono::steady_clock::now() < deadline) {
+        for (auto& m : c->poll(100)) {
+            const std::string type = m.value("type", std::string());
+            if (type == "welcome") {
+                c->roundTrip_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+                c->welcome_ = std::move(m);
+                return c;
+            }
+            if (type == "error" || type == "engine_lost")
+                throw std::runtime_error("the engine at " + c->where_ + " refused the connection: " + m.value("message", std::string()));
+        }
+        if (!c->alive()) break;
+    }
+    throw std::runtime_error("the engine at " + c->where_ + " did not answer the token within " +
+                             std::to_string(int(timeoutSeconds)) + " s");
+}
+
 EngineClient::~EngineClient() {
-    if (fd_ >= 0) {
+    if (download_) ::unlink(download_->part.c_str());
+    if (stream_) {
         if (pid_ > 0) {
             try {
                 sendLine({{"type", "shutdown"}});
             } catch (...) {
             }
         }
-        ::close(fd_);
+        stream_.reset();
     }
     if (pid_ > 0) {
         // Give the engine a moment to finish its current step and exit, then make sure it has.
@@ -104,31 +135,77 @@ EngineClient::~EngineClient() {
     }
 }
 
-void EngineClient::sendLine(const json& message) {
-    if (fd_ < 0) throw std::runtime_error("the engine is not running");
-    const std::string line = message.dump() + "\n";
+void EngineClient::sendAll(const void* data, size_t size) {
+    if (!stream_) throw std::runtime_error("the engine is not running");
     size_t done = 0;
-    while (done < line.size()) {
-        const ssize_t n = ::send(fd_, line.data() + done, line.size() - done, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR) continue;
+    while (done < size) {
+        const long n = stream_->write(static_cast<const char*>(data) + done, size - done);
+        if (n == remote::Stream::kWouldBlock) continue;
         if (n <= 0) throw std::runtime_error("lost the connection to the engine");
         done += size_t(n);
     }
 }
 
+void EngineClient::sendLine(const json& message) {
+    const std::string line = message.dump() + "\n";
+    sendAll(line.data(), line.size());
+}
+
+// A file as a remote engine knows it: by content. Remembered so the engine can ask for its bytes.
+json EngineClient::fileRef(const std::string& path) {
+    if (path.empty()) return nullptr;
+    const std::string hash = remote::sha256File(path);
+    files_[hash] = path;
+    return {{"sha256", hash}, {"bytes", std::filesystem::file_size(path)}};
+}
+
 std::string EngineClient::submit(const ShotRequest& request, const std::string& input, const std::string& mask,
                                  const std::string& output, const std::vector<std::string>& references) {
     const std::string id = "job-" + std::to_string(nextJob_++);
-    sendLine({{"type", "submit"}, {"job", id}, {"request", protocol::requestToJson(request)}, {"input", input},
-              {"mask", mask}, {"output", output}, {"references", references}});
+    if (!remote_) {
+        sendLine({{"type", "submit"}, {"job", id}, {"request", protocol::requestToJson(request)}, {"input", input},
+                  {"mask", mask}, {"output", output}, {"references", references}});
+    } else {
+        json refs = json::array();
+        for (const auto& r : references) refs.push_back(fileRef(r));
+        sendLine({{"type", "submit"}, {"job", id}, {"request", protocol::requestToJson(request)}, {"input", fileRef(input)},
+                  {"mask", fileRef(mask)}, {"references", refs}});
+        outputs_[id] = output;
+    }
     unfinished_.insert(id);
     return id;
+}
+
+// The bytes of a file the engine asked for: announced, then in frames, then the end frame.
+void EngineClient::upload(const std::string& hash) {
+    const auto file = files_.find(hash);
+    if (file == files_.end()) throw std::runtime_error("the engine asked for a file this client never named");
+    std::ifstream in(file->second, std::ios::binary);
+    const uint64_t bytes = std::filesystem::file_size(file->second);
+    if (!in) throw std::runtime_error("cannot read " + file->second);
+    sendLine({{"type", "blob"}, {"sha256", hash}, {"bytes", bytes}});
+    std::string frame(protocol::kMaxFrameBytes + 4, '\0');
+    uint64_t left = bytes;
+    while (left > 0) {
+        const size_t n = size_t(std::min<uint64_t>(left, protocol::kMaxFrameBytes));
+        in.read(frame.data() + 4, std::streamsize(n));
+        if (size_t(in.gcount()) != n) throw std::runtime_error(file->second + " changed while it was being sent");
+        const std::string header = protocol::frameHeader(uint32_t(n));
+        std::copy(header.begin(), header.end(), frame.begin());
+        sendAll(frame.data(), n + 4);
+        left -= n;
+        uploaded_ += n;
+    }
+    const std::string end = protocol::frameHeader(0);
+    sendAll(end.data(), end.size());
+    sent_.insert(hash);
 }
 
 void EngineClient::cancel(const std::string& job) { sendLine({{"type", "cancel"}, {"job", job}}); }
 void EngineClient::requestStatus() { sendLine({{"type", "status"}}); }
 
 std::string EngineClient::describeExit() {
+    if (remote_) return "the connection to the engine at " + where_ + " closed";
     if (pid_ <= 0) return "the connection closed";
     int status = 0;
     for (int i = 0; i < 50; ++i) {
@@ -142,39 +219,137 @@ std::string EngineClient::describeExit() {
 }
 
 std::vector<json> EngineClient::lose(const std::string& why) {
-    ::close(fd_);
-    fd_ = -1;
-    const std::string reason = "the engine process ended unexpectedly: " + why;
+    stream_.reset();
+    if (download_) ::unlink(download_->part.c_str());
+    download_.reset();
+    const std::string reason = (remote_ ? "the engine was lost: " : "the engine process ended unexpectedly: ") + why;
     std::vector<json> out;
-    for (const auto& job : unfinished_) out.push_back({{"type", "error"}, {"job", job}, {"message", reason}});
+    // "engine_lost": true tells a caller that may resubmit (a remote engine restarting) from a job that failed.
+    for (const auto& job : unfinished_)
+        out.push_back({{"type", "error"}, {"job", job}, {"message", reason}, {"engine_lost", true}});
     unfinished_.clear();
     out.push_back({{"type", "engine_lost"}, {"message", reason}});
     return out;
 }
 
+void EngineClient::onLine(const std::string& line, std::vector<json>& out) {
+    json msg;
+    try {
+        msg = protocol::parseLine(line);
+    } catch (const std::invalid_argument& e) {
+        msg = {{"type", "error"}, {"message", std::string("unreadable message from the engine: ") + e.what()}};
+    }
+    const std::string type = msg["type"];
+    const std::string job = msg.value("job", json()).is_string() ? msg["job"].get<std::string>() : std::string();
+    if (type == "need" && remote_) {
+        try {
+            for (const auto& h : msg.value("sha256", json::array()))
+                if (h.is_string() && !sent_.count(h.get<std::string>())) upload(h.get<std::string>());
+        } catch (const std::exception& e) {
+            unfinished_.erase(job);
+            out.push_back({{"type", "error"}, {"job", job}, {"message", std::string("the upload failed: ") + e.what()}});
+            try {
+                sendLine({{"type", "cancel"}, {"job", job}});
+            } catch (...) {
+            }
+        }
+        return;
+    }
+    if (type == "result" && remote_ && msg.contains("bytes")) {
+        // The result's bytes follow this line: they are written beside the output and renamed when whole.
+        Download d;
+        d.output = outputs_.count(job) ? outputs_[job] : std::string();
+        d.part = d.output + ".part";
+        d.sha256 = msg.value("sha256", std::string());
+        d.out = std::make_unique<std::ofstream>(d.part, std::ios::binary | std::ios::trunc);
+        d.hash = std::make_unique<remote::Sha256>();
+        const json bytes = msg["bytes"];
+        d.result = std::move(msg);
+        reader_.beginBlob(bytes.is_number_unsigned() ? bytes.get<uint64_t>() : 0);
+        download_.emplace(std::move(d));
+        return;
+    }
+    if (type == "result" || type == "cancelled" || (type == "error" && !job.empty())) {
+        unfinished_.erase(job);
+        outputs_.erase(job);
+    }
+    out.push_back(std::move(msg));
+}
+
+void EngineClient::finishDownload(std::vector<json>& out) {
+    Download d = std::move(*download_);
+    download_.reset();
+    const bool written = !d.out->fail();
+    d.out->close();
+    const std::string job = d.result.value("job", std::string());
+    unfinished_.erase(job);
+    outputs_.erase(job);
+    std::string why;
+    if (d.output.empty()) why = "a result for a job this client did not submit";
+    else if (!written || d.out->fail()) why = "cannot write " + d.part;
+    else if (d.hash->hex() != d.sha256) why = "the result arrived damaged (its sha256 does not match)";
+    std::error_code ec;
+    if (why.empty()) std::filesystem::rename(d.part, d.output, ec);
+    if (why.empty() && ec) why = "cannot write " + d.output + ": " + ec.message();
+    if (!why.empty()) {
+        ::unlink(d.part.c_str());
+        out.push_back({{"type", "error"}, {"job", job}, {"message", why}});
+        return;
+    }
+    d.result["output"] = d.output;
+    d.result.erase("bytes");
+    d.result.erase("sha256");
+    out.push_back(std::move(d.result));
+}
+
 std::vector<json> EngineClient::poll(int timeoutMs) {
     std::vector<json> out;
-    if (fd_ < 0) return out;
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, timeoutMs) <= 0) return out;
-    char chunk[65536];
-    const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
-    if (n <= 0) return lose(describeExit());
-    buffer_.append(chunk, size_t(n));
-    size_t nl;
-    while ((nl = buffer_.find('\n')) != std::string::npos) {
-        const std::string line = buffer_.substr(0, nl);
-        buffer_.erase(0, nl + 1);
-        json msg;
-        try {
-            msg = protocol::parseLine(line);
-        } catch (const std::invalid_argument& e) {
-            msg = {{"type", "error"}, {"message", std::string("unreadable message from the engine: ") + e.what()}};
+    if (!stream_) return out;
+    // A result being downloaded is read to its end in this call; a connection silent that long is lost.
+    constexpr int kStallMs = 30000;
+    bool first = true;
+    while (stream_ && (first || download_)) {
+        const int wait = first ? timeoutMs : kStallMs;
+        first = false;
+        if (!stream_->hasBufferedInput()) {
+            pollfd p{stream_->fd(), POLLIN, 0};
+            const int ready = ::poll(&p, 1, wait);
+            if (ready == 0 && download_) return lose("a result download stalled for " + std::to_string(kStallMs / 1000) + " s");
+            if (ready <= 0) return out;
         }
-        const std::string type = msg["type"];
-        if (type == "result" || type == "cancelled" || (type == "error" && msg.contains("job")))
-            unfinished_.erase(msg.value("job", std::string()));
-        out.push_back(std::move(msg));
+        char chunk[65536];
+        const long n = stream_->read(chunk, sizeof chunk);
+        if (n == remote::Stream::kWouldBlock) continue;
+        if (n <= 0) {
+            auto lost = lose(describeExit());
+            out.insert(out.end(), lost.begin(), lost.end());
+            return out;
+        }
+        reader_.feed(chunk, size_t(n));
+        try {
+            while (true) {
+                const auto e = reader_.next();
+                if (e.kind == protocol::FrameReader::Event::None) break;
+                if (e.kind == protocol::FrameReader::Event::Line) {
+                    if (!e.data.empty()) onLine(std::string(e.data), out);
+                } else if (e.kind == protocol::FrameReader::Event::BlobBytes) {
+                    if (download_) {
+                        download_->hash->update(e.data.data(), e.data.size());
+                        download_->out->write(e.data.data(), std::streamsize(e.data.size()));
+                    }
+                } else if (download_) {
+                    finishDownload(out);
+                }
+            }
+        } catch (const protocol::FramingError& e) {
+            auto lost = lose(std::string("it sent a malformed message (") + e.what() + ")");
+            out.insert(out.end(), lost.begin(), lost.end());
+            return out;
+        } catch (const std::exception& e) { // an upload the engine asked for could not be sent
+            auto lost = lose(e.what());
+            out.insert(out.end(), lost.begin(), lost.end());
+            return out;
+        }
     }
     return out;
 }

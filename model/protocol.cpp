@@ -84,4 +84,57 @@ json parseLine(const std::string& line) {
     return j;
 }
 
+std::string frameHeader(uint32_t length) {
+    const char bytes[4] = {char(length >> 24), char(length >> 16), char(length >> 8), char(length)};
+    return std::string(bytes, 4);
+}
+
+void FrameReader::feed(const char* data, size_t size) {
+    if (pos_ > 0 && pos_ >= buffer_.size() / 2) { // what was handed out is dropped before the buffer grows
+        buffer_.erase(0, pos_);
+        pos_ = 0;
+    }
+    buffer_.append(data, size);
+}
+
+void FrameReader::beginBlob(uint64_t announcedBytes) {
+    inBlob_ = true;
+    announced_ = announcedBytes;
+    received_ = 0;
+}
+
+FrameReader::Event FrameReader::next() {
+    const size_t available = buffer_.size() - pos_;
+    if (!inBlob_) {
+        const size_t nl = buffer_.find('\n', pos_);
+        if (nl == std::string::npos) {
+            if (available > kMaxLineBytes) throw FramingError("a message is longer than the protocol's limit");
+            return {};
+        }
+        if (nl - pos_ > kMaxLineBytes) throw FramingError("a message is longer than the protocol's limit");
+        Event e{Event::Line, std::string_view(buffer_).substr(pos_, nl - pos_)};
+        pos_ = nl + 1;
+        return e;
+    }
+    if (available < 4) return {};
+    const auto* b = reinterpret_cast<const unsigned char*>(buffer_.data() + pos_);
+    const uint32_t length = uint32_t(b[0]) << 24 | uint32_t(b[1]) << 16 | uint32_t(b[2]) << 8 | uint32_t(b[3]);
+    if (length == 0) {
+        if (received_ != announced_)
+            throw FramingError("a blob ended after " + std::to_string(received_) + " of its announced " +
+                               std::to_string(announced_) + " bytes");
+        pos_ += 4;
+        inBlob_ = false;
+        return {Event::BlobEnd, {}};
+    }
+    if (length > kMaxFrameBytes) throw FramingError("a blob frame is larger than the protocol's limit");
+    if (length > announced_ - received_)
+        throw FramingError("a blob is larger than its announced " + std::to_string(announced_) + " bytes");
+    if (available < 4 + size_t(length)) return {};
+    Event e{Event::BlobBytes, std::string_view(buffer_).substr(pos_ + 4, length)};
+    pos_ += 4 + length;
+    received_ += length;
+    return e;
+}
+
 } // namespace tandem::model::protocol

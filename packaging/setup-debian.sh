@@ -16,8 +16,8 @@ packages=(
   # render/
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libavfilter-dev
   portaudio19-dev libopencv-dev opencv-data libebur128-dev
-  # shared
-  catch2 nlohmann-json3-dev
+  # shared (OpenSSL: the engine's TLS for editors on other machines)
+  catch2 nlohmann-json3-dev libssl-dev
   # what the tests and screenshots use
   ffmpeg xvfb xauth jackd2 espeak-ng sox
   # fuzzing (clang's libFuzzer with AddressSanitizer and UndefinedBehaviorSanitizer); packaging checks

@@ -21,6 +21,17 @@ torch::TensorOptions deviceOptions(const std::string& device) {
 
 } // namespace
 
+ModelConfig LtxServedModel::config() const {
+    ModelConfig c;
+    const std::string file = options_.model.substr(options_.model.find_last_of('/') + 1);
+    c.name = "LTX-2.3 (" + file + ")";
+    c.video.width = options_.width;
+    c.video.height = options_.height;
+    c.video.fps = options_.fps;
+    c.audio.sample_rate = 48000;
+    return c;
+}
+
 LtxServedModel::LtxServedModel(const LtxEngineOptions& o) : options_(o) {
     const auto options = deviceOptions(o.device);
     const bool cuda = options.device().is_cuda();

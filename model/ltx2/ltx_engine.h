@@ -36,6 +36,7 @@ public:
     Shot generate(const ShotRequest& request, const ProgressFn& progress) override;
     std::string deviceName() const override { return device_; }
     bool hasTrainedWeights() const override { return true; }
+    ModelConfig config() const override; // the delivery geometry every shot is made at
     // The LTX request a Tandem request becomes, and what is kept of its source (throws
     // std::invalid_argument for a request it cannot run).
     LtxEditPlan plan(const ShotRequest& request) const;
