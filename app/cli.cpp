@@ -73,6 +73,10 @@ common options:
   --offload               CUDA: keep transformer blocks in CPU memory (for GPUs too small for the model)
   --engine                run in a separate tandem-engine process (as the editor does) instead of
                           in this one
+  --engine HOST:PORT --token-file F
+                          run on an engine on another machine (tandem-engine serve --listen), over
+                          TLS; F holds the line that engine printed (also in its configuration
+                          folder as 'pairing'); its model and geometry are the engine's
   --quiet                 no progress lines
 with an LTX-2.3 checkpoint (run in a tandem-engine process serving it; generate also in this one):
   --text-encoder DIR      the Gemma 3 folder (config.json, weight shards, tokenizer.model); required
@@ -171,7 +175,7 @@ struct TaskCommand {
 
 const std::set<std::string> kCommonValues = {"prompt", "output", "shot", "sheet", "refs", "seed", "steps", "solver", "shift", "negative",
                                              "video-guidance", "audio-guidance", "model", "device", "threads",
-                                             "text-encoder", "size", "fps"};
+                                             "text-encoder", "size", "fps", "token-file"};
 
 TaskCommand taskCommand(model::Task task) {
     TaskCommand c{task, kCommonValues, {"quiet", "engine", "offload", "untrained", "distilled"}};
@@ -236,23 +240,64 @@ std::string programDir() {
     return ec ? std::string(".") : self.parent_path().string();
 }
 
-// Runs the request through a tandem-engine process: media travel as shot files in a private folder.
+// A private folder for the files a job sends and receives, removed when the job is done.
+struct JobFolder {
+    std::filesystem::path dir;
+    JobFolder() : dir(std::filesystem::temp_directory_path() / ("tandem-cli-" + std::to_string(::getpid()))) {
+        std::filesystem::create_directories(dir);
+    }
+    ~JobFolder() {
+        std::error_code ec;
+        std::filesystem::remove_all(dir, ec);
+    }
+    std::string file(const std::string& name) const { return (dir / name).string(); }
+};
+
+// Runs the request on an engine (this machine's process or another machine's): the media travel as shot
+// files in `work` — named to a local engine, uploaded to a remote one.
+model::Shot runOnEngine(model::EngineClient& client, const model::ShotRequest& req, const JobFolder& work, bool quiet,
+                        const std::function<void(int, int, double, double)>& onProgress) {
+    std::string input, mask;
+    if (req.source.frames > 0 || !req.source.audio.empty()) {
+        input = work.file("input.safetensors");
+        model::writeShotFile(input, req.source);
+    }
+    if (!req.paint_mask.empty()) {
+        mask = work.file("mask.safetensors");
+        model::writeMaskFile(mask, req.paint_mask, req.source.frames, req.source.height, req.source.width);
+    }
+    std::vector<std::string> refs;
+    for (size_t i = 0; i < req.references.size(); ++i) {
+        refs.push_back(work.file("ref" + std::to_string(i) + ".safetensors"));
+        model::writeShotFile(refs.back(), req.references[i]);
+    }
+    const std::string output = work.file("output.safetensors");
+    const std::string job = client.submit(req, input, mask, output, refs);
+    if (!quiet) {
+        if (client.isRemote()) std::cerr << "submitted " << job << " to the remote engine\n";
+        else std::cerr << "submitted " << job << " to the engine process (pid " << client.pid() << ")\n";
+    }
+    while (true) {
+        for (const auto& m : client.poll(200)) {
+            const std::string type = m["type"];
+            if (type == "progress") onProgress(m["step"], m["total"], m["elapsed"], m["eta"]);
+            else if (type == "accepted" && !quiet && m.value("position", 0) > 0)
+                std::cerr << m["position"] << " job(s) ahead of this one on the engine\n";
+            else if (type == "result") return model::readShotFile(output);
+            else if (type == "error" && m.value("job", job) == job) throw std::runtime_error(m["message"].get<std::string>());
+            else if (type == "cancelled") throw std::runtime_error("the job was cancelled");
+        }
+    }
+}
+
+// Runs the request through a tandem-engine process of its own.
 model::Shot runInEngineProcess(const model::ShotRequest& req, const std::string& modelDir, const model::EngineOptions& opts,
                                bool quiet, const std::function<void(int, int, double, double)>& onProgress,
                                const std::vector<std::string>& modelArgs = {}) {
-    namespace fs = std::filesystem;
-    const fs::path work = fs::temp_directory_path() / ("tandem-cli-" + std::to_string(::getpid()));
-    fs::create_directories(work);
-    struct Cleanup {
-        fs::path dir;
-        ~Cleanup() {
-            std::error_code ec;
-            fs::remove_all(dir, ec);
-        }
-    } cleanup{work};
+    const JobFolder work;
     model::EngineLaunch launch;
     launch.program = programDir() + "/tandem-engine";
-    launch.socketPath = (work / "engine.sock").string();
+    launch.socketPath = work.file("engine.sock");
     launch.modelDir = modelDir;
     launch.device = opts.device;
     launch.threads = opts.threads;
@@ -260,32 +305,30 @@ model::Shot runInEngineProcess(const model::ShotRequest& req, const std::string&
     launch.extraArgs = modelArgs;
     if (!modelArgs.empty()) launch.readySeconds = 3600; // a 22 B model and its text encoder load for minutes
     auto client = model::EngineClient::launch(launch);
-    std::string input, mask;
-    if (req.source.frames > 0 || !req.source.audio.empty()) {
-        input = (work / "input.safetensors").string();
-        model::writeShotFile(input, req.source);
+    return runOnEngine(*client, req, work, quiet, onProgress);
+}
+
+// --engine HOST:PORT --token-file F: F holds the engine's pairing line (or its token= and sha256= parts).
+std::unique_ptr<model::EngineClient> connectRemoteEngine(const std::string& hostPort, const std::string& tokenFile, bool quiet) {
+    std::ifstream in(tokenFile);
+    if (!in) throw std::runtime_error("cannot read the token file " + tokenFile);
+    std::stringstream text;
+    text << in.rdbuf();
+    model::remote::EngineAddress address;
+    try {
+        address = model::remote::parsePairingLine(text.str());
+    } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(tokenFile + ": " + e.what() + " (the file holds the line tandem-engine printed, also kept in its "
+                                 "configuration folder as 'pairing')");
     }
-    if (!req.paint_mask.empty()) {
-        mask = (work / "mask.safetensors").string();
-        model::writeMaskFile(mask, req.paint_mask, req.source.frames, req.source.height, req.source.width);
-    }
-    std::vector<std::string> refs;
-    for (size_t i = 0; i < req.references.size(); ++i) {
-        refs.push_back((work / ("ref" + std::to_string(i) + ".safetensors")).string());
-        model::writeShotFile(refs.back(), req.references[i]);
-    }
-    const std::string output = (work / "output.safetensors").string();
-    const std::string job = client->submit(req, input, mask, output, refs);
-    if (!quiet) std::cerr << "submitted " << job << " to the engine process (pid " << client->pid() << ")\n";
-    while (true) {
-        for (const auto& m : client->poll(200)) {
-            const std::string type = m["type"];
-            if (type == "progress") onProgress(m["step"], m["total"], m["elapsed"], m["eta"]);
-            else if (type == "result") return model::readShotFile(output);
-            else if (type == "error" && m.value("job", job) == job) throw std::runtime_error(m["message"].get<std::string>());
-            else if (type == "cancelled") throw std::runtime_error("the job was cancelled");
-        }
-    }
+    if (!model::remote::parseHostPort(hostPort, address.host, address.port))
+        throw UsageError("--engine must be HOST:PORT, got '" + hostPort + "'");
+    auto client = model::EngineClient::connectRemote(address);
+    if (!quiet)
+        std::cerr << "engine at " << hostPort << ": " << client->engineInfo().value("device", std::string()) << ", "
+                  << client->engineInfo().value("model", std::string()) << ", round trip "
+                  << int(client->roundTripSeconds() * 1000) << " ms\n";
+    return client;
 }
 
 // The most GPU memory LibTorch's tensors held since the last reset, in GB (then reset); -1 without a CUDA
@@ -392,24 +435,12 @@ int runLtxGenerate(Args& args) {
     return 0;
 }
 
-int runTask(model::Task task, const std::vector<std::string>& words) {
-    const TaskCommand tc = taskCommand(task);
-    const std::string name = model::taskName(task);
-    Args args(words, name, tc.values, tc.flags, {{"-o", "--output"}});
-    if (!args.positional().empty()) throw UsageError(name + " takes no positional arguments ('" + args.positional()[0] + "')");
-    // An LTX-2.3 checkpoint runs in an engine process serving it, as the editor runs it; text → shot also in
-    // this one, stage by stage.
-    const bool ltx = args.has("model") && model::isLtxModelPath(args.text("model"));
-    if (ltx && task == model::Task::Generate && !args.has("engine")) return runLtxGenerate(args);
-    if (!ltx)
-        for (const char* ltxOnly : {"text-encoder", "size", "fps", "distilled"})
-            if (args.has(ltxOnly))
-                throw UsageError(std::string("--") + ltxOnly + " is for LTX-2.3 checkpoints (--model FILE.safetensors)");
+// The request a task's options describe (its media are loaded separately, at the model's geometry).
+model::ShotRequest requestFromArgs(model::Task task, const Args& args, bool ltx) {
+    (void)args.required("output"); // asked now, not after minutes of generating
     model::ShotRequest req;
     req.task = task;
     req.prompt = args.required("prompt");
-    const std::string out = args.required("output");
-    const std::string shotOut = args.text("shot");
     req.seconds = args.number("seconds", 4.0, 0.05, ltx ? 20.0 : 60.0); // LTX-2.3 makes up to 20 s
     req.seed = static_cast<uint64_t>(args.integer("seed", 0, 0, (1LL << 62)));
     req.steps = static_cast<int>(args.integer("steps", ltx ? 30 : 20, 1, 1000)); // LTX-2.3 dev wants about 30
@@ -432,6 +463,77 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
         if (!req.regenerate_video && !req.regenerate_audio)
             throw UsageError("--keep-video and --keep-audio together leave nothing to retake");
     }
+    if (const std::string frames = args.text("frames"); !frames.empty()) {
+        long long a = 0, b = 0;
+        char dash = 0;
+        std::istringstream in(frames);
+        if (!(in >> a >> dash >> b) || dash != '-' || a < 0 || b < a) throw UsageError("--frames must be A-B with 0 ≤ A ≤ B");
+        req.mask_first_frame = a;
+        req.mask_last_frame = b;
+    }
+    return req;
+}
+
+// The shot as the options ask: the movie, the lossless shot file, a contact sheet.
+void writeTaskOutputs(const model::Shot& shot, const model::ShotRequest& req, const Args& args) {
+    const std::string out = args.required("output");
+    const std::string shotOut = args.text("shot");
+    ui::writeShotMovie(shot, out);
+    if (!shotOut.empty()) model::writeShotFile(shotOut, shot);
+    if (const std::string sheet = args.text("sheet"); !sheet.empty()) {
+        render::ContactSheet c;
+        c.title = req.prompt;
+        c.width = shot.width, c.height = shot.height, c.fps = shot.fps, c.frames = shot.frames, c.rgb = shot.rgb.data();
+        c.sampleRate = shot.sample_rate, c.audio = shot.audio, c.scale = 2;
+        render::writeContactSheet(c, sheet);
+        std::cout << "wrote " << sheet << " (prompt, frames and waveform)\n";
+    }
+    std::cout << "wrote " << out << " (" << shot.frames << " frames at " << shot.fps << " fps, "
+              << shot.audio.size() << " audio samples at " << shot.sample_rate << " Hz)\n";
+}
+
+// The task on an engine on another machine: its model, its geometry.
+int runTaskRemotely(model::Task task, const Args& args, model::EngineClient& engine) {
+    model::ShotRequest req = requestFromArgs(task, args, false);
+    const model::ModelConfig cfg = model::ModelConfig::fromJson(engine.engineInfo().at("config").dump());
+    const std::string input = task == model::Task::Generate ? std::string() : args.required("input");
+    if (!input.empty()) req.source = loadSource(input, cfg, task);
+    for (const auto& ref : splitList(args.text("refs"))) req.references.push_back(ui::loadReferenceShot(ref, cfg));
+    if (task == model::Task::Inpaint) req.paint_mask = loadMask(args.required("mask"), cfg, req.source.frames);
+    const bool quiet = args.has("quiet");
+    const JobFolder work;
+    const model::Shot shot = runOnEngine(engine, req, work, quiet, [&](int step, int total, double elapsed, double eta) {
+        if (!quiet) std::fprintf(stderr, "step %d/%d  elapsed %.1f s  ETA %.1f s\n", step, total, elapsed, eta);
+    });
+    writeTaskOutputs(shot, req, args);
+    return 0;
+}
+
+int runTask(model::Task task, const std::vector<std::string>& words) {
+    const TaskCommand tc = taskCommand(task);
+    const std::string name = model::taskName(task);
+    Args args(words, name, tc.values, tc.flags, {{"-o", "--output"}}, {"engine"});
+    if (!args.positional().empty()) throw UsageError(name + " takes no positional arguments ('" + args.positional()[0] + "')");
+    // An engine on another machine serves its own model: the inputs are prepared to its geometry.
+    std::unique_ptr<model::EngineClient> remoteEngine;
+    if (!args.text("engine").empty()) {
+        for (const char* local : {"model", "untrained", "device", "threads", "offload", "text-encoder", "size", "fps", "distilled"})
+            if (args.has(local))
+                throw UsageError(std::string("--") + local + " is chosen on the engine's machine, not with --engine HOST:PORT");
+        remoteEngine = connectRemoteEngine(args.text("engine"), args.required("token-file"), args.has("quiet"));
+    } else if (args.has("token-file")) {
+        throw UsageError("--token-file goes with --engine HOST:PORT");
+    }
+    if (remoteEngine) return runTaskRemotely(task, args, *remoteEngine);
+    // An LTX-2.3 checkpoint runs in an engine process serving it, as the editor runs it; text → shot also in
+    // this one, stage by stage.
+    const bool ltx = args.has("model") && model::isLtxModelPath(args.text("model"));
+    if (ltx && task == model::Task::Generate && !args.has("engine")) return runLtxGenerate(args);
+    if (!ltx)
+        for (const char* ltxOnly : {"text-encoder", "size", "fps", "distilled"})
+            if (args.has(ltxOnly))
+                throw UsageError(std::string("--") + ltxOnly + " is for LTX-2.3 checkpoints (--model FILE.safetensors)");
+    model::ShotRequest req = requestFromArgs(task, args, ltx);
     model::EngineOptions opts;
     opts.device = args.text("device", "auto");
     if (opts.device != "auto" && opts.device != "cpu" && opts.device != "cuda")
@@ -441,7 +543,6 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
     const bool quiet = args.has("quiet");
     const std::string input = task == model::Task::Generate ? std::string() : args.required("input");
     const std::string maskPath = task == model::Task::Inpaint ? args.required("mask") : std::string();
-    const std::string frames = args.text("frames");
 
     if (args.has("untrained") && args.has("model")) throw UsageError("--untrained and --model exclude each other");
     const std::string modelDir = args.has("untrained") ? std::string() : args.text("model", model::defaultModelDir(programDir()));
@@ -455,14 +556,6 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
     for (const auto& ref : splitList(args.text("refs"))) req.references.push_back(ui::loadReferenceShot(ref, cfg));
     if (task == model::Task::Inpaint) {
         req.paint_mask = loadMask(maskPath, cfg, req.source.frames);
-        if (!frames.empty()) {
-            long long a = 0, b = 0;
-            char dash = 0;
-            std::istringstream in(frames);
-            if (!(in >> a >> dash >> b) || dash != '-' || a < 0 || b < a) throw UsageError("--frames must be A-B with 0 ≤ A ≤ B");
-            req.mask_first_frame = a;
-            req.mask_last_frame = b;
-        }
     }
     if (!modelDir.empty() && !ltx) { // Gemma reads any words
         const auto unknown = folder.tokenizer.unknownWords(req.prompt);
@@ -493,18 +586,7 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
             return true;
         });
     }
-    ui::writeShotMovie(shot, out);
-    if (!shotOut.empty()) model::writeShotFile(shotOut, shot);
-    if (const std::string sheet = args.text("sheet"); !sheet.empty()) {
-        render::ContactSheet c;
-        c.title = req.prompt;
-        c.width = shot.width, c.height = shot.height, c.fps = shot.fps, c.frames = shot.frames, c.rgb = shot.rgb.data();
-        c.sampleRate = shot.sample_rate, c.audio = shot.audio, c.scale = 2;
-        render::writeContactSheet(c, sheet);
-        std::cout << "wrote " << sheet << " (prompt, frames and waveform)\n";
-    }
-    std::cout << "wrote " << out << " (" << shot.frames << " frames at " << shot.fps << " fps, "
-              << shot.audio.size() << " audio samples at " << shot.sample_rate << " Hz)\n";
+    writeTaskOutputs(shot, req, args);
     return 0;
 }
 

@@ -505,22 +505,6 @@ void Server::onHello(Connection& c, const json& msg) {
     send(c, welcome);
 }
 
-// A remote file reference in a submit: {"sha256": 64 hex digits, "bytes": N}.
-std::optional<std::pair<std::string, uint64_t>> blobRef(const json& j, uint64_t limit, const char* what) {
-    if (j.is_null() || (j.is_string() && j.get<std::string>().empty())) return std::nullopt;
-    if (!j.is_object() || !j.contains("sha256") || !j["sha256"].is_string() || !j.contains("bytes") ||
-        !j["bytes"].is_number_unsigned())
-        throw std::invalid_argument(std::string("\"") + what + "\" must be {\"sha256\": …, \"bytes\": …} over TLS");
-    const std::string hash = j["sha256"];
-    if (hash.size() != 64 || hash.find_first_not_of("0123456789abcdef") != std::string::npos)
-        throw std::invalid_argument(std::string("\"") + what + "\" has a malformed sha256");
-    const uint64_t bytes = j["bytes"];
-    if (bytes > limit)
-        throw std::invalid_argument(std::string("\"") + what + "\" is " + std::to_string(bytes) + " bytes; this engine takes at most " +
-                                    std::to_string(limit));
-    return std::make_pair(hash, bytes);
-}
-
 void Server::onSubmit(Connection& c, const json& msg) {
     const json jobField = msg.value("job", json());
     const std::string id = jobField.is_string() ? jobField.get<std::string>() : std::string();
@@ -550,14 +534,14 @@ void Server::onSubmit(Connection& c, const json& msg) {
         } else {
             // Over TLS files are named by content; each is uploaded only if the engine does not hold it yet.
             auto take = [&](const json& j, const char* what) -> std::string {
-                const auto ref = blobRef(j, options_.maxBlobBytes, what);
+                const auto ref = protocol::fileRefFromJson(j, options_.maxBlobBytes, what);
                 if (!ref) return {};
-                job.blobs.push_back(ref->first);
-                const fs::path path = spool_ / "blobs" / ref->first;
+                job.blobs.push_back(ref->sha256);
+                const fs::path path = spool_ / "blobs" / ref->sha256;
                 std::error_code ec;
-                if (!fs::exists(path, ec) || fs::file_size(path, ec) != ref->second) {
-                    missing.insert(ref->first);
-                    c.wanted[ref->first] = ref->second;
+                if (!fs::exists(path, ec) || fs::file_size(path, ec) != ref->bytes) {
+                    missing.insert(ref->sha256);
+                    c.wanted[ref->sha256] = ref->bytes;
                 } else {
                     fs::last_write_time(path, fs::file_time_type::clock::now(), ec); // recently used: kept longest
                 }

@@ -84,6 +84,21 @@ json parseLine(const std::string& line) {
     return j;
 }
 
+std::optional<FileRef> fileRefFromJson(const json& j, uint64_t limit, const char* what) {
+    if (j.is_null() || (j.is_string() && j.get<std::string>().empty())) return std::nullopt;
+    const std::string name = std::string("\"") + what + "\"";
+    if (!j.is_object() || !j.contains("sha256") || !j["sha256"].is_string() || !j.contains("bytes") ||
+        !j["bytes"].is_number_unsigned())
+        throw std::invalid_argument(name + " must be {\"sha256\": …, \"bytes\": …} over TLS");
+    FileRef ref{j["sha256"].get<std::string>(), j["bytes"].get<uint64_t>()};
+    if (ref.sha256.size() != 64 || ref.sha256.find_first_not_of("0123456789abcdef") != std::string::npos)
+        throw std::invalid_argument(name + " has a malformed sha256");
+    if (ref.bytes > limit)
+        throw std::invalid_argument(name + " is " + std::to_string(ref.bytes) + " bytes; this engine takes at most " +
+                                    std::to_string(limit));
+    return ref;
+}
+
 std::string frameHeader(uint32_t length) {
     const char bytes[4] = {char(length >> 24), char(length >> 16), char(length >> 8), char(length)};
     return std::string(bytes, 4);

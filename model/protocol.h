@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -29,6 +30,14 @@ ShotRequest requestFromJson(const nlohmann::json& j);
 // Parses one protocol line; throws std::invalid_argument with a reason for anything that is not an object
 // with a string "type".
 nlohmann::json parseLine(const std::string& line);
+
+// A file named by content in a remote submit: {"sha256": 64 lower-case hex digits, "bytes": N}. null or ""
+// means none. Throws std::invalid_argument naming `what` when malformed or larger than `limit`.
+struct FileRef {
+    std::string sha256;
+    uint64_t bytes = 0;
+};
+std::optional<FileRef> fileRefFromJson(const nlohmann::json& j, uint64_t limit, const char* what);
 
 inline constexpr size_t kMaxFrameBytes = 1 << 20; // one binary frame of a blob
 std::string frameHeader(uint32_t length);         // the 4-byte big-endian length before a frame's bytes

@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -383,6 +384,10 @@ std::string TlsStream::peerFingerprint() const {
 }
 
 std::unique_ptr<TlsStream> connectTls(const EngineAddress& address, double timeoutSeconds) {
+    // OpenSSL writes with write(2): an engine that vanished would raise SIGPIPE and end the editor. A
+    // program that has not chosen otherwise gets the failed write as an error instead.
+    struct sigaction current {};
+    if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) std::signal(SIGPIPE, SIG_IGN);
     const std::string where = address.host + ":" + std::to_string(address.port);
     addrinfo hints{};
     hints.ai_socktype = SOCK_STREAM;

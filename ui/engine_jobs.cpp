@@ -4,6 +4,7 @@
 #include "model/installed_models.h"
 #include "model/model_folder.h"
 #include "model/protocol.h"
+#include "model/remote.h"
 #include "model/shot_file.h"
 #include "render/media_error.h"
 #include "render/probe.h"
@@ -15,6 +16,7 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -28,6 +30,7 @@
 #include <cmath>
 #include <map>
 #include <optional>
+#include <set>
 
 namespace tandem::ui {
 
@@ -48,6 +51,12 @@ namespace {
 constexpr int kPollMs = 50;
 // How often the status line (device, memory, queue) is refreshed: every 2 s.
 constexpr int kStatusEveryPolls = 40;
+// An engine on another machine: how long connecting may take, and after losing it how often the editor
+// tries again and for how long before its waiting jobs fail (an engine restart takes seconds to a minute;
+// a 22 B model loads for minutes).
+constexpr double kConnectSeconds = 10;
+constexpr qint64 kReconnectEveryMs = 2000;
+constexpr qint64 kGiveUpReconnectingMs = 10 * 60 * 1000;
 
 std::string text(const QString& s) { return s.toStdString(); }
 
@@ -112,7 +121,7 @@ public:
     // has no job, and the next job starts the new one.
     void setSettings(const EngineSettings& s) {
         const bool relaunch = s.modelDir != settings_.modelDir || s.device != settings_.device ||
-                              s.configPath != settings_.configPath;
+                              s.configPath != settings_.configPath || s.remote != settings_.remote;
         use(s);
         if (relaunch) relaunchWhenIdle_ = true;
         relaunchIfIdle();
@@ -136,6 +145,13 @@ public:
     }
 
     void cancel(const QString& id) {
+        // A job waiting for a lost engine to come back is simply not sent again.
+        for (auto it = waiting_.begin(); it != waiting_.end(); ++it)
+            if (it->id == id) {
+                waiting_.erase(it);
+                say(id, QStringLiteral("cancelled"));
+                return;
+            }
         try {
             for (const auto& [engineJob, running] : running_)
                 if (running.id == id && client_) client_->cancel(engineJob);
@@ -159,9 +175,12 @@ private:
     void say(const QString& id, const QString& type, const QVariantMap& fields = {}) { Q_EMIT message(id, type, fields); }
     void fail(const QString& id, const QString& why) { say(id, QStringLiteral("failed"), {{QStringLiteral("error"), why}}); }
 
+    bool isRemote() const { return !settings_.remote.isEmpty(); }
+
     bool ensureEngine() {
         if (client_ && client_->alive()) return true;
         client_.reset();
+        if (isRemote()) return connectRemote();
         say({}, QStringLiteral("engine"), {{QStringLiteral("status"), tr("starting the engine…")}, {QStringLiteral("pid"), 0}});
         model::EngineLaunch launch;
         launch.program = text(settings_.program);
@@ -194,6 +213,69 @@ private:
         return true;
     }
 
+    // The engine on another machine: TLS, its certificate pinned, the token sent; its welcome names its model.
+    bool connectRemote() {
+        say({}, QStringLiteral("engine"), {{QStringLiteral("status"), tr("connecting to the engine on another machine…")}, {QStringLiteral("pid"), 0}});
+        try {
+            const model::remote::EngineAddress address = model::remote::parsePairingLine(text(settings_.remote));
+            remoteName_ = QString::fromStdString(address.host) + QLatin1Char(':') + QString::number(address.port);
+            client_ = model::EngineClient::connectRemote(address, kConnectSeconds);
+        } catch (const std::exception& e) {
+            client_.reset();
+            lastLaunchError_ = tr("cannot use the engine on another machine: %1").arg(QString::fromStdString(e.what())).toStdString();
+            say({}, QStringLiteral("engine"), {{QStringLiteral("status"), tr("stopped: %1").arg(QString::fromStdString(e.what()))},
+                                               {QStringLiteral("pid"), 0}});
+            return false;
+        }
+        nlohmann::json welcome = client_->engineInfo();
+        roundTripMs_ = int(client_->roundTripSeconds() * 1000);
+        reportStatus(welcome);
+        return true;
+    }
+
+    // A lost remote engine: its jobs wait here and are sent again once it answers (each only once).
+    void waitForRemote(const QString& why) {
+        for (const auto& [engineJob, job] : running_) {
+            if (sentAgain_.count(job.id)) {
+                fail(job.id, tr("%1 (the engine was lost twice during this job; it is not sent a third time)").arg(why));
+                continue;
+            }
+            say(job.id, QStringLiteral("state"), {{QStringLiteral("state"), int(JobState::Queued)}});
+            waiting_.push_back(job);
+        }
+        running_.clear();
+        client_.reset();
+        reconnectAt_ = QDateTime::currentMSecsSinceEpoch() + kReconnectEveryMs;
+        giveUpAt_ = QDateTime::currentMSecsSinceEpoch() + kGiveUpReconnectingMs;
+        say({}, QStringLiteral("engine"), {{QStringLiteral("status"), tr("lost the engine at %1 (%2); reconnecting…").arg(remoteName_, why)},
+                                           {QStringLiteral("pid"), 0}});
+    }
+
+    void reconnect() {
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        if (waiting_.empty() || now < reconnectAt_) return;
+        if (!connectRemote()) {
+            reconnectAt_ = now + kReconnectEveryMs;
+            if (now > giveUpAt_) {
+                for (const auto& job : waiting_)
+                    fail(job.id, tr("the engine at %1 could not be reached again: %2").arg(remoteName_, QString::fromStdString(lastLaunchError_)));
+                waiting_.clear();
+            }
+            return;
+        }
+        const std::vector<PreparedJob> again = std::move(waiting_);
+        waiting_.clear();
+        for (const auto& job : again) {
+            sentAgain_.insert(job.id);
+            say(job.id, QStringLiteral("state"), {{QStringLiteral("state"), int(JobState::Running)}});
+            try {
+                submitToEngine(job);
+            } catch (const std::exception& e) {
+                fail(job.id, QString::fromStdString(e.what()));
+            }
+        }
+    }
+
     void use(const EngineSettings& s) {
         settings_ = s;
         // Looked at once per model, not per job (it lists the model's folder).
@@ -202,6 +284,10 @@ private:
     bool isLtx() const { return ltx_; }
 
     model::ModelConfig modelConfig() const {
+        if (isRemote()) { // the engine there says what it makes
+            if (!client_ || !client_->engineInfo().contains("config")) throw std::runtime_error("the engine on another machine is not connected");
+            return model::ModelConfig::fromJson(client_->engineInfo()["config"].dump());
+        }
         if (!settings_.configPath.isEmpty()) return model::readConfigFile(text(settings_.configPath));
         if (isLtx()) { // no config.json: the delivery geometry the engine is started with
             const auto delivery = model::ltxDeliveryFor(text(settings_.modelDir));
@@ -244,10 +330,14 @@ private:
     }
 
     void poll() {
+        if (!client_ && isRemote() && !stopping_) reconnect();
         if (!client_) return;
         try {
             // The engine's memory and queue change while it works: ask again every kStatusEveryPolls polls.
-            if (++polls_ % kStatusEveryPolls == 0 && client_->alive()) client_->requestStatus();
+            if (++polls_ % kStatusEveryPolls == 0 && client_->alive()) {
+                statusAsked_.start();
+                client_->requestStatus();
+            }
             for (const nlohmann::json& m : client_->poll(0)) handle(m);
         } catch (const std::exception& e) {
             // Writing to an engine that has just died throws; nothing may escape into the event loop.
@@ -259,6 +349,8 @@ private:
         const std::string type = m.value("type", std::string());
         if (type == "status") return reportStatus(m);
         if (type == "engine_lost") return engineLost(QString::fromStdString(m.value("message", std::string())));
+        // A lost remote engine's jobs are sent again when it is back (engine_lost follows in this batch).
+        if (type == "error" && isRemote() && m.value("engine_lost", false)) return;
         const auto found = running_.find(m.value("job", std::string()));
         if (found == running_.end()) return;
         const PreparedJob job = found->second;
@@ -299,17 +391,30 @@ private:
 
     void reportStatus(const nlohmann::json& m) {
         const QString running = QString::fromStdString(m.value("running", std::string()));
-        const QString memory = client_ ? residentMemory(client_->pid()) : QString();
-        const QString state = running.isEmpty() ? tr("idle") : tr("working, %1 queued").arg(m.value("queued", 0));
+        QString state = !running.isEmpty() ? tr("working, %1 queued").arg(m.value("queued", 0))
+                        : m.value("busy", false) ? tr("busy with another editor's job")
+                                                 : tr("idle");
+        // How long this editor's next job waits: "3 jobs ahead of yours".
+        const nlohmann::json yours = m.value("yours", nlohmann::json::array());
+        if (!yours.empty() && yours.front().value("ahead", 0) > 0)
+            state += tr(" · %n job(s) ahead of yours", nullptr, yours.front().value("ahead", 0));
+        QString where;
+        if (isRemote()) {
+            if (statusAsked_.isValid()) roundTripMs_ = int(statusAsked_.elapsed());
+            where = tr("%1 · %2 ms round trip").arg(remoteName_).arg(roundTripMs_);
+        } else {
+            where = client_ ? residentMemory(client_->pid()) : QString();
+        }
         say({}, QStringLiteral("engine"),
             {{QStringLiteral("status"), QStringLiteral("%1 · %2 · %3 · %4")
                                             .arg(QString::fromStdString(m.value("device", std::string())),
-                                                 modelName(m.value("model", std::string())), memory, state)},
-             {QStringLiteral("pid"), qint64(client_ ? client_->pid() : 0)}});
+                                                 modelName(m.value("model", std::string())), where, state)},
+             {QStringLiteral("pid"), qint64(client_ && client_->pid() > 0 ? client_->pid() : 0)}});
     }
 
     // The engine process died: its unfinished jobs already came as errors; start a fresh one for what follows.
     void engineLost(const QString& why) {
+        if (isRemote() && !stopping_) return waitForRemote(why);
         for (const auto& [engineJob, job] : running_) fail(job.id, why);
         running_.clear();
         client_.reset();
@@ -343,6 +448,13 @@ private:
     std::unique_ptr<model::EngineClient> client_;
     std::map<std::string, PreparedJob> running_; // engine job id → the editor's job
     std::string lastLaunchError_;
+    // Remote engine: jobs waiting for it to answer again, jobs already sent a second time, when to try.
+    std::vector<PreparedJob> waiting_;
+    std::set<QString> sentAgain_;
+    qint64 reconnectAt_ = 0, giveUpAt_ = 0;
+    QString remoteName_;
+    int roundTripMs_ = 0;
+    QElapsedTimer statusAsked_;
     bool relaunchWhenIdle_ = false;
     QTimer* timer_ = nullptr;
     int polls_ = 0;

@@ -7,6 +7,10 @@
 //   the take enters the project as one undo step and is placed as the spec says (UI thread).
 // If the engine process dies, every unfinished job is marked failed with the reason, the engine is started
 // again for the next job, and the project is never touched by the engine. Jobs can be cancelled and retried.
+// With an engine on another machine (EngineSettings::remote) the same happens over TLS, media uploaded and
+// results downloaded by the client; if that engine is lost — restarted, or the network dropped — the
+// editor reconnects and sends its unfinished jobs again, once each (a job lost twice fails), so a take is
+// made once, never twice.
 #pragma once
 
 #include "timeline/project.h"
@@ -45,6 +49,9 @@ struct EngineSettings {
     QString configPath; // an untrained model of this config instead (tests)
     QString device = QStringLiteral("auto");
     int threads = 0;
+    // An engine on another machine: the line it printed ("HOST:PORT token=… sha256=…"); "" = this machine.
+    // The engine there has its own model and device; modelDir/device/threads are then not used.
+    QString remote;
 };
 
 class EngineWorker; // lives on the worker thread

@@ -347,6 +347,7 @@ void MainWindow::closeEvent(QCloseEvent* e) {
 void MainWindow::applyEngineSettings() {
     EngineSettings engine = jobs_->engine();
     engine.device = prefs_.engineDevice;
+    engine.remote = prefs_.engineRemote;
     if (!prefs_.modelDir.isEmpty()) engine.modelDir = prefs_.modelDir;
     else if (!modelDir_.isEmpty()) engine.modelDir = modelDir_;
     jobs_->setEngine(engineOverride_ ? *engineOverride_ : engine);

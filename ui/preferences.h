@@ -1,4 +1,5 @@
-// Design note: the editor's settings that outlive a project — which device and model the engine uses, how
+// Design note: the editor's settings that outlive a project — where the engine runs (this machine, or
+// another machine's engine reached over TLS with the line it printed), which device and model it uses, how
 // much decoded picture playback may keep, which audio output plays — and the recent projects list. Stored
 // with QSettings (the platform's per-user place); the window layout is saved beside them by the main window.
 // Engine settings apply when the engine next starts; the audio output and cache size when the editor next
@@ -10,7 +11,9 @@
 #include <QStringList>
 
 class QComboBox;
+class QLabel;
 class QLineEdit;
+class QPushButton;
 class QSpinBox;
 
 namespace tandem::ui {
@@ -18,6 +21,7 @@ namespace tandem::ui {
 struct Preferences {
     QString engineDevice = QStringLiteral("auto"); // auto | cpu | cuda
     QString modelDir;                              // empty: the model installed with the editor
+    QString engineRemote; // an engine on another machine: the line it printed; empty: this machine
     int cacheMiB = 768;                            // decoded frames kept for playback
     QString audioOutput;                           // a PortAudio host API ("ALSA", "JACK"…); empty: the default; "none": silent
 
@@ -38,7 +42,14 @@ public:
 
 private:
     void chooseModelDir();
+    void engineWhereChanged();
+    void testRemote(); // connects on a thread of its own and shows the engine's device, model, round trip
 
+    QComboBox* where_ = nullptr;
+    QLineEdit* remote_ = nullptr;
+    QPushButton* test_ = nullptr;
+    QLabel* remoteInfo_ = nullptr;
+    QPushButton* browse_ = nullptr;
     QComboBox* device_ = nullptr;
     QLineEdit* modelDir_ = nullptr;
     QSpinBox* cache_ = nullptr;

@@ -4,6 +4,8 @@
 #include "support/test_media.h"
 #include "support/tiny_model.h"
 #include "timeline/mask.h"
+#include "model/engine_client.h"
+#include "model/remote.h"
 #include "render/probe.h"
 #include "ui/bins_panel.h"
 #include "ui/export_dialog.h"
@@ -13,18 +15,23 @@
 #include "ui/mask_canvas.h"
 #include "ui/mask_panel.h"
 #include "ui/playback.h"
+#include "ui/preferences.h"
 #include "ui/sync_panel.h"
 #include "ui/takes_panel.h"
 #include "ui/timeline_view.h"
 #include "ui/viewer.h"
 
+#include <QComboBox>
 #include <QDockWidget>
+#include <QLabel>
+#include <QLineEdit>
 #include <QFile>
 #include <QFileInfo>
 #include <QMimeData>
 #include <QPushButton>
 #include <QTest>
 #include <QTreeWidget>
+#include <QRegularExpression>
 
 #include <catch2/catch.hpp>
 
@@ -424,6 +431,111 @@ TEST_CASE("killing the engine mid-job fails the job, leaves the project untouche
     CHECK(job->state == ui::JobState::Cancelled);
     CHECK(job->step < 400);
     CHECK(int(w.project().state().takes.size()) == takes);
+}
+
+// The tiny model in an engine serving TLS on loopback, as a GPU machine would serve editors elsewhere.
+// `port` 0 takes a free one; the certificate and token in `identity` stay the same across restarts.
+std::unique_ptr<model::EngineClient> remoteEngine(const std::string& dir, int port, QString* line) {
+    const std::string identity = dir + "/identity";
+    std::filesystem::remove(identity + "/pairing");
+    model::EngineLaunch l;
+    l.program = TANDEM_ENGINE;
+    l.socketPath = dir + "/engine-" + std::to_string(port) + ".sock";
+    l.configPath = tinyEngine().configPath.toStdString();
+    l.device = "cpu";
+    l.threads = 1;
+    l.extraArgs = {"--listen", "127.0.0.1:" + std::to_string(port), "--identity", identity, "--spool", dir + "/spool"};
+    auto engine = model::EngineClient::launch(l);
+    for (int i = 0; i < 250 && !std::filesystem::exists(identity + "/pairing"); ++i) QTest::qWait(20);
+    std::ifstream in(identity + "/pairing");
+    std::string text;
+    std::getline(in, text);
+    *line = QString::fromStdString(text);
+    return engine;
+}
+
+TEST_CASE("an engine on another machine: the editor makes takes through it, and after its restart resubmits once") {
+    const std::string dir = test::freshTempDir("editorremote");
+    QString line;
+    auto engine = remoteEngine(dir, 0, &line);
+    const auto address = model::remote::parsePairingLine(line.toStdString());
+    ui::MainWindowOptions o = options();
+    o.engine = tinyEngine();
+    o.engine->remote = line;
+    ui::MainWindow w(o);
+    w.show();
+    REQUIRE(w.openMedia(QString::fromStdString(clipFile(dir, "a.mp4", 32))));
+
+    ui::GenerationSpec spec;
+    spec.prompt = QStringLiteral("a ball over the network");
+    spec.seconds = 0.5;
+    spec.steps = 2;
+    QString error;
+    const ui::JobInfo* job = waitForJob(w, w.jobs().submit(spec, &error));
+    INFO(job->error.toStdString());
+    REQUIRE(job->state == ui::JobState::Done);
+    CHECK(w.project().state().takes.size() == 1);
+    CHECK(w.jobs().engineStatus().contains(QStringLiteral("round trip")));
+
+    // The engine there is killed mid-job and started again on the same port: the job is sent again once.
+    spec.steps = 150;
+    spec.seconds = 2;
+    const QString id = w.jobs().submit(spec, &error);
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < 60000 && w.jobs().job(id)->step < 1) QTest::qWait(20);
+    REQUIRE(w.jobs().job(id)->step >= 1);
+    REQUIRE(::kill(engine->pid(), SIGKILL) == 0);
+    engine.reset();
+    t.restart();
+    while (t.elapsed() < 20000 && !w.jobs().engineStatus().contains(QStringLiteral("reconnecting"))) QTest::qWait(20);
+    CHECK(w.jobs().engineStatus().contains(QStringLiteral("reconnecting")));
+    QString again;
+    auto restarted = remoteEngine(dir, address.port, &again);
+    CHECK(again == line); // the same certificate and token: the editor's pin still holds
+    job = waitForJob(w, id);
+    INFO(job->error.toStdString());
+    CHECK(job->state == ui::JobState::Done);
+    CHECK(job->step == 150);
+    CHECK(w.project().state().takes.size() == 2); // made once, not twice
+    check(w);
+}
+
+TEST_CASE("Preferences take an engine on another machine and show its device, model and round trip") {
+    const std::string dir = test::freshTempDir("prefsremote");
+    QString line;
+    auto engine = remoteEngine(dir, 0, &line);
+    ui::Preferences current;
+    ui::PreferencesDialog dialog(current);
+    auto* where = dialog.findChild<QComboBox*>(QStringLiteral("prefEngineWhere"));
+    auto* remote = dialog.findChild<QLineEdit*>(QStringLiteral("prefEngineRemote"));
+    auto* test = dialog.findChild<QPushButton*>(QStringLiteral("prefEngineTest"));
+    auto* info = dialog.findChild<QLabel*>(QStringLiteral("prefEngineInfo"));
+    REQUIRE((where && remote && test && info));
+    CHECK_FALSE(remote->isEnabled());
+    where->setCurrentIndex(1);
+    CHECK(remote->isEnabled());
+    CHECK_FALSE(dialog.findChild<QComboBox*>(QStringLiteral("prefDevice"))->isEnabled());
+    remote->setText(line);
+    test->click();
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < 20000 && !info->text().contains(QStringLiteral("round trip"))) QTest::qWait(20);
+    INFO(info->text().toStdString());
+    CHECK(info->text().contains(QStringLiteral("cpu")));
+    CHECK(info->text().contains(QStringLiteral("round trip")));
+    CHECK(dialog.preferences().engineRemote == line);
+
+    // A line with another certificate's fingerprint is refused, with the reason.
+    QString wrong = line;
+    wrong.replace(QRegularExpression(QStringLiteral("sha256=[0-9a-f]+")), QStringLiteral("sha256=") + QString(64, QLatin1Char('c')));
+    remote->setText(wrong);
+    test->click();
+    t.restart();
+    while (t.elapsed() < 20000 && !info->text().contains(QStringLiteral("not usable"))) QTest::qWait(20);
+    CHECK(info->text().contains(QStringLiteral("not the paired")));
+    where->setCurrentIndex(0);
+    CHECK(dialog.preferences().engineRemote.isEmpty());
 }
 
 TEST_CASE("the generation panel names the prompt words the loaded model does not know") {
