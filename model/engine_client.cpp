@@ -183,6 +183,7 @@ void EngineClient::upload(const std::string& hash) {
     std::ifstream in(file->second, std::ios::binary);
     const uint64_t bytes = std::filesystem::file_size(file->second);
     if (!in) throw std::runtime_error("cannot read " + file->second);
+    const auto started = std::chrono::steady_clock::now();
     sendLine({{"type", "blob"}, {"sha256", hash}, {"bytes", bytes}});
     std::string frame(protocol::kMaxFrameBytes + 4, '\0');
     uint64_t left = bytes;
@@ -194,10 +195,11 @@ void EngineClient::upload(const std::string& hash) {
         std::copy(header.begin(), header.end(), frame.begin());
         sendAll(frame.data(), n + 4);
         left -= n;
-        uploaded_ += n;
+        transfers_.uploadedBytes += n;
     }
     const std::string end = protocol::frameHeader(0);
     sendAll(end.data(), end.size());
+    transfers_.uploadSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     sent_.insert(hash);
 }
 
@@ -258,6 +260,7 @@ void EngineClient::onLine(const std::string& line, std::vector<json>& out) {
     if (type == "result" && remote_ && msg.contains("bytes")) {
         // The result's bytes follow this line: they are written beside the output and renamed when whole.
         Download d;
+        d.started = std::chrono::steady_clock::now();
         d.output = outputs_.count(job) ? outputs_[job] : std::string();
         d.part = d.output + ".part";
         d.sha256 = msg.value("sha256", std::string());
@@ -296,6 +299,8 @@ void EngineClient::finishDownload(std::vector<json>& out) {
         out.push_back({{"type", "error"}, {"job", job}, {"message", why}});
         return;
     }
+    transfers_.downloadedBytes += d.result.value("bytes", uint64_t(0));
+    transfers_.downloadSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - d.started).count();
     d.result["output"] = d.output;
     d.result.erase("bytes");
     d.result.erase("sha256");
@@ -305,20 +310,22 @@ void EngineClient::finishDownload(std::vector<json>& out) {
 std::vector<json> EngineClient::poll(int timeoutMs) {
     std::vector<json> out;
     if (!stream_) return out;
-    // A result being downloaded is read to its end in this call; a connection silent that long is lost.
-    constexpr int kStallMs = 30000;
+    // A result being downloaded is read to its end in this call, without waiting in poll() between reads
+    // (the socket's own timeout, remote::kStalledReadSeconds, ends a stalled one).
     bool first = true;
     while (stream_ && (first || download_)) {
-        const int wait = first ? timeoutMs : kStallMs;
-        first = false;
-        if (!stream_->hasBufferedInput()) {
+        if (first && !stream_->hasBufferedInput()) {
             pollfd p{stream_->fd(), POLLIN, 0};
-            const int ready = ::poll(&p, 1, wait);
-            if (ready == 0 && download_) return lose("a result download stalled for " + std::to_string(kStallMs / 1000) + " s");
-            if (ready <= 0) return out;
+            if (::poll(&p, 1, timeoutMs) <= 0) return out;
         }
+        first = false;
         char chunk[65536];
         const long n = stream_->read(chunk, sizeof chunk);
+        if (n == remote::Stream::kWouldBlock && download_) {
+            auto lost = lose("a result download stalled for " + std::to_string(remote::kStalledReadSeconds) + " s");
+            out.insert(out.end(), lost.begin(), lost.end());
+            return out;
+        }
         if (n == remote::Stream::kWouldBlock) continue;
         if (n <= 0) {
             auto lost = lose(describeExit());

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -68,7 +69,13 @@ public:
     const nlohmann::json& engineInfo() const { return welcome_; } // remote: the welcome message
     double roundTripSeconds() const { return roundTrip_; }         // remote: hello → welcome
     const std::set<std::string>& unfinished() const { return unfinished_; }
-    uint64_t bytesUploaded() const { return uploaded_; } // remote: blob bytes sent so far
+    // Remote: what crossed the network, and how long the transfers took (uploads counted from the first
+    // byte sent to the last; a download from its announcement to the file renamed into place).
+    struct Transfers {
+        uint64_t uploadedBytes = 0, downloadedBytes = 0;
+        double uploadSeconds = 0, downloadSeconds = 0;
+    };
+    const Transfers& transfers() const { return transfers_; }
 
 private:
     EngineClient() = default;
@@ -94,8 +101,9 @@ private:
     std::map<std::string, std::string> files_;  // sha256 → a local file with those bytes
     std::map<std::string, std::string> outputs_; // job → where its result goes
     std::set<std::string> sent_;                 // hashes uploaded on this connection
-    uint64_t uploaded_ = 0;
+    Transfers transfers_;
     struct Download {
+        std::chrono::steady_clock::time_point started;
         nlohmann::json result;
         std::string part, output, sha256;
         std::unique_ptr<std::ofstream> out;

@@ -718,6 +718,7 @@ bool Server::fillSending(Connection& c) {
     if (c.sendingAt < c.sending.size()) return true;
     c.sending.clear();
     c.sendingAt = 0;
+    // (clear() keeps the capacity: a result's frames reuse one buffer)
     while (!c.out.empty()) {
         Outgoing& o = c.out.front();
         if (!o.line.empty()) {
@@ -726,15 +727,14 @@ bool Server::fillSending(Connection& c) {
         }
         if (!o.file.empty() && !c.fileDone) {
             if (!c.file) c.file = std::make_unique<std::ifstream>(o.file, std::ios::binary);
-            std::string frame(protocol::kMaxFrameBytes, '\0');
-            c.file->read(frame.data(), std::streamsize(frame.size()));
-            frame.resize(size_t(std::max<std::streamsize>(c.file->gcount(), 0)));
-            if (!frame.empty()) {
-                c.sending = protocol::frameHeader(uint32_t(frame.size())) + frame;
-                return true;
-            }
-            c.fileDone = true;
-            c.sending = protocol::frameHeader(0);
+            // One frame: its bytes read straight behind the 4-byte length (the buffer is reused).
+            c.sending.resize(4 + protocol::kMaxFrameBytes);
+            c.file->read(c.sending.data() + 4, std::streamsize(protocol::kMaxFrameBytes));
+            const size_t n = size_t(std::max<std::streamsize>(c.file->gcount(), 0));
+            if (n == 0) c.fileDone = true;
+            const std::string header = protocol::frameHeader(uint32_t(n)); // 0: the end of the file
+            std::copy(header.begin(), header.end(), c.sending.begin());
+            c.sending.resize(4 + n);
             return true;
         }
         if (o.remove) ::unlink(o.file.c_str());

@@ -447,9 +447,11 @@ std::unique_ptr<TlsStream> connectTls(const EngineAddress& address, double timeo
                                  ", not the paired sha256=" + address.fingerprint +
                                  "; nothing was sent. If the engine was set up again, paste its new line; otherwise "
                                  "something between here and it is not the engine");
-    // From here on the session's own timeouts apply (a job may run for minutes between messages).
-    timeval none{0, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
+    // From here on a read waits at most kStalledReadSeconds: the client waits for messages with poll(), and
+    // reads without it only while a result streams in, where this long a silence means the engine is gone.
+    timeval stall{kStalledReadSeconds, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &stall, sizeof stall);
+    SSL_set_read_ahead(ssl, 1); // fewer system calls for a large download
     return stream;
 }
 

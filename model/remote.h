@@ -115,6 +115,9 @@ private:
     bool wantsWrite_ = false;
 };
 
+// How long a client's read may wait once connected (a result download that stalls this long is lost).
+inline constexpr int kStalledReadSeconds = 30;
+
 // Client side: connects (blocking, with `timeoutSeconds` for the connection and the handshake), completes
 // TLS and checks the engine's certificate against the pinned fingerprint before anything is sent. Throws
 // std::runtime_error saying which step failed — refused, timed out, not TLS, or a fingerprint that is not

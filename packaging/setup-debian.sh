@@ -24,9 +24,10 @@ packages=(
   clang libclang-rt-14-dev dpkg-dev appstream
 )
 
-# --with-bench adds what bench/ compares against: PyTorch (Debian's, on the same LibTorch 1.13).
+# --with-bench adds what bench/ compares against: PyTorch (Debian's, on the same LibTorch 1.13), and socat
+# (a plain copy over loopback, the yardstick of the remote engine's transfers).
 if [ "${1:-}" = "--with-bench" ]; then
-  packages+=(python3-torch)
+  packages+=(python3-torch socat)
 fi
 
 missing=()

@@ -9,7 +9,13 @@
 
 #include <QFileInfo>
 
+#include "model/engine_client.h"
+#include "model/remote.h"
+
 #include <catch2/catch.hpp>
+
+#include <chrono>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -35,7 +41,8 @@ Result run(const std::string& args) {
     static const char* kTasks[] = {"generate ", "image ", "inpaint ", "retake ", "extend ", "restyle ", "foley ", "dub "};
     bool task = false;
     for (const char* t : kTasks) task = task || args.rfind(t, 0) == 0;
-    const bool untrained = task && args.find("--model") == std::string::npos && args.find("--help") == std::string::npos;
+    const bool untrained = task && args.find("--model") == std::string::npos && args.find("--help") == std::string::npos &&
+                           args.find("--token-file") == std::string::npos; // a remote engine has its own model
     std::string withFlag = args;
     if (untrained) withFlag.insert(args.find(' '), " --untrained"); // right after the command word
     const std::string cmd = std::string(TANDEM_CLI) + " " + withFlag + " 2>&1";
@@ -247,6 +254,47 @@ TEST_CASE("with --engine the task runs in a separate engine process with the sam
     const auto a = tandem::model::readShotFile(inProcess), b = tandem::model::readShotFile(viaEngine);
     CHECK(a.rgb == b.rgb);
     CHECK(a.audio == b.audio);
+}
+
+TEST_CASE("with --engine HOST:PORT --token-file the task runs on an engine over TLS with the same result") {
+    const std::string g = tempPath("rg.safetensors");
+    REQUIRE(run("generate --prompt 'a ball' --seconds 0.5 --steps 1 --quiet -o " + tempPath("rg.mp4") + " --shot " + g).status == 0);
+    tandem::model::EngineLaunch l;
+    l.program = TANDEM_ENGINE;
+    l.socketPath = tempPath("remote.sock");
+    l.device = "cpu";
+    l.extraArgs = {"--listen", "127.0.0.1:0", "--identity", tempPath("identity"), "--spool", tempPath("spool")};
+    auto engine = tandem::model::EngineClient::launch(l); // untrained, as the in-process run below
+    const std::string pairing = tempPath("identity") + "/pairing";
+    for (int i = 0; i < 250 && !std::filesystem::exists(pairing); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const auto address = tandem::model::remote::parsePairingLine(tandem::test::readFile(pairing));
+    const std::string where = "127.0.0.1:" + std::to_string(address.port);
+
+    const std::string inProcess = tempPath("rin.safetensors"), remote = tempPath("rremote.safetensors");
+    const std::string common = "retake --input " + g + " --start 0.1 --end 0.3 --prompt rain --steps 2 --seed 5 ";
+    REQUIRE(run(common + "--quiet -o " + tempPath("ra.mp4") + " --shot " + inProcess).status == 0);
+    const Result r = run(common + "--engine " + where + " --token-file " + pairing + " -o " + tempPath("rb.mp4") + " --shot " + remote);
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    CHECK(r.output.find("round trip") != std::string::npos);
+    CHECK(r.output.find("to the remote engine") != std::string::npos);
+    const auto a = tandem::model::readShotFile(inProcess), b = tandem::model::readShotFile(remote);
+    CHECK(a.rgb == b.rgb);
+    CHECK(a.audio == b.audio);
+
+    // A token file without the fingerprint, and a wrong token, are refused with the reason.
+    const std::string bare = tempPath("bare-token");
+    std::ofstream(bare) << address.token << "\n";
+    Result bad = run(common + "--engine " + where + " --token-file " + bare + " -o " + tempPath("rc.mp4"));
+    CHECK(bad.status != 0);
+    CHECK(bad.output.find("sha256=") != std::string::npos);
+    const std::string wrong = tempPath("wrong-token");
+    std::ofstream(wrong) << "token=" << std::string(64, '0') << " sha256=" << address.fingerprint << "\n";
+    bad = run(common + "--engine " + where + " --token-file " + wrong + " -o " + tempPath("rc.mp4"));
+    CHECK(bad.status != 0);
+    CHECK(bad.output.find("wrong token") != std::string::npos);
+    bad = run(common + "--engine " + where + " --token-file " + pairing + " --device cuda -o " + tempPath("rc.mp4"));
+    CHECK(bad.output.find("--device is chosen on the engine's machine") != std::string::npos);
 }
 
 TEST_CASE("eval measures the ground truth at the ceiling and writes JSON and Markdown") {

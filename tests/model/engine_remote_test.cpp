@@ -198,7 +198,7 @@ TEST_CASE("jobs over TLS make the same bytes as over the local socket, and a sho
     CHECK(slurp(a) == slurp(b));
     const bool asked = std::any_of(seen.begin(), seen.end(), [](const json& m) { return m["type"] == "need"; });
     CHECK_FALSE(asked); // "need" is the client's business; the caller never sees it
-    const uint64_t uploaded = remote->bytesUploaded();
+    const uint64_t uploaded = remote->transfers().uploadedBytes;
     CHECK(uploaded == fs::file_size(src) + fs::file_size(maskFile));
 
     // extend the same shot: nothing is uploaded again
@@ -209,11 +209,11 @@ TEST_CASE("jobs over TLS make the same bytes as over the local socket, and a sho
     waitFor(*e.local, "result", e.local->submit(extend, src, "", c));
     waitFor(*remote, "result", remote->submit(extend, src, "", d));
     CHECK(slurp(c) == slurp(d));
-    CHECK(remote->bytesUploaded() == uploaded);
+    CHECK(remote->transfers().uploadedBytes == uploaded);
     // A new connection of the same editor does not send it again either.
     auto again = e.connect();
     waitFor(*again, "result", again->submit(extend, src, "", d));
-    CHECK(again->bytesUploaded() == 0);
+    CHECK(again->transfers().uploadedBytes == 0);
 
     // cancel mid-job
     ShotRequest slow = request(500);
