@@ -1,5 +1,6 @@
 #include "model/remote.h"
 
+#ifndef TANDEM_NO_TLS
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -7,6 +8,7 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#endif
 
 #include <cerrno>
 #include <csignal>
@@ -45,6 +47,7 @@ bool isHex(const std::string& s, size_t length) {
     return s.size() == length && s.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
+#ifndef TANDEM_NO_TLS
 // The first OpenSSL error on this thread, as words.
 std::string sslError() {
     const unsigned long e = ERR_get_error();
@@ -134,6 +137,7 @@ void setBlocking(int fd, bool blocking) {
     const int flags = ::fcntl(fd, F_GETFL);
     ::fcntl(fd, F_SETFL, blocking ? flags & ~O_NONBLOCK : flags | O_NONBLOCK);
 }
+#endif
 
 } // namespace
 
@@ -143,6 +147,7 @@ std::string defaultIdentityDir() {
     return std::string(home && *home ? home : ".") + "/.config/tandem/engine";
 }
 
+#ifndef TANDEM_NO_TLS
 Identity loadOrCreateIdentity(const std::string& dirText) {
     const fs::path dir(dirText);
     std::error_code ec;
@@ -173,6 +178,8 @@ Identity loadOrCreateIdentity(const std::string& dirText) {
     X509_free(cert);
     return id;
 }
+
+#endif
 
 std::string pairingLine(const EngineAddress& a) {
     const bool v6 = a.host.find(':') != std::string::npos;
@@ -222,6 +229,7 @@ EngineAddress parsePairingLine(const std::string& line) {
     return a;
 }
 
+#ifndef TANDEM_NO_TLS
 bool tokensEqual(const std::string& given, const std::string& expected) {
     // The length of a token is no secret (it is always 64); its contents are compared in constant time.
     if (given.size() != expected.size()) return false;
@@ -254,6 +262,8 @@ std::string sha256File(const std::string& path) {
     return sha.hex();
 }
 
+#endif
+
 Stream::~Stream() {
     if (fd_ >= 0) ::close(fd_);
 }
@@ -285,6 +295,7 @@ public:
     }
 };
 
+#ifndef TANDEM_NO_TLS
 SSL_CTX* newContext(bool server) {
     SSL_CTX* ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
     if (!ctx) throw std::runtime_error("cannot set up TLS: " + sslError());
@@ -299,10 +310,13 @@ SSL_CTX* newContext(bool server) {
     return ctx;
 }
 
+#endif
+
 } // namespace
 
 std::unique_ptr<Stream> plainStream(int fd) { return std::make_unique<PlainStream>(fd); }
 
+#ifndef TANDEM_NO_TLS
 TlsServer::TlsServer(const Identity& identity) {
     SSL_CTX* ctx = newContext(true);
     context_ = ctx;
@@ -364,7 +378,14 @@ long TlsStream::write(const void* data, size_t size) {
     return result(SSL_write(static_cast<SSL*>(ssl_), data, int(std::min<size_t>(size, 1 << 30))), false);
 }
 
-bool TlsStream::hasBufferedInput() const { return SSL_pending(static_cast<SSL*>(ssl_)) > 0; }
+// With read-ahead (the client's blocking stream) whole records may wait in OpenSSL, undecrypted, that poll()
+// would never report: SSL_has_pending sees them. Without it (the engine's non-blocking streams) only the
+// current record's decrypted bytes can wait — and SSL_has_pending would also count half a record, which a
+// non-blocking loop must wait for in poll(), not spin on.
+bool TlsStream::hasBufferedInput() const {
+    SSL* ssl = static_cast<SSL*>(ssl_);
+    return readAhead_ ? SSL_has_pending(ssl) == 1 : SSL_pending(ssl) > 0;
+}
 
 int TlsStream::acceptStep() {
     errno = 0;
@@ -452,7 +473,42 @@ std::unique_ptr<TlsStream> connectTls(const EngineAddress& address, double timeo
     timeval stall{kStalledReadSeconds, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &stall, sizeof stall);
     SSL_set_read_ahead(ssl, 1); // fewer system calls for a large download
+    stream->readAhead_ = true;
     return stream;
 }
+
+#else // TANDEM_NO_TLS: an engine-only build without OpenSSL serves its local socket only.
+
+namespace {
+[[noreturn]] void noTls() {
+    throw std::runtime_error("this build of Tandem has no TLS (OpenSSL's headers were missing when it was built): "
+                             "serve the local socket and reach it through an SSH tunnel (docs/deploy.md)");
+}
+} // namespace
+
+Identity loadOrCreateIdentity(const std::string&) { noTls(); }
+bool tokensEqual(const std::string& given, const std::string& expected) {
+    if (given.size() != expected.size()) return false;
+    volatile unsigned char diff = 0;
+    for (size_t i = 0; i < given.size(); ++i) diff = diff | (given[i] ^ expected[i]);
+    return diff == 0;
+}
+Sha256::Sha256() : context_(nullptr) { noTls(); }
+Sha256::~Sha256() = default;
+void Sha256::update(const void*, size_t) { noTls(); }
+std::string Sha256::hex() { noTls(); }
+std::string sha256File(const std::string&) { noTls(); }
+TlsServer::TlsServer(const Identity&) : context_(nullptr) { noTls(); }
+TlsServer::~TlsServer() = default;
+std::unique_ptr<TlsStream> TlsServer::wrap(int) { noTls(); }
+TlsStream::~TlsStream() = default;
+long TlsStream::read(void*, size_t) { return kFailed; }
+long TlsStream::write(const void*, size_t) { return kFailed; }
+bool TlsStream::hasBufferedInput() const { return false; }
+int TlsStream::acceptStep() { return -1; }
+std::string TlsStream::peerFingerprint() const { return {}; }
+std::unique_ptr<TlsStream> connectTls(const EngineAddress&, double) { noTls(); }
+
+#endif
 
 } // namespace tandem::model::remote

@@ -113,6 +113,7 @@ private:
     void* ssl_;
     void* ownContext_; // the client's context (the engine's is shared)
     bool wantsWrite_ = false;
+    bool readAhead_ = false;
 };
 
 // How long a client's read may wait once connected (a result download that stalls this long is lost).
