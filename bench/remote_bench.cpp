@@ -45,7 +45,8 @@ public:
 
 remote::EngineAddress waitForPairing(const std::string& identity) {
     const std::string path = identity + "/pairing";
-    for (int i = 0; i < 500 && !fs::exists(path); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    for (int i = 0; i < 500 && !fs::exists(path); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
     std::ifstream in(path);
     std::stringstream s;
     s << in.rdbuf();
@@ -58,7 +59,8 @@ double runJob(EngineClient& c, const ShotRequest& r, const std::string& input, c
     const std::string job = c.submit(r, input, "", output);
     while (true)
         for (const auto& m : c.poll(100)) {
-            if (m["type"] == "result" && m["job"] == job) return std::chrono::duration<double>(Clock::now() - t0).count();
+            if (m["type"] == "result" && m["job"] == job)
+                return std::chrono::duration<double>(Clock::now() - t0).count();
             if ((m["type"] == "error" && m.value("job", job) == job) || m["type"] == "engine_lost")
                 throw std::runtime_error(m.value("message", std::string("failed")));
         }
@@ -69,7 +71,8 @@ void protocolOverhead(const std::string& work, const std::string& modelDir, int 
     l.program = TANDEM_ENGINE;
     l.socketPath = work + "/engine.sock";
     l.modelDir = modelDir;
-    l.extraArgs = {"--listen", "127.0.0.1:0", "--identity", work + "/identity-demo", "--spool", work + "/spool-demo"};
+    l.extraArgs = {"--listen", "127.0.0.1:0",       "--identity", work + "/identity-demo",
+                   "--spool",  work + "/spool-demo"};
     auto local = EngineClient::launch(l);
     auto remote = EngineClient::connectRemote(waitForPairing(work + "/identity-demo"));
     ShotRequest r;
@@ -86,9 +89,10 @@ void protocolOverhead(const std::string& work, const std::string& modelDir, int 
         bestLocal = std::min(bestLocal, a);
         bestRemote = std::min(bestRemote, b);
     }
-    std::printf("demo 4 s shot, 20 steps (%s): local socket %.3f s, TLS loopback %.3f s (result %.1f KiB), ratio %.3f\n",
-                modelDir.c_str(), bestLocal, bestRemote, double(fs::file_size(work + "/remote.safetensors")) / 1024,
-                bestRemote / bestLocal);
+    std::printf("demo 4 s shot, 20 steps (%s): local socket %.3f s, TLS loopback %.3f s (result %.1f KiB), "
+                "ratio %.3f\n",
+                modelDir.c_str(), bestLocal, bestRemote,
+                double(fs::file_size(work + "/remote.safetensors")) / 1024, bestRemote / bestLocal);
 }
 
 void throughput(const std::string& work, const std::string& bigFile, double seconds, int width, int height,
@@ -101,7 +105,8 @@ void throughput(const std::string& work, const std::string& bigFile, double seco
         s.frames = int64_t(seconds * 24);
         s.sample_rate = 48000;
         s.rgb.resize(size_t(s.frames) * width * height * 3);
-        for (size_t i = 0; i < s.rgb.size(); ++i) s.rgb[i] = uint8_t((i * 2654435761u) >> 13); // not compressible
+        for (size_t i = 0; i < s.rgb.size(); ++i)
+            s.rgb[i] = uint8_t((i * 2654435761u) >> 13); // not compressible
         s.audio.assign(size_t(seconds * 48000), 0.1f);
         writeShotFile(bigFile, s);
     }
@@ -124,11 +129,13 @@ void throughput(const std::string& work, const std::string& bigFile, double seco
         const double whole = runJob(*remote, r, bigFile, work + "/echoed.safetensors");
         const auto& t = remote->transfers();
         const double mb = double(fs::file_size(bigFile)) / 1e6;
-        std::printf("shot file %.0f MB (%gs of %dx%d): upload %.2f s = %.0f MB/s, download %.2f s = %.0f MB/s, both ways %.0f MB/s; "
-                    "whole job %.2f s (hashing, the echo model's read and write included)\n",
-                    mb, seconds, width, height, t.uploadSeconds, double(t.uploadedBytes) / 1e6 / t.uploadSeconds,
-                    t.downloadSeconds, double(t.downloadedBytes) / 1e6 / t.downloadSeconds,
-                    double(t.uploadedBytes + t.downloadedBytes) / 1e6 / (t.uploadSeconds + t.downloadSeconds), whole);
+        std::printf(
+            "shot file %.0f MB (%gs of %dx%d): upload %.2f s = %.0f MB/s, download %.2f s = %.0f MB/s, both "
+            "ways %.0f MB/s; "
+            "whole job %.2f s (hashing, the echo model's read and write included)\n",
+            mb, seconds, width, height, t.uploadSeconds, double(t.uploadedBytes) / 1e6 / t.uploadSeconds,
+            t.downloadSeconds, double(t.downloadedBytes) / 1e6 / t.downloadSeconds,
+            double(t.uploadedBytes + t.downloadedBytes) / 1e6 / (t.uploadSeconds + t.downloadSeconds), whole);
         const bool same = fs::file_size(bigFile) == fs::file_size(work + "/echoed.safetensors");
         std::printf("echoed file the same size: %s\n", same ? "yes" : "NO");
     }
@@ -145,25 +152,36 @@ int main(int argc, char** argv) {
     bool skipBig = false, skipDemo = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        if (a == "--skip-big") skipBig = true;
-        else if (a == "--skip-demo") skipDemo = true;
-        else if (i + 1 < argc && a == "--model") modelDir = argv[++i];
-        else if (i + 1 < argc && a == "--reps") reps = std::stoi(argv[++i]);
-        else if (i + 1 < argc && a == "--big-seconds") bigSeconds = std::stod(argv[++i]);
-        else if (i + 1 < argc && a == "--big-file") bigFile = argv[++i];
-        else if (i + 1 < argc && a == "--spool") spool = argv[++i];
-        else if (i + 1 < argc && a == "--big-size") std::sscanf(argv[++i], "%dx%d", &width, &height);
+        if (a == "--skip-big")
+            skipBig = true;
+        else if (a == "--skip-demo")
+            skipDemo = true;
+        else if (i + 1 < argc && a == "--model")
+            modelDir = argv[++i];
+        else if (i + 1 < argc && a == "--reps")
+            reps = std::stoi(argv[++i]);
+        else if (i + 1 < argc && a == "--big-seconds")
+            bigSeconds = std::stod(argv[++i]);
+        else if (i + 1 < argc && a == "--big-file")
+            bigFile = argv[++i];
+        else if (i + 1 < argc && a == "--spool")
+            spool = argv[++i];
+        else if (i + 1 < argc && a == "--big-size")
+            std::sscanf(argv[++i], "%dx%d", &width, &height);
         else {
             std::fprintf(stderr, "unknown option %s\n", a.c_str());
             return 2;
         }
     }
-    const std::string work = (fs::temp_directory_path() / ("tandem-bench-remote-" + std::to_string(::getpid()))).string();
+    const std::string work =
+        (fs::temp_directory_path() / ("tandem-bench-remote-" + std::to_string(::getpid()))).string();
     fs::create_directories(work);
     int status = 0;
     try {
         if (!skipDemo) protocolOverhead(work, modelDir, reps);
-        if (!skipBig) throughput(work, bigFile.empty() ? work + "/big.safetensors" : bigFile, bigSeconds, width, height, spool);
+        if (!skipBig)
+            throughput(work, bigFile.empty() ? work + "/big.safetensors" : bigFile, bigSeconds, width, height,
+                       spool);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "tandem-bench-remote: %s\n", e.what());
         status = 1;

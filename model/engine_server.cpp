@@ -41,7 +41,9 @@ namespace {
 
 // Set by SIGTERM/SIGINT: the engine stops as after a shutdown message (a systemd stop is a clean stop).
 volatile std::sig_atomic_t gSignalled = 0;
-void onSignal(int) { gSignalled = 1; }
+void onSignal(int) {
+    gSignalled = 1;
+}
 
 // How long a client that keeps failing to authenticate waits before its next connection is even read:
 // nothing for the first two mistakes (a mistyped paste), then doubling from 0.25 s up to 30 s.
@@ -87,9 +89,9 @@ struct Connection {
     std::string peer;                 // "127.0.0.1:51234" or "local"
     std::string peerHost;             // the address failures are counted against
     enum class State { Handshake, Hello, Ready } state = State::Ready;
-    Clock::time_point notBefore{};  // authentication backoff: not read before this
-    Clock::time_point deadline{};   // handshake and hello must be done by then
-    Clock::time_point lastInput{};  // upload timeouts
+    Clock::time_point notBefore{}; // authentication backoff: not read before this
+    Clock::time_point deadline{};  // handshake and hello must be done by then
+    Clock::time_point lastInput{}; // upload timeouts
     protocol::FrameReader reader;
     std::deque<Outgoing> out;
     std::string sending; // bytes of out.front() not yet written
@@ -98,7 +100,7 @@ struct Connection {
     bool fileDone = false;
     std::optional<Upload> upload;
     std::map<std::string, std::pair<Job, std::set<std::string>>> pending; // job → (job, hashes still missing)
-    std::map<std::string, uint64_t> wanted;                                  // hash → announced size
+    std::map<std::string, uint64_t> wanted;                               // hash → announced size
     bool closeWhenFlushed = false;
     bool sawFirstByte = false;
     bool remote() const { return tls != nullptr; }
@@ -163,7 +165,8 @@ private:
     void flush(Connection& c);
     bool fillSending(Connection& c);
     void send(Connection& c, const json& message) { c.out.push_back({message.dump() + "\n", "", false}); }
-    void refuse(Connection& c, const std::string& clientMessage, const std::string& logReason, bool authFailure);
+    void refuse(Connection& c, const std::string& clientMessage, const std::string& logReason,
+                bool authFailure);
     void drop(Connection& c, const std::string& why);
     void dropConnections();
     void evictSpool();
@@ -177,7 +180,8 @@ void Server::worker() {
         {
             std::unique_lock lock(mutex_);
             wake_.wait(lock, [&] {
-                return stopping_ || std::any_of(queues_.begin(), queues_.end(), [](const auto& q) { return !q.second.empty(); });
+                return stopping_ || std::any_of(queues_.begin(), queues_.end(),
+                                                [](const auto& q) { return !q.second.empty(); });
             });
             if (stopping_) return;
             // Round robin: the first connection after the one served last that has a job waiting.
@@ -224,29 +228,42 @@ void Server::runJob(Job& job) {
     try {
         if (!job.input.empty()) job.request.source = readShotFile(job.input);
         if (!job.mask.empty()) job.request.paint_mask = readMaskFile(job.mask);
-        for (const auto& ref : job.references) job.request.references.push_back(readShotFile(ref));
+        for (const auto& ref : job.references)
+            job.request.references.push_back(readShotFile(ref));
         const Shot shot = engine_->generate(job.request, [&](const StepProgress& p) {
             lastStep_ = p.step; // before the client can hear of this step (and answer it with a cancel)
-            post(job.client, {line({{"type", "progress"}, {"job", job.id}, {"step", p.step}, {"total", p.total},
-                                    {"elapsed", p.elapsed_seconds}, {"eta", p.eta_seconds}}), "", false});
+            post(job.client, {line({{"type", "progress"},
+                                    {"job", job.id},
+                                    {"step", p.step},
+                                    {"total", p.total},
+                                    {"elapsed", p.elapsed_seconds},
+                                    {"eta", p.eta_seconds}}),
+                              "", false});
             return !cancelRunning_.load();
         });
-        json result{{"type", "result"}, {"job", job.id}, {"frames", shot.frames}, {"samples", shot.audio.size()}};
+        json result{
+            {"type", "result"}, {"job", job.id}, {"frames", shot.frames}, {"samples", shot.audio.size()}};
         if (!job.remote) {
             writeShotFile(job.output, shot);
             result["output"] = job.output;
             post(job.client, {line(result), "", false});
         } else {
             // The result travels as a blob announced on the result line; the engine's copy goes once sent.
-            const std::string file = (spool_ / "out" / (std::to_string(job.client) + "-" + std::to_string(std::hash<std::string>{}(job.id)) + ".safetensors")).string();
+            const std::string file = (spool_ / "out" /
+                                      (std::to_string(job.client) + "-" +
+                                       std::to_string(std::hash<std::string>{}(job.id)) + ".safetensors"))
+                                         .string();
             writeShotFile(file, shot);
             result["bytes"] = fs::file_size(file);
             result["sha256"] = remote::sha256File(file);
             post(job.client, {line(result), file, true});
         }
     } catch (const Cancelled&) {
-        post(job.client, {line({{"type", "cancelled"}, {"job", job.id}, {"requested_at_step", cancelAtStep_.load()},
-                                {"stopped_at_step", lastStep_.load()}}), "", false});
+        post(job.client, {line({{"type", "cancelled"},
+                                {"job", job.id},
+                                {"requested_at_step", cancelAtStep_.load()},
+                                {"stopped_at_step", lastStep_.load()}}),
+                          "", false});
     } catch (const std::exception& e) {
         post(job.client, {line({{"type", "error"}, {"job", job.id}, {"message", e.what()}}), "", false});
     }
@@ -260,7 +277,8 @@ bool Server::openListeners(int& unixFd, int& tcpFd) {
         sockaddr_un addr{};
         addr.sun_family = AF_UNIX;
         if (options_.socketPath.size() >= sizeof addr.sun_path) {
-            std::cerr << "tandem-engine: socket path is too long (" << options_.socketPath.size() << " bytes)\n";
+            std::cerr << "tandem-engine: socket path is too long (" << options_.socketPath.size()
+                      << " bytes)\n";
             return false;
         }
         std::strcpy(addr.sun_path, options_.socketPath.c_str());
@@ -270,7 +288,8 @@ bool Server::openListeners(int& unixFd, int& tcpFd) {
         const int bound = ::bind(unixFd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
         ::umask(old);
         if (unixFd < 0 || bound != 0 || ::listen(unixFd, 64) != 0) {
-            std::cerr << "tandem-engine: cannot listen on " << options_.socketPath << ": " << std::strerror(errno) << "\n";
+            std::cerr << "tandem-engine: cannot listen on " << options_.socketPath << ": "
+                      << std::strerror(errno) << "\n";
             return false;
         }
     }
@@ -282,7 +301,8 @@ bool Server::openListeners(int& unixFd, int& tcpFd) {
             return false;
         }
         try {
-            identity_ = remote::loadOrCreateIdentity(options_.identityDir.empty() ? remote::defaultIdentityDir() : options_.identityDir);
+            identity_ = remote::loadOrCreateIdentity(
+                options_.identityDir.empty() ? remote::defaultIdentityDir() : options_.identityDir);
             tls_ = std::make_unique<remote::TlsServer>(identity_);
         } catch (const std::exception& e) {
             std::cerr << "tandem-engine: " << e.what() << "\n";
@@ -293,16 +313,19 @@ bool Server::openListeners(int& unixFd, int& tcpFd) {
         hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
         addrinfo* found = nullptr;
         if (const int e = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found); e != 0) {
-            std::cerr << "tandem-engine: cannot listen on " << options_.listen << ": " << gai_strerror(e) << "\n";
+            std::cerr << "tandem-engine: cannot listen on " << options_.listen << ": " << gai_strerror(e)
+                      << "\n";
             return false;
         }
         tcpFd = ::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         const int yes = 1;
         ::setsockopt(tcpFd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-        const bool ok = tcpFd >= 0 && ::bind(tcpFd, found->ai_addr, found->ai_addrlen) == 0 && ::listen(tcpFd, 128) == 0;
+        const bool ok =
+            tcpFd >= 0 && ::bind(tcpFd, found->ai_addr, found->ai_addrlen) == 0 && ::listen(tcpFd, 128) == 0;
         ::freeaddrinfo(found);
         if (!ok) {
-            std::cerr << "tandem-engine: cannot listen on " << options_.listen << ": " << std::strerror(errno) << "\n";
+            std::cerr << "tandem-engine: cannot listen on " << options_.listen << ": " << std::strerror(errno)
+                      << "\n";
             return false;
         }
         sockaddr_storage bound{};
@@ -319,11 +342,12 @@ bool Server::openListeners(int& unixFd, int& tcpFd) {
             ::chmod((pairing.string() + ".tmp").c_str(), 0600);
             fs::rename(pairing.string() + ".tmp", pairing);
         }
-        std::cout << "tandem-engine: listening with TLS on " << options_.listen.substr(0, options_.listen.rfind(':'))
-                  << ":" << port << "\n"
-                  << "tandem-engine: paste this line into the editor (Preferences > Engine > another machine):\n"
-                  << line << "\n"
-                  << std::flush;
+        std::cout
+            << "tandem-engine: listening with TLS on "
+            << options_.listen.substr(0, options_.listen.rfind(':')) << ":" << port << "\n"
+            << "tandem-engine: paste this line into the editor (Preferences > Engine > another machine):\n"
+            << line << "\n"
+            << std::flush;
     }
     if (unixFd < 0 && tcpFd < 0) {
         std::cerr << "tandem-engine: nothing to listen on (give --socket PATH, --listen HOST:PORT or both)\n";
@@ -349,10 +373,12 @@ void Server::acceptRemote(int listener) {
     while (true) {
         sockaddr_storage addr{};
         socklen_t len = sizeof addr;
-        const int fd = ::accept4(listener, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        const int fd =
+            ::accept4(listener, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0) return;
         char host[NI_MAXHOST] = "?", port[NI_MAXSERV] = "?";
-        ::getnameinfo(reinterpret_cast<sockaddr*>(&addr), len, host, sizeof host, port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV);
+        ::getnameinfo(reinterpret_cast<sockaddr*>(&addr), len, host, sizeof host, port, sizeof port,
+                      NI_NUMERICHOST | NI_NUMERICSERV);
         std::unique_ptr<remote::TlsStream> stream;
         try {
             stream = tls_->wrap(fd);
@@ -370,8 +396,10 @@ void Server::acceptRemote(int listener) {
         const auto now = Clock::now();
         c.notBefore = now;
         if (auto f = failures_.find(host); f != failures_.end())
-            c.notBefore = f->second.second + std::chrono::milliseconds(int(authBackoffSeconds(f->second.first) * 1000));
-        c.deadline = std::max(now, c.notBefore) + std::chrono::milliseconds(int(options_.handshakeTimeoutSeconds * 1000));
+            c.notBefore =
+                f->second.second + std::chrono::milliseconds(int(authBackoffSeconds(f->second.first) * 1000));
+        c.deadline = std::max(now, c.notBefore) +
+                     std::chrono::milliseconds(int(options_.handshakeTimeoutSeconds * 1000));
         c.lastInput = now;
     }
 }
@@ -380,7 +408,8 @@ void Server::acceptRemote(int listener) {
 
 // Logged on the engine and told to the client; the connection closes once the message is out. A bad token
 // or a client that does not say hello counts against its address (authBackoffSeconds).
-void Server::refuse(Connection& c, const std::string& clientMessage, const std::string& logReason, bool authFailure) {
+void Server::refuse(Connection& c, const std::string& clientMessage, const std::string& logReason,
+                    bool authFailure) {
     std::cerr << "tandem-engine: refused " << c.peer << ": " << logReason << "\n";
     if (authFailure) {
         auto& f = failures_[c.peerHost];
@@ -399,16 +428,22 @@ bool Server::handshake(Connection& c) {
     const ssize_t peeked = c.sawFirstByte ? 0 : ::recv(c.stream->fd(), &first, 1, MSG_PEEK);
     if (peeked == 1) c.sawFirstByte = true;
     if (peeked == 1 && first != 0x16) {
-        const std::string message = json{{"type", "error"}, {"message", "this engine port speaks TLS; connect with the "
-                                                                        "engine line (tandem-cli --engine HOST:PORT --token-file F)"}}.dump() + "\n";
-        [[maybe_unused]] const ssize_t n = ::send(c.stream->fd(), message.data(), message.size(), MSG_NOSIGNAL);
+        const std::string message =
+            json{{"type", "error"},
+                 {"message", "this engine port speaks TLS; connect with the "
+                             "engine line (tandem-cli --engine HOST:PORT --token-file F)"}}
+                .dump() +
+            "\n";
+        [[maybe_unused]] const ssize_t n =
+            ::send(c.stream->fd(), message.data(), message.size(), MSG_NOSIGNAL);
         std::cerr << "tandem-engine: refused " << c.peer << ": not a TLS client\n";
         drop(c, "");
         return false;
     }
     const int step = c.tls->acceptStep();
     if (step < 0) {
-        std::cerr << "tandem-engine: refused " << c.peer << ": TLS handshake failed (" << c.tls->error() << ")\n";
+        std::cerr << "tandem-engine: refused " << c.peer << ": TLS handshake failed (" << c.tls->error()
+                  << ")\n";
         drop(c, "");
         return false;
     }
@@ -464,14 +499,17 @@ void Server::onLine(Connection& c, const std::string& line) {
     }
     const std::string type = msg["type"];
     if (c.state == Connection::State::Hello) {
-        if (type != "hello") return refuse(c, "the first message must be a hello with the engine's token", "no hello", true);
+        if (type != "hello")
+            return refuse(c, "the first message must be a hello with the engine's token", "no hello", true);
         return onHello(c, msg);
     }
     const json jobField = msg.value("job", json());
     const std::string id = jobField.is_string() ? jobField.get<std::string>() : std::string();
     if (type == "hello") {
-        if (!c.remote()) return send(c, {{"type", "error"}, {"message", "a local connection needs no hello"}});
-        return refuse(c, "this connection is already authenticated; a second hello is refused", "second hello", false);
+        if (!c.remote())
+            return send(c, {{"type", "error"}, {"message", "a local connection needs no hello"}});
+        return refuse(c, "this connection is already authenticated; a second hello is refused",
+                      "second hello", false);
     } else if (type == "submit") {
         onSubmit(c, msg);
     } else if (type == "blob") {
@@ -481,7 +519,9 @@ void Server::onLine(Connection& c, const std::string& line) {
     } else if (type == "status") {
         send(c, status(c.serial));
     } else if (type == "shutdown") {
-        if (c.remote()) return send(c, {{"type", "error"}, {"message", "only a client on the engine's machine may stop it"}});
+        if (c.remote())
+            return send(
+                c, {{"type", "error"}, {"message", "only a client on the engine's machine may stop it"}});
         stopping_ = true;
         cancelRunning_ = true;
         wake_.notify_all();
@@ -495,7 +535,9 @@ void Server::onHello(Connection& c, const json& msg) {
     if (!token.is_string() || token.get<std::string>().empty())
         return refuse(c, "the engine needs its token (the token= part of the engine line)", "no token", true);
     if (!remote::tokensEqual(token.get<std::string>(), identity_.token))
-        return refuse(c, "wrong token: paste the engine's current line (its token file may have been replaced)", "wrong token", true);
+        return refuse(c,
+                      "wrong token: paste the engine's current line (its token file may have been replaced)",
+                      "wrong token", true);
     failures_.erase(c.peerHost);
     c.state = Connection::State::Ready;
     std::cerr << "tandem-engine: client " << c.peer << " connected\n";
@@ -518,11 +560,12 @@ void Server::onSubmit(Connection& c, const json& msg) {
         {
             std::lock_guard lock(mutex_);
             const auto& q = queues_[c.serial];
-            if (std::any_of(q.begin(), q.end(), [&](const Job& j) { return j.id == id; }) || c.pending.count(id) ||
-                (running_ == id && runningClient_ == c.serial))
+            if (std::any_of(q.begin(), q.end(), [&](const Job& j) { return j.id == id; }) ||
+                c.pending.count(id) || (running_ == id && runningClient_ == c.serial))
                 throw std::invalid_argument("a job '" + id + "' of yours is already waiting or running");
             if (int(q.size() + c.pending.size()) >= options_.maxQueuedPerClient)
-                throw std::invalid_argument("you have " + std::to_string(options_.maxQueuedPerClient) + " jobs waiting already");
+                throw std::invalid_argument("you have " + std::to_string(options_.maxQueuedPerClient) +
+                                            " jobs waiting already");
         }
         job.request = protocol::requestFromJson(msg.value("request", json::object()));
         if (!c.remote()) {
@@ -543,7 +586,8 @@ void Server::onSubmit(Connection& c, const json& msg) {
                     missing.insert(ref->sha256);
                     c.wanted[ref->sha256] = ref->bytes;
                 } else {
-                    fs::last_write_time(path, fs::file_time_type::clock::now(), ec); // recently used: kept longest
+                    fs::last_write_time(path, fs::file_time_type::clock::now(),
+                                        ec); // recently used: kept longest
                 }
                 return path.string();
             };
@@ -551,21 +595,26 @@ void Server::onSubmit(Connection& c, const json& msg) {
             job.mask = take(msg.value("mask", json()), "mask");
             const json refs = msg.value("references", json::array());
             if (!refs.is_array()) throw std::invalid_argument("\"references\" must be a list");
-            for (const auto& r : refs) job.references.push_back(take(r, "references"));
+            for (const auto& r : refs)
+                job.references.push_back(take(r, "references"));
         }
     } catch (const std::exception& e) {
         for (const auto& h : missing)
-            if (std::none_of(c.pending.begin(), c.pending.end(), [&](const auto& p) { return p.second.second.count(h) > 0; }))
+            if (std::none_of(c.pending.begin(), c.pending.end(),
+                             [&](const auto& p) { return p.second.second.count(h) > 0; }))
                 c.wanted.erase(h);
         send(c, {{"type", "error"}, {"job", id}, {"message", e.what()}});
         return;
     }
     {
         std::lock_guard lock(mutex_);
-        for (const auto& h : job.blobs) ++blobUsers_[h];
+        for (const auto& h : job.blobs)
+            ++blobUsers_[h];
     }
     if (!missing.empty()) {
-        send(c, {{"type", "need"}, {"job", id}, {"sha256", std::vector<std::string>(missing.begin(), missing.end())}});
+        send(c, {{"type", "need"},
+                 {"job", id},
+                 {"sha256", std::vector<std::string>(missing.begin(), missing.end())}});
         c.pending[id] = {std::move(job), std::move(missing)};
         return;
     }
@@ -589,9 +638,12 @@ void Server::onBlob(Connection& c, const json& msg) {
     const std::string hash = msg.value("sha256", std::string());
     const json bytesField = msg.value("bytes", json());
     const auto wanted = c.wanted.find(hash);
-    if (wanted == c.wanted.end() || !bytesField.is_number_unsigned() || bytesField.get<uint64_t>() != wanted->second) {
+    if (wanted == c.wanted.end() || !bytesField.is_number_unsigned() ||
+        bytesField.get<uint64_t>() != wanted->second) {
         std::cerr << "tandem-engine: closing " << c.peer << ": a blob nobody asked for\n";
-        send(c, {{"type", "error"}, {"message", "a blob the engine did not ask for (or of another size); closing the connection"}});
+        send(c,
+             {{"type", "error"},
+              {"message", "a blob the engine did not ask for (or of another size); closing the connection"}});
         c.closeWhenFlushed = true;
         return;
     }
@@ -601,7 +653,8 @@ void Server::onBlob(Connection& c, const json& msg) {
     u.partPath = (spool_ / "partial" / (std::to_string(c.serial) + "-" + hash)).string();
     u.out.open(u.partPath, std::ios::binary | std::ios::trunc);
     if (!u.out) {
-        send(c, {{"type", "error"}, {"message", "the engine cannot store uploads: " + std::string(std::strerror(errno))}});
+        send(c, {{"type", "error"},
+                 {"message", "the engine cannot store uploads: " + std::string(std::strerror(errno))}});
         c.closeWhenFlushed = true;
         return;
     }
@@ -622,7 +675,8 @@ void Server::onBlobEnd(Connection& c) {
     const std::string got = u.sha->hex();
     if (got != u.hash || !stored) {
         ::unlink(u.partPath.c_str());
-        const std::string why = got != u.hash ? "an upload's bytes do not have its announced sha256" : "the engine's disk is full";
+        const std::string why = got != u.hash ? "an upload's bytes do not have its announced sha256"
+                                              : "the engine's disk is full";
         std::cerr << "tandem-engine: closing " << c.peer << ": " << why << "\n";
         send(c, {{"type", "error"}, {"message", why + "; closing the connection"}});
         c.upload.reset();
@@ -676,7 +730,8 @@ void Server::cancel(Connection& c, const std::string& id) {
     }
     if (wasQueued || wasPending) send(c, {{"type", "cancelled"}, {"job", id}});
     // Another connection's job ids are not this one's to see: the answer is the same as for no job at all.
-    else if (!wasRunning) send(c, {{"type", "error"}, {"message", "no job '" + id + "' of yours is waiting or running"}});
+    else if (!wasRunning)
+        send(c, {{"type", "error"}, {"message", "no job '" + id + "' of yours is waiting or running"}});
 }
 
 // How many jobs run before the index-th of `client`'s queue, taking queues round robin from after the one
@@ -687,7 +742,8 @@ size_t Server::jobsAhead(uint64_t client, size_t index) {
     for (const auto& [serial, q] : queues_) {
         if (serial == client) continue;
         // A queue after lastServed_ and before `client` in the rotation gets one more turn in the last round.
-        const bool before = (serial > lastServed_) ? (client <= lastServed_ || serial < client) : (client <= lastServed_ && serial < client);
+        const bool before = (serial > lastServed_) ? (client <= lastServed_ || serial < client)
+                                                   : (client <= lastServed_ && serial < client);
         ahead += std::min(q.size(), round + (before ? 1 : 0));
     }
     return ahead + index;
@@ -696,10 +752,12 @@ size_t Server::jobsAhead(uint64_t client, size_t index) {
 json Server::status(uint64_t client) {
     std::lock_guard lock(mutex_);
     size_t queued = 0;
-    for (const auto& [_, q] : queues_) queued += q.size();
+    for (const auto& [_, q] : queues_)
+        queued += q.size();
     json yours = json::array();
     const auto& q = queues_[client];
-    for (size_t i = 0; i < q.size(); ++i) yours.push_back({{"job", q[i].id}, {"ahead", jobsAhead(client, i)}});
+    for (size_t i = 0; i < q.size(); ++i)
+        yours.push_back({{"job", q[i].id}, {"ahead", jobsAhead(client, i)}});
     const ModelConfig cfg = engine_->config();
     return json{{"type", "status"},
                 {"protocol", protocol::kVersion},
@@ -757,7 +815,8 @@ void Server::flush(Connection& c) {
 // Forgets a connection: its queued jobs go, a running one is told to stop, its half-uploaded and undelivered
 // files are deleted.
 void Server::drop(Connection& c, const std::string& why) {
-    if (!why.empty() && c.remote()) std::cerr << "tandem-engine: client " << c.peer << " left (" << why << ")\n";
+    if (!why.empty() && c.remote())
+        std::cerr << "tandem-engine: client " << c.peer << " left (" << why << ")\n";
     if (c.upload) {
         c.upload->out.close();
         ::unlink(c.upload->partPath.c_str());
@@ -773,8 +832,10 @@ void Server::drop(Connection& c, const std::string& why) {
             for (const auto& h : j.blobs)
                 if (--blobUsers_[h] <= 0) blobUsers_.erase(h);
         };
-        for (const auto& [_, p] : c.pending) release(p.first);
-        for (const auto& j : queues_[c.serial]) release(j);
+        for (const auto& [_, p] : c.pending)
+            release(p.first);
+        for (const auto& j : queues_[c.serial])
+            release(j);
         queues_.erase(c.serial);
         if (runningClient_ == c.serial) cancelRunning_ = true;
     }
@@ -808,7 +869,8 @@ void Server::turn(Connection& c, short revents) {
     if (!c.stream) return;
     if (revents & (POLLIN | POLLOUT | POLLHUP | POLLERR)) {
         if (!handshake(c)) return;
-        if (c.state != Connection::State::Handshake && !c.closeWhenFlushed && (revents & (POLLIN | POLLHUP | POLLERR)))
+        if (c.state != Connection::State::Handshake && !c.closeWhenFlushed &&
+            (revents & (POLLIN | POLLHUP | POLLERR)))
             readInput(c);
     }
     if (c.stream && c.state != Connection::State::Handshake) flush(c);
@@ -825,8 +887,10 @@ void Server::dropConnections() {
             continue;
         }
         const bool uploading = c.upload || !c.pending.empty();
-        if (uploading && now - c.lastInput > std::chrono::milliseconds(int(options_.blobTimeoutSeconds * 1000))) {
-            std::cerr << "tandem-engine: closing " << c.peer << ": an upload stalled for " << options_.blobTimeoutSeconds << " s\n";
+        if (uploading &&
+            now - c.lastInput > std::chrono::milliseconds(int(options_.blobTimeoutSeconds * 1000))) {
+            std::cerr << "tandem-engine: closing " << c.peer << ": an upload stalled for "
+                      << options_.blobTimeoutSeconds << " s\n";
             send(c, {{"type", "error"}, {"message", "the upload stalled; closing the connection"}});
             flush(c);
             drop(c, "");
@@ -834,26 +898,32 @@ void Server::dropConnections() {
         }
         if (c.closeWhenFlushed && c.out.empty() && c.sendingAt >= c.sending.size()) drop(c, "");
     }
-    for (auto it = connections_.begin(); it != connections_.end();) it = it->second.stream ? std::next(it) : connections_.erase(it);
+    for (auto it = connections_.begin(); it != connections_.end();)
+        it = it->second.stream ? std::next(it) : connections_.erase(it);
     for (auto it = failures_.begin(); it != failures_.end();)
-        it = now - it->second.second > std::chrono::seconds(int(kForgetFailuresSeconds)) ? failures_.erase(it) : std::next(it);
+        it = now - it->second.second > std::chrono::seconds(int(kForgetFailuresSeconds)) ? failures_.erase(it)
+                                                                                         : std::next(it);
 }
 
 int Server::serve() {
     if (!options_.listen.empty()) {
-        spool_ = options_.spoolDir.empty() ? fs::path(std::getenv("XDG_CACHE_HOME") && *std::getenv("XDG_CACHE_HOME")
-                                                          ? std::getenv("XDG_CACHE_HOME")
-                                                          : std::string(std::getenv("HOME") ? std::getenv("HOME") : ".") + "/.cache") /
-                                                 "tandem" / "engine-spool"
-                                           : fs::path(options_.spoolDir);
+        spool_ =
+            options_.spoolDir.empty()
+                ? fs::path(std::getenv("XDG_CACHE_HOME") && *std::getenv("XDG_CACHE_HOME")
+                               ? std::getenv("XDG_CACHE_HOME")
+                               : std::string(std::getenv("HOME") ? std::getenv("HOME") : ".") + "/.cache") /
+                      "tandem" / "engine-spool"
+                : fs::path(options_.spoolDir);
         std::error_code ec;
         // What a previous run left half done is never valid: partial uploads and undelivered results go.
         fs::remove_all(spool_ / "partial", ec);
         fs::remove_all(spool_ / "out", ec);
-        for (const char* sub : {"blobs", "partial", "out"}) fs::create_directories(spool_ / sub, ec);
+        for (const char* sub : {"blobs", "partial", "out"})
+            fs::create_directories(spool_ / sub, ec);
         ::chmod(spool_.c_str(), 0700);
         if (ec) {
-            std::cerr << "tandem-engine: cannot use the spool folder " << spool_ << ": " << ec.message() << "\n";
+            std::cerr << "tandem-engine: cannot use the spool folder " << spool_ << ": " << ec.message()
+                      << "\n";
             return 1;
         }
     }
@@ -869,11 +939,15 @@ int Server::serve() {
         for (auto& [serial, c] : connections_) {
             if (!c.stream) continue;
             if (now < c.notBefore) { // authentication backoff: not even read until then
-                timeoutMs = std::min<int>(timeoutMs, int(std::chrono::duration_cast<std::chrono::milliseconds>(c.notBefore - now).count()) + 1);
+                timeoutMs = std::min<int>(
+                    timeoutMs,
+                    int(std::chrono::duration_cast<std::chrono::milliseconds>(c.notBefore - now).count()) +
+                        1);
                 continue;
             }
             short events = POLLIN;
-            if (!c.out.empty() || c.sendingAt < c.sending.size() || c.stream->wantsWritable()) events |= POLLOUT;
+            if (!c.out.empty() || c.sendingAt < c.sending.size() || c.stream->wantsWritable())
+                events |= POLLOUT;
             // Bytes TLS has already decrypted do not wake poll: serve them now.
             if (c.stream->hasBufferedInput()) timeoutMs = 0;
             fds.push_back({c.stream->fd(), events, 0});
@@ -892,8 +966,10 @@ int Server::serve() {
             }
             for (auto& [serial, message] : mail) {
                 auto it = connections_.find(serial);
-                if (it != connections_.end() && it->second.stream) it->second.out.push_back(std::move(message));
-                else if (message.remove) ::unlink(message.file.c_str()); // its client has gone
+                if (it != connections_.end() && it->second.stream)
+                    it->second.out.push_back(std::move(message));
+                else if (message.remove)
+                    ::unlink(message.file.c_str()); // its client has gone
             }
         }
         if (unixFd >= 0 && (fds[1].revents & POLLIN)) acceptLocal(unixFd);
@@ -913,7 +989,8 @@ int Server::serve() {
     cancelRunning_ = true;
     wake_.notify_all();
     work.join();
-    for (auto& [_, c] : connections_) drop(c, "");
+    for (auto& [_, c] : connections_)
+        drop(c, "");
     connections_.clear();
     for (const auto& [_, m] : mailbox_)
         if (m.remove) ::unlink(m.file.c_str());
@@ -962,7 +1039,8 @@ int runEngineServer(const ServerOptions& options) {
             engine = Engine::load(options.modelDir, options.engine);
             name = options.modelDir;
         } else {
-            const ModelConfig cfg = options.configPath.empty() ? ModelConfig{} : readConfigFile(options.configPath);
+            const ModelConfig cfg =
+                options.configPath.empty() ? ModelConfig{} : readConfigFile(options.configPath);
             engine = Engine::createUntrained(cfg, options.engine);
             name = "untrained " + cfg.name;
         }

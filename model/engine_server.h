@@ -22,10 +22,10 @@ struct ListenOptions {
     std::string socketPath;  // local Unix socket ("" = none)
     std::string listen;      // HOST:PORT for TLS ("" = none; port 0 = any free one)
     std::string identityDir; // certificate, key and token ("" = $XDG_CONFIG_HOME/tandem/engine)
-    std::string spoolDir;    // uploaded blobs and results in transit ("" = $XDG_CACHE_HOME/tandem/engine-spool)
-    uint64_t maxBlobBytes = uint64_t(4) << 30;    // one upload (a 15 s 1080p shot file is 2.2 GB)
+    std::string spoolDir; // uploaded blobs and results in transit ("" = $XDG_CACHE_HOME/tandem/engine-spool)
+    uint64_t maxBlobBytes = uint64_t(4) << 30;     // one upload (a 15 s 1080p shot file is 2.2 GB)
     uint64_t spoolLimitBytes = uint64_t(20) << 30; // uploads kept for reuse; the oldest unused go first
-    double blobTimeoutSeconds = 60;      // an upload (or a submit waiting for one) silent this long is dropped
+    double blobTimeoutSeconds = 60; // an upload (or a submit waiting for one) silent this long is dropped
     double handshakeTimeoutSeconds = 10; // TLS handshake and hello
     int maxQueuedPerClient = 100;
 };

@@ -14,6 +14,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <netdb.h>
@@ -23,7 +24,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <fcntl.h>
 #include <vector>
 
 namespace tandem::model::remote {
@@ -103,12 +103,14 @@ void makeCertificate(const fs::path& certPath, const fs::path& keyPath) {
     X509_gmtime_adj(X509_getm_notAfter(cert), 10L * 365 * 24 * 3600);
     X509_set_pubkey(cert, key);
     X509_NAME* name = X509_get_subject_name(cert);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("tandem-engine"), -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("tandem-engine"), -1, -1, 0);
     X509_set_issuer_name(cert, name);
     const bool signedOk = X509_sign(cert, key, EVP_sha256()) > 0;
     BIO* keyBio = BIO_new(BIO_s_mem());
     BIO* certBio = BIO_new(BIO_s_mem());
-    const bool written = signedOk && PEM_write_bio_PrivateKey(keyBio, key, nullptr, nullptr, 0, nullptr, nullptr) &&
+    const bool written = signedOk &&
+                         PEM_write_bio_PrivateKey(keyBio, key, nullptr, nullptr, 0, nullptr, nullptr) &&
                          PEM_write_bio_X509(certBio, cert);
     auto text = [](BIO* b) {
         char* data = nullptr;
@@ -142,7 +144,8 @@ void setBlocking(int fd, bool blocking) {
 } // namespace
 
 std::string defaultIdentityDir() {
-    if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg) return std::string(xdg) + "/tandem/engine";
+    if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg)
+        return std::string(xdg) + "/tandem/engine";
     const char* home = std::getenv("HOME");
     return std::string(home && *home ? home : ".") + "/.config/tandem/engine";
 }
@@ -165,15 +168,19 @@ Identity loadOrCreateIdentity(const std::string& dirText) {
     if (!haveCert) makeCertificate(id.certificatePath, id.keyPath);
     if (!fs::exists(tokenPath)) {
         unsigned char random[32];
-        if (RAND_bytes(random, sizeof random) != 1) throw std::runtime_error("no random numbers: " + sslError());
+        if (RAND_bytes(random, sizeof random) != 1)
+            throw std::runtime_error("no random numbers: " + sslError());
         writePrivate(tokenPath, hexOf(random, sizeof random) + "\n");
     }
     id.token = readText(tokenPath);
-    while (!id.token.empty() && (id.token.back() == '\n' || id.token.back() == '\r' || id.token.back() == ' '))
+    while (!id.token.empty() &&
+           (id.token.back() == '\n' || id.token.back() == '\r' || id.token.back() == ' '))
         id.token.pop_back();
-    if (id.token.size() < 32) throw std::runtime_error(tokenPath.string() + " holds no usable token (32 characters at least)");
+    if (id.token.size() < 32)
+        throw std::runtime_error(tokenPath.string() + " holds no usable token (32 characters at least)");
     X509* cert = readCertificate(id.certificatePath);
-    if (!cert) throw std::runtime_error("cannot read the certificate " + id.certificatePath + ": " + sslError());
+    if (!cert)
+        throw std::runtime_error("cannot read the certificate " + id.certificatePath + ": " + sslError());
     id.fingerprint = fingerprintOf(cert);
     X509_free(cert);
     return id;
@@ -200,7 +207,8 @@ bool parseHostPort(const std::string& text, std::string& host, int& port) {
         host = text.substr(0, colon);
     }
     const std::string digits = text.substr(colon + 1);
-    if (host.empty() || digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos)
+    if (host.empty() || digits.empty() || digits.size() > 5 ||
+        digits.find_first_not_of("0123456789") != std::string::npos)
         return false;
     port = std::stoi(digits);
     return port >= 0 && port <= 65535;
@@ -218,14 +226,18 @@ EngineAddress parsePairingLine(const std::string& line) {
         else if (!parseHostPort(word, a.host, a.port))
             throw std::invalid_argument("'" + word + "' is neither HOST:PORT, token=… nor sha256=…");
     }
-    for (char& c : a.fingerprint) c = char(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : a.fingerprint)
+        c = char(std::tolower(static_cast<unsigned char>(c)));
     std::string plain;
     for (char c : a.fingerprint)
         if (c != ':') plain += c; // "AB:CD:…" as openssl prints it is accepted too
     a.fingerprint = plain;
-    if (a.token.empty()) throw std::invalid_argument("the engine line has no token=… (copy the whole line the engine printed)");
+    if (a.token.empty())
+        throw std::invalid_argument(
+            "the engine line has no token=… (copy the whole line the engine printed)");
     if (!isHex(a.fingerprint, 64))
-        throw std::invalid_argument("the engine line needs sha256= and the certificate's 64-digit fingerprint");
+        throw std::invalid_argument(
+            "the engine line needs sha256= and the certificate's 64-digit fingerprint");
     return a;
 }
 
@@ -240,8 +252,12 @@ Sha256::Sha256() : context_(EVP_MD_CTX_new()) {
     if (!context_ || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(context_), EVP_sha256(), nullptr) != 1)
         throw std::runtime_error("SHA-256 is not available: " + sslError());
 }
-Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(context_)); }
-void Sha256::update(const void* data, size_t size) { EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(context_), data, size); }
+Sha256::~Sha256() {
+    EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(context_));
+}
+void Sha256::update(const void* data, size_t size) {
+    EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(context_), data, size);
+}
 std::string Sha256::hex() {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int size = 0;
@@ -314,7 +330,9 @@ SSL_CTX* newContext(bool server) {
 
 } // namespace
 
-std::unique_ptr<Stream> plainStream(int fd) { return std::make_unique<PlainStream>(fd); }
+std::unique_ptr<Stream> plainStream(int fd) {
+    return std::make_unique<PlainStream>(fd);
+}
 
 #ifndef TANDEM_NO_TLS
 TlsServer::TlsServer(const Identity& identity) {
@@ -325,11 +343,14 @@ TlsServer::TlsServer(const Identity& identity) {
         SSL_CTX_check_private_key(ctx) != 1) {
         const std::string why = sslError();
         SSL_CTX_free(ctx);
-        throw std::runtime_error("the engine's certificate or key is unusable (" + identity.certificatePath + "): " + why);
+        throw std::runtime_error("the engine's certificate or key is unusable (" + identity.certificatePath +
+                                 "): " + why);
     }
 }
 
-TlsServer::~TlsServer() { SSL_CTX_free(static_cast<SSL_CTX*>(context_)); }
+TlsServer::~TlsServer() {
+    SSL_CTX_free(static_cast<SSL_CTX*>(context_));
+}
 
 std::unique_ptr<TlsStream> TlsServer::wrap(int fd) {
     SSL* ssl = SSL_new(static_cast<SSL_CTX*>(context_));
@@ -344,7 +365,8 @@ std::unique_ptr<TlsStream> TlsServer::wrap(int fd) {
 
 TlsStream::~TlsStream() {
     SSL* ssl = static_cast<SSL*>(ssl_);
-    if (SSL_is_init_finished(ssl)) SSL_shutdown(ssl); // the goodbye, once; a peer that has gone is not waited for
+    if (SSL_is_init_finished(ssl))
+        SSL_shutdown(ssl); // the goodbye, once; a peer that has gone is not waited for
     SSL_free(ssl);
     if (ownContext_) SSL_CTX_free(static_cast<SSL_CTX*>(ownContext_));
     ERR_clear_error();
@@ -355,16 +377,22 @@ long TlsStream::result(int n, bool reading) {
     if (n > 0) return n;
     const int e = SSL_get_error(static_cast<SSL*>(ssl_), n);
     switch (e) {
-    case SSL_ERROR_WANT_READ: return kWouldBlock;
-    case SSL_ERROR_WANT_WRITE: wantsWrite_ = true; return kWouldBlock;
-    case SSL_ERROR_ZERO_RETURN: return 0;
+    case SSL_ERROR_WANT_READ:
+        return kWouldBlock;
+    case SSL_ERROR_WANT_WRITE:
+        wantsWrite_ = true;
+        return kWouldBlock;
+    case SSL_ERROR_ZERO_RETURN:
+        return 0;
     case SSL_ERROR_SYSCALL:
         if (errno == EAGAIN || errno == EWOULDBLOCK) return kWouldBlock;
         if (reading && (errno == 0 || errno == ECONNRESET)) return 0; // the peer just went away
         error_ = errno ? std::strerror(errno) : "the connection closed mid-record";
         ERR_clear_error();
         return kFailed;
-    default: error_ = "TLS: " + sslError(); return kFailed;
+    default:
+        error_ = "TLS: " + sslError();
+        return kFailed;
     }
 }
 
@@ -408,12 +436,15 @@ std::unique_ptr<TlsStream> connectTls(const EngineAddress& address, double timeo
     // OpenSSL writes with write(2): an engine that vanished would raise SIGPIPE and end the editor. A
     // program that has not chosen otherwise gets the failed write as an error instead.
     struct sigaction current {};
-    if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) std::signal(SIGPIPE, SIG_IGN);
+    if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL)
+        std::signal(SIGPIPE, SIG_IGN);
     const std::string where = address.host + ":" + std::to_string(address.port);
     addrinfo hints{};
     hints.ai_socktype = SOCK_STREAM;
     addrinfo* found = nullptr;
-    if (const int e = ::getaddrinfo(address.host.c_str(), std::to_string(address.port).c_str(), &hints, &found); e != 0)
+    if (const int e =
+            ::getaddrinfo(address.host.c_str(), std::to_string(address.port).c_str(), &hints, &found);
+        e != 0)
         throw std::runtime_error("cannot find the engine's host " + address.host + ": " + gai_strerror(e));
     int fd = -1;
     std::string why = "no address";
@@ -459,15 +490,18 @@ std::unique_ptr<TlsStream> connectTls(const EngineAddress& address, double timeo
         const std::string detail = e == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK)
                                        ? "no answer within " + std::to_string(int(timeoutSeconds)) + " s"
                                        : sslError();
-        throw std::runtime_error("the engine at " + where + " did not complete a TLS handshake (is it a Tandem engine "
-                                 "listening with --listen?): " + detail);
+        throw std::runtime_error("the engine at " + where +
+                                 " did not complete a TLS handshake (is it a Tandem engine "
+                                 "listening with --listen?): " +
+                                 detail);
     }
     const std::string fingerprint = stream->peerFingerprint();
     if (fingerprint != address.fingerprint)
-        throw std::runtime_error("the engine at " + where + " shows certificate sha256=" + fingerprint +
-                                 ", not the paired sha256=" + address.fingerprint +
-                                 "; nothing was sent. If the engine was set up again, paste its new line; otherwise "
-                                 "something between here and it is not the engine");
+        throw std::runtime_error(
+            "the engine at " + where + " shows certificate sha256=" + fingerprint +
+            ", not the paired sha256=" + address.fingerprint +
+            "; nothing was sent. If the engine was set up again, paste its new line; otherwise "
+            "something between here and it is not the engine");
     // From here on a read waits at most kStalledReadSeconds: the client waits for messages with poll(), and
     // reads without it only while a result streams in, where this long a silence means the engine is gone.
     timeval stall{kStalledReadSeconds, 0};
@@ -481,33 +515,61 @@ std::unique_ptr<TlsStream> connectTls(const EngineAddress& address, double timeo
 
 namespace {
 [[noreturn]] void noTls() {
-    throw std::runtime_error("this build of Tandem has no TLS (OpenSSL's headers were missing when it was built): "
-                             "serve the local socket and reach it through an SSH tunnel (docs/deploy.md)");
+    throw std::runtime_error(
+        "this build of Tandem has no TLS (OpenSSL's headers were missing when it was built): "
+        "serve the local socket and reach it through an SSH tunnel (docs/deploy.md)");
 }
 } // namespace
 
-Identity loadOrCreateIdentity(const std::string&) { noTls(); }
+Identity loadOrCreateIdentity(const std::string&) {
+    noTls();
+}
 bool tokensEqual(const std::string& given, const std::string& expected) {
     if (given.size() != expected.size()) return false;
     volatile unsigned char diff = 0;
-    for (size_t i = 0; i < given.size(); ++i) diff = diff | (given[i] ^ expected[i]);
+    for (size_t i = 0; i < given.size(); ++i)
+        diff = diff | (given[i] ^ expected[i]);
     return diff == 0;
 }
-Sha256::Sha256() : context_(nullptr) { noTls(); }
+Sha256::Sha256() : context_(nullptr) {
+    noTls();
+}
 Sha256::~Sha256() = default;
-void Sha256::update(const void*, size_t) { noTls(); }
-std::string Sha256::hex() { noTls(); }
-std::string sha256File(const std::string&) { noTls(); }
-TlsServer::TlsServer(const Identity&) : context_(nullptr) { noTls(); }
+void Sha256::update(const void*, size_t) {
+    noTls();
+}
+std::string Sha256::hex() {
+    noTls();
+}
+std::string sha256File(const std::string&) {
+    noTls();
+}
+TlsServer::TlsServer(const Identity&) : context_(nullptr) {
+    noTls();
+}
 TlsServer::~TlsServer() = default;
-std::unique_ptr<TlsStream> TlsServer::wrap(int) { noTls(); }
+std::unique_ptr<TlsStream> TlsServer::wrap(int) {
+    noTls();
+}
 TlsStream::~TlsStream() = default;
-long TlsStream::read(void*, size_t) { return kFailed; }
-long TlsStream::write(const void*, size_t) { return kFailed; }
-bool TlsStream::hasBufferedInput() const { return false; }
-int TlsStream::acceptStep() { return -1; }
-std::string TlsStream::peerFingerprint() const { return {}; }
-std::unique_ptr<TlsStream> connectTls(const EngineAddress&, double) { noTls(); }
+long TlsStream::read(void*, size_t) {
+    return kFailed;
+}
+long TlsStream::write(const void*, size_t) {
+    return kFailed;
+}
+bool TlsStream::hasBufferedInput() const {
+    return false;
+}
+int TlsStream::acceptStep() {
+    return -1;
+}
+std::string TlsStream::peerFingerprint() const {
+    return {};
+}
+std::unique_ptr<TlsStream> connectTls(const EngineAddress&, double) {
+    noTls();
+}
 
 #endif
 

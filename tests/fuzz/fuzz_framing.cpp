@@ -33,7 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                             (void)protocol::fileRefFromJson(r, kLimit, "references");
                     } else if (type == "blob") {
                         const nlohmann::json bytes = m.value("bytes", nlohmann::json());
-                        if (bytes.is_number_unsigned() && bytes.get<uint64_t>() <= kLimit) reader.beginBlob(bytes);
+                        if (bytes.is_number_unsigned() && bytes.get<uint64_t>() <= kLimit)
+                            reader.beginBlob(bytes);
                     }
                 } catch (const std::invalid_argument&) {
                 } catch (const nlohmann::json::exception&) {

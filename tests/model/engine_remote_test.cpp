@@ -59,8 +59,9 @@ struct TestEngine {
         l.configPath = workDir() + "/tiny.json";
         l.device = "cpu";
         l.threads = 1;
-        l.extraArgs = {"--listen", "127.0.0.1:0", "--identity", identity, "--spool", spool, "--upload-timeout", "1",
-                       "--handshake-timeout", "2", "--max-upload-mb", "1"};
+        l.extraArgs = {
+            "--listen",         "127.0.0.1:0", "--identity",          identity, "--spool",         spool,
+            "--upload-timeout", "1",           "--handshake-timeout", "2",      "--max-upload-mb", "1"};
         l.extraArgs.insert(l.extraArgs.end(), extra.begin(), extra.end());
         fs::remove(identity + "/pairing");
         local = EngineClient::launch(l);
@@ -72,7 +73,8 @@ struct TestEngine {
     std::unique_ptr<EngineClient> connect() const { return EngineClient::connectRemote(address, 10); }
     std::vector<std::string> filesIn(const std::string& sub) const {
         std::vector<std::string> names;
-        for (const auto& e : fs::directory_iterator(spool + "/" + sub)) names.push_back(e.path().filename().string());
+        for (const auto& e : fs::directory_iterator(spool + "/" + sub))
+            names.push_back(e.path().filename().string());
         return names;
     }
 };
@@ -86,7 +88,8 @@ ShotRequest request(int steps, uint64_t seed = 4) {
     return r;
 }
 
-json waitFor(EngineClient& c, const std::string& type, const std::string& job, std::vector<json>* seen = nullptr) {
+json waitFor(EngineClient& c, const std::string& type, const std::string& job,
+             std::vector<json>* seen = nullptr) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < deadline) {
         const auto batch = c.poll(100);
@@ -128,7 +131,8 @@ struct RawTls {
     std::string readLine() {
         std::string got;
         char c;
-        while (s->read(&c, 1) == 1 && c != '\n') got += c;
+        while (s->read(&c, 1) == 1 && c != '\n')
+            got += c;
         return got;
     }
     void hello(const std::string& token) {
@@ -182,29 +186,34 @@ TEST_CASE("jobs over TLS make the same bytes as over the local socket, and a sho
     CHECK(remote->roundTripSeconds() > 0);
 
     // generate
-    const std::string src = workDir() + "/same-src.safetensors", srcRemote = workDir() + "/same-src-remote.safetensors";
+    const std::string src = workDir() + "/same-src.safetensors",
+                      srcRemote = workDir() + "/same-src-remote.safetensors";
     waitFor(*e.local, "result", e.local->submit(request(2), "", "", src));
     const json result = waitFor(*remote, "result", remote->submit(request(2), "", "", srcRemote));
     CHECK(result["output"] == srcRemote);
     CHECK(slurp(src) == slurp(srcRemote));
     // The engine's copy of a delivered result goes right after its last byte is written.
-    for (int i = 0; i < 100 && !e.filesIn("out").empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    for (int i = 0; i < 100 && !e.filesIn("out").empty(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
     CHECK(e.filesIn("out").empty());
 
     // inpaint with a mask
     const Shot source = readShotFile(src);
     std::vector<uint8_t> mask(size_t(source.frames) * 32 * 32, 0);
-    for (int i = 0; i < 100; ++i) mask[32 * 32 * 3 + 200 + i] = 1;
+    for (int i = 0; i < 100; ++i)
+        mask[32 * 32 * 3 + 200 + i] = 1;
     const std::string maskFile = workDir() + "/same-mask.safetensors";
     writeMaskFile(maskFile, mask, source.frames, 32, 32);
     ShotRequest inpaint = request(2);
     inpaint.task = Task::Inpaint;
-    const std::string a = workDir() + "/same-inpaint-local.safetensors", b = workDir() + "/same-inpaint-remote.safetensors";
+    const std::string a = workDir() + "/same-inpaint-local.safetensors",
+                      b = workDir() + "/same-inpaint-remote.safetensors";
     waitFor(*e.local, "result", e.local->submit(inpaint, src, maskFile, a));
     std::vector<json> seen;
     waitFor(*remote, "result", remote->submit(inpaint, src, maskFile, b), &seen);
     CHECK(slurp(a) == slurp(b));
-    const bool asked = std::any_of(seen.begin(), seen.end(), [](const json& m) { return m["type"] == "need"; });
+    const bool asked =
+        std::any_of(seen.begin(), seen.end(), [](const json& m) { return m["type"] == "need"; });
     CHECK_FALSE(asked); // "need" is the client's business; the caller never sees it
     const uint64_t uploaded = remote->transfers().uploadedBytes;
     CHECK(uploaded == fs::file_size(src) + fs::file_size(maskFile));
@@ -213,7 +222,8 @@ TEST_CASE("jobs over TLS make the same bytes as over the local socket, and a sho
     ShotRequest extend = request(2);
     extend.task = Task::Extend;
     extend.seconds = 0.25;
-    const std::string c = workDir() + "/same-extend-local.safetensors", d = workDir() + "/same-extend-remote.safetensors";
+    const std::string c = workDir() + "/same-extend-local.safetensors",
+                      d = workDir() + "/same-extend-remote.safetensors";
     waitFor(*e.local, "result", e.local->submit(extend, src, "", c));
     waitFor(*remote, "result", remote->submit(extend, src, "", d));
     CHECK(slurp(c) == slurp(d));
@@ -262,15 +272,17 @@ TEST_CASE("the engine refuses clients without the right token, certificate or pr
         std::string got;
         char buf[512];
         ssize_t n;
-        while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) got.append(buf, size_t(n));
+        while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0)
+            got.append(buf, size_t(n));
         ::close(fd);
         CHECK(got.find("speaks TLS") != std::string::npos);
     }
     SECTION("a client pinning another fingerprint sends nothing") {
         remote::EngineAddress other = e.address;
         other.fingerprint = std::string(64, 'a');
-        CHECK_THROWS_WITH(EngineClient::connectRemote(other, 5), Catch::Contains("not the paired sha256=" + other.fingerprint) &&
-                                                                    Catch::Contains("nothing was sent"));
+        CHECK_THROWS_WITH(EngineClient::connectRemote(other, 5),
+                          Catch::Contains("not the paired sha256=" + other.fingerprint) &&
+                              Catch::Contains("nothing was sent"));
     }
     SECTION("a second hello") {
         RawTls raw(e.address);
@@ -291,7 +303,8 @@ TEST_CASE("the engine refuses clients without the right token, certificate or pr
     SECTION("repeated failures from one address are slowed down") {
         remote::EngineAddress bad = e.address;
         bad.token = std::string(64, '1');
-        for (int i = 0; i < 4; ++i) CHECK_THROWS(EngineClient::connectRemote(bad, 5));
+        for (int i = 0; i < 4; ++i)
+            CHECK_THROWS(EngineClient::connectRemote(bad, 5));
         const auto t0 = std::chrono::steady_clock::now();
         CHECK_THROWS_WITH(EngineClient::connectRemote(bad, 5), Catch::Contains("wrong token"));
         // The fifth failure waits 0.5 s before the engine even reads it (authBackoffSeconds).
@@ -306,7 +319,10 @@ TEST_CASE("bad frames close the connection, leave no file behind, and the engine
     const std::string hash(64, 'b');
     auto submitWith = [&](RawTls& raw, uint64_t bytes) {
         raw.hello(e.address.token);
-        raw.line({{"type", "submit"}, {"job", "j"}, {"request", json::object()}, {"input", {{"sha256", hash}, {"bytes", bytes}}}});
+        raw.line({{"type", "submit"},
+                  {"job", "j"},
+                  {"request", json::object()},
+                  {"input", {{"sha256", hash}, {"bytes", bytes}}}});
     };
     SECTION("larger than the engine's limit") {
         RawTls raw(e.address);
@@ -350,7 +366,7 @@ TEST_CASE("bad frames close the connection, leave no file behind, and the engine
         raw.line({{"type", "blob"}, {"sha256", hash}, {"bytes", 1000}});
         raw.send(protocol::frameHeader(100) + std::string(100, 'x'));
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
-        CHECK(e.filesIn("partial").size() == 1); // it is being received…
+        CHECK(e.filesIn("partial").size() == 1);                          // it is being received…
         CHECK(raw.readAll().find("upload stalled") != std::string::npos); // …until 1 s of silence
     }
     SECTION("a client that vanishes while its result downloads") {
@@ -358,12 +374,14 @@ TEST_CASE("bad frames close the connection, leave no file behind, and the engine
         raw.hello(e.address.token);
         raw.line({{"type", "submit"}, {"job", "j"}, {"request", protocol::requestToJson(request(2))}});
         std::string line;
-        while ((line = raw.readLine()).find("\"result\"") == std::string::npos) REQUIRE_FALSE(line.empty());
+        while ((line = raw.readLine()).find("\"result\"") == std::string::npos)
+            REQUIRE_FALSE(line.empty());
         raw.s.reset(); // gone with the bytes unread
     }
     SECTION("a thousand connections opened and dropped") {
         // Warm up what the first connections allocate once (TLS tables, the poll vector), then measure.
-        for (int i = 0; i < 20; ++i) RawTls(e.address).hello(e.address.token);
+        for (int i = 0; i < 20; ++i)
+            RawTls(e.address).hello(e.address.token);
         const long before = residentKiB(pid);
         for (int i = 0; i < 1000; ++i) {
             const int fd = plainConnect(e.address.port);
@@ -371,10 +389,17 @@ TEST_CASE("bad frames close the connection, leave no file behind, and the engine
             if (i % 3 == 2) ::send(fd, "GET / HTTP/1.0\r\n\r\n", 18, MSG_NOSIGNAL);
             ::close(fd);
         }
-        for (int i = 0; i < 20; ++i) RawTls(e.address).hello(e.address.token); // it still answers
+        for (int i = 0; i < 20; ++i)
+            RawTls(e.address).hello(e.address.token); // it still answers
         const long after = residentKiB(pid);
         INFO("engine resident memory " << before << " KiB before, " << after << " KiB after");
+#if defined(__SANITIZE_ADDRESS__)
+        // AddressSanitizer keeps freed memory in quarantine by design, so resident memory cannot come back
+        // here; LeakSanitizer checks the engine's exit instead.
+        CHECK(after > 0);
+#else
         CHECK(after - before < 4096);
+#endif
     }
     checkIdle(*e.local);
     // Whatever the connection left half done is gone once the engine has noticed it went.
@@ -390,8 +415,10 @@ TEST_CASE("two clients' jobs are served in turn, and neither can touch the other
     auto a = e.connect();
     auto b = e.connect();
     std::vector<std::string> aJobs, bJobs;
-    for (int i = 0; i < 10; ++i) aJobs.push_back(a->submit(request(1, i), "", "", workDir() + "/fair-a" + std::to_string(i)));
-    for (int i = 0; i < 10; ++i) bJobs.push_back(b->submit(request(1, i), "", "", workDir() + "/fair-b" + std::to_string(i)));
+    for (int i = 0; i < 10; ++i)
+        aJobs.push_back(a->submit(request(1, i), "", "", workDir() + "/fair-a" + std::to_string(i)));
+    for (int i = 0; i < 10; ++i)
+        bJobs.push_back(b->submit(request(1, i), "", "", workDir() + "/fair-b" + std::to_string(i)));
     // Results in the order they were made: after b's first, the two alternate.
     std::vector<char> order;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
@@ -416,7 +443,8 @@ TEST_CASE("two clients' jobs are served in turn, and neither can touch the other
     CHECK(firstB <= 3);
     // b's k-th job waits for about k of a's, not all ten (a's first may have started before b spoke).
     REQUIRE(bPositions.size() == 10);
-    for (int k = 0; k < 10; ++k) CHECK(bPositions[size_t(k)] <= 2 * k + 2);
+    for (int k = 0; k < 10; ++k)
+        CHECK(bPositions[size_t(k)] <= 2 * k + 2);
     int longestRun = 0, run = 0;
     for (size_t i = 0; i < sequence.size(); ++i) {
         run = i > 0 && sequence[i] == sequence[i - 1] ? run + 1 : 1;
@@ -432,7 +460,8 @@ TEST_CASE("two clients' jobs are served in turn, and neither can touch the other
     REQUIRE(aSlow == "job-11");
     waitFor(*a, "progress", aSlow);
     b->cancel(aSlow);
-    CHECK(waitFor(*b, "error", "")["message"].get<std::string>().find("no job 'job-11' of yours") != std::string::npos);
+    CHECK(waitFor(*b, "error", "")["message"].get<std::string>().find("no job 'job-11' of yours") !=
+          std::string::npos);
     b->requestStatus();
     const json status = waitFor(*b, "status", "");
     CHECK(status["busy"] == true);
