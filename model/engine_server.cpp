@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <thread>
+#include <tuple>
 #include <unistd.h>
 
 namespace tandem::model {
@@ -56,6 +57,7 @@ constexpr double kForgetFailuresSeconds = 600;
 // How many bytes of a connection's input are read per turn, so one busy uploader cannot starve the rest.
 constexpr size_t kReadChunk = 1 << 16;
 constexpr size_t kReadsPerTurn = 16;
+constexpr int kLoggedRefusalsPerMinute = 20;
 
 struct Job {
     std::string id;
@@ -140,6 +142,8 @@ private:
     remote::Identity identity_;
     fs::path spool_;
     std::map<std::string, std::pair<int, Clock::time_point>> failures_; // peer host → (count, last)
+    std::map<std::string, std::tuple<Clock::time_point, int, int>>
+        refusalLog_; // host → (minute, logged, not)
 
     void worker();
     void runJob(Job& job);
@@ -167,6 +171,7 @@ private:
     void send(Connection& c, const json& message) { c.out.push_back({message.dump() + "\n", "", false}); }
     void refuse(Connection& c, const std::string& clientMessage, const std::string& logReason,
                 bool authFailure);
+    void logRefusal(const Connection& c, const std::string& why);
     void drop(Connection& c, const std::string& why);
     void dropConnections();
     void evictSpool();
@@ -406,11 +411,34 @@ void Server::acceptRemote(int listener) {
 
 // ---------------------------------------------------------------- one connection
 
+// One line per refused connection — but a scanner or a flood from one address is summarised, so the log
+// (a systemd journal) stays readable: after kLoggedRefusalsPerMinute lines an address is quiet for the rest
+// of the minute, and the next line says how many went unlogged.
+void Server::logRefusal(const Connection& c, const std::string& why) {
+    auto& [minuteStart, logged, unlogged] = refusalLog_[c.peerHost];
+    const auto now = Clock::now();
+    if (now - minuteStart > std::chrono::minutes(1)) {
+        if (unlogged > 0)
+            std::cerr << "tandem-engine: " << unlogged << " more refusals of " << c.peerHost
+                      << " were not logged\n";
+        minuteStart = now;
+        logged = unlogged = 0;
+    }
+    if (logged < kLoggedRefusalsPerMinute) {
+        std::cerr << "tandem-engine: refused " << c.peer << ": " << why << "\n";
+        if (++logged == kLoggedRefusalsPerMinute)
+            std::cerr << "tandem-engine: further refusals of " << c.peerHost
+                      << " this minute are counted, not logged\n";
+    } else {
+        ++unlogged;
+    }
+}
+
 // Logged on the engine and told to the client; the connection closes once the message is out. A bad token
 // or a client that does not say hello counts against its address (authBackoffSeconds).
 void Server::refuse(Connection& c, const std::string& clientMessage, const std::string& logReason,
                     bool authFailure) {
-    std::cerr << "tandem-engine: refused " << c.peer << ": " << logReason << "\n";
+    logRefusal(c, logReason);
     if (authFailure) {
         auto& f = failures_[c.peerHost];
         f.first += 1;
@@ -436,14 +464,13 @@ bool Server::handshake(Connection& c) {
             "\n";
         [[maybe_unused]] const ssize_t n =
             ::send(c.stream->fd(), message.data(), message.size(), MSG_NOSIGNAL);
-        std::cerr << "tandem-engine: refused " << c.peer << ": not a TLS client\n";
+        logRefusal(c, "not a TLS client");
         drop(c, "");
         return false;
     }
     const int step = c.tls->acceptStep();
     if (step < 0) {
-        std::cerr << "tandem-engine: refused " << c.peer << ": TLS handshake failed (" << c.tls->error()
-                  << ")\n";
+        logRefusal(c, "TLS handshake failed (" + c.tls->error() + ")");
         drop(c, "");
         return false;
     }
@@ -881,8 +908,8 @@ void Server::dropConnections() {
     for (auto& [_, c] : connections_) {
         if (!c.stream) continue;
         if (c.state != Connection::State::Ready && now > c.deadline) {
-            std::cerr << "tandem-engine: refused " << c.peer << ": no TLS handshake and hello within "
-                      << options_.handshakeTimeoutSeconds << " s\n";
+            logRefusal(c, "no TLS handshake and hello within " +
+                              std::to_string(options_.handshakeTimeoutSeconds) + " s");
             drop(c, "");
             continue;
         }
