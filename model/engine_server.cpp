@@ -347,12 +347,17 @@ bool Server::openListeners(int& unixFd, int& tcpFd) {
             ::chmod((pairing.string() + ".tmp").c_str(), 0600);
             fs::rename(pairing.string() + ".tmp", pairing);
         }
-        std::cout
-            << "tandem-engine: listening with TLS on "
-            << options_.listen.substr(0, options_.listen.rfind(':')) << ":" << port << "\n"
-            << "tandem-engine: paste this line into the editor (Preferences > Engine > another machine):\n"
-            << line << "\n"
-            << std::flush;
+        std::cout << "tandem-engine: listening with TLS on "
+                  << options_.listen.substr(0, options_.listen.rfind(':')) << ":" << port << "\n";
+        // The token goes to a terminal, never into a log (a systemd journal is read by more than this user).
+        if (::isatty(STDOUT_FILENO))
+            std::cout << "tandem-engine: paste this line into the editor (Preferences > Engine > another "
+                         "machine):\n"
+                      << line << "\n";
+        else
+            std::cout << "tandem-engine: the line to paste into the editor is in " << pairing.string()
+                      << " (readable by this user only)\n";
+        std::cout << std::flush;
     }
     if (unixFd < 0 && tcpFd < 0) {
         std::cerr << "tandem-engine: nothing to listen on (give --socket PATH, --listen HOST:PORT or both)\n";

@@ -180,6 +180,12 @@ void checkIdle(EngineClient& local) {
 
 TEST_CASE("jobs over TLS make the same bytes as over the local socket, and a shot is uploaded once") {
     TestEngine e("same");
+    // The identity made on first start is this user's alone.
+    CHECK((fs::status(e.identity).permissions() & fs::perms::all) == fs::perms::owner_all);
+    for (const char* name : {"engine-cert.pem", "engine-key.pem", "token", "pairing"})
+        CHECK((fs::status(e.identity + "/" + name).permissions() & fs::perms::all) ==
+              (fs::perms::owner_read | fs::perms::owner_write));
+    CHECK((fs::status(e.spool).permissions() & fs::perms::all) == fs::perms::owner_all);
     auto remote = e.connect();
     CHECK(remote->engineInfo()["device"] == "cpu");
     CHECK(remote->engineInfo()["config"]["video"]["width"] == 32);
