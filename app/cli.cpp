@@ -253,6 +253,13 @@ struct JobFolder {
     std::string file(const std::string& name) const { return (dir / name).string(); }
 };
 
+// One line per sampler step on stderr (unless --quiet).
+std::function<void(int, int, double, double)> progressPrinter(bool quiet) {
+    return [quiet](int step, int total, double elapsed, double eta) {
+        if (!quiet) std::fprintf(stderr, "step %d/%d  elapsed %.1f s  ETA %.1f s\n", step, total, elapsed, eta);
+    };
+}
+
 // Runs the request on an engine (this machine's process or another machine's): the media travel as shot
 // files in `work` — named to a local engine, uploaded to a remote one.
 model::Shot runOnEngine(model::EngineClient& client, const model::ShotRequest& req, const JobFolder& work, bool quiet,
@@ -310,17 +317,7 @@ model::Shot runInEngineProcess(const model::ShotRequest& req, const std::string&
 
 // --engine HOST:PORT --token-file F: F holds the engine's pairing line (or its token= and sha256= parts).
 std::unique_ptr<model::EngineClient> connectRemoteEngine(const std::string& hostPort, const std::string& tokenFile, bool quiet) {
-    std::ifstream in(tokenFile);
-    if (!in) throw std::runtime_error("cannot read the token file " + tokenFile);
-    std::stringstream text;
-    text << in.rdbuf();
-    model::remote::EngineAddress address;
-    try {
-        address = model::remote::parsePairingLine(text.str());
-    } catch (const std::invalid_argument& e) {
-        throw std::runtime_error(tokenFile + ": " + e.what() + " (the file holds the line tandem-engine printed, also kept in its "
-                                 "configuration folder as 'pairing')");
-    }
+    model::remote::EngineAddress address = model::remote::readPairingFile(tokenFile);
     if (!model::remote::parseHostPort(hostPort, address.host, address.port))
         throw UsageError("--engine must be HOST:PORT, got '" + hostPort + "'");
     auto client = model::EngineClient::connectRemote(address);
@@ -422,11 +419,10 @@ int runLtxGenerate(Args& args) {
     text.release();
     report("text encoder");
     const auto started = std::chrono::steady_clock::now();
+    const auto printProgress = progressPrinter(quiet);
     const auto latents = ltx::sampleLatents(ltxModel, contexts, r, [&](int step, int total) {
         const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        if (!quiet)
-            std::fprintf(stderr, "step %d/%d  elapsed %.1f s  ETA %.1f s\n", step, total, elapsed,
-                         elapsed / step * (total - step));
+        printProgress(step, total, elapsed, elapsed / step * (total - step));
     });
     report("denoising");
     const auto shot = ltx::decodeLatents(ltxModel, latents, r);
@@ -437,7 +433,10 @@ int runLtxGenerate(Args& args) {
 
 // The request a task's options describe (its media are loaded separately, at the model's geometry).
 model::ShotRequest requestFromArgs(model::Task task, const Args& args, bool ltx) {
-    (void)args.required("output"); // asked now, not after minutes of generating
+    // Asked now, before any model or media is read, not after minutes of generating.
+    (void)args.required("output");
+    if (task != model::Task::Generate) (void)args.required("input");
+    if (task == model::Task::Inpaint) (void)args.required("mask");
     model::ShotRequest req;
     req.task = task;
     req.prompt = args.required("prompt");
@@ -492,19 +491,19 @@ void writeTaskOutputs(const model::Shot& shot, const model::ShotRequest& req, co
               << shot.audio.size() << " audio samples at " << shot.sample_rate << " Hz)\n";
 }
 
+// The task's media (source, references, mask) at the geometry of the model that will run it.
+void loadTaskMedia(model::ShotRequest& req, model::Task task, const Args& args, const model::ModelConfig& cfg) {
+    if (task != model::Task::Generate) req.source = loadSource(args.required("input"), cfg, task);
+    for (const auto& ref : splitList(args.text("refs"))) req.references.push_back(ui::loadReferenceShot(ref, cfg));
+    if (task == model::Task::Inpaint) req.paint_mask = loadMask(args.required("mask"), cfg, req.source.frames);
+}
+
 // The task on an engine on another machine: its model, its geometry.
 int runTaskRemotely(model::Task task, const Args& args, model::EngineClient& engine) {
     model::ShotRequest req = requestFromArgs(task, args, false);
-    const model::ModelConfig cfg = model::ModelConfig::fromJson(engine.engineInfo().at("config").dump());
-    const std::string input = task == model::Task::Generate ? std::string() : args.required("input");
-    if (!input.empty()) req.source = loadSource(input, cfg, task);
-    for (const auto& ref : splitList(args.text("refs"))) req.references.push_back(ui::loadReferenceShot(ref, cfg));
-    if (task == model::Task::Inpaint) req.paint_mask = loadMask(args.required("mask"), cfg, req.source.frames);
-    const bool quiet = args.has("quiet");
+    loadTaskMedia(req, task, args, engine.modelConfig());
     const JobFolder work;
-    const model::Shot shot = runOnEngine(engine, req, work, quiet, [&](int step, int total, double elapsed, double eta) {
-        if (!quiet) std::fprintf(stderr, "step %d/%d  elapsed %.1f s  ETA %.1f s\n", step, total, elapsed, eta);
-    });
+    const model::Shot shot = runOnEngine(engine, req, work, args.has("quiet"), progressPrinter(args.has("quiet")));
     writeTaskOutputs(shot, req, args);
     return 0;
 }
@@ -515,16 +514,14 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
     Args args(words, name, tc.values, tc.flags, {{"-o", "--output"}}, {"engine"});
     if (!args.positional().empty()) throw UsageError(name + " takes no positional arguments ('" + args.positional()[0] + "')");
     // An engine on another machine serves its own model: the inputs are prepared to its geometry.
-    std::unique_ptr<model::EngineClient> remoteEngine;
     if (!args.text("engine").empty()) {
         for (const char* local : {"model", "untrained", "device", "threads", "offload", "text-encoder", "size", "fps", "distilled"})
             if (args.has(local))
                 throw UsageError(std::string("--") + local + " is chosen on the engine's machine, not with --engine HOST:PORT");
-        remoteEngine = connectRemoteEngine(args.text("engine"), args.required("token-file"), args.has("quiet"));
-    } else if (args.has("token-file")) {
-        throw UsageError("--token-file goes with --engine HOST:PORT");
+        const auto engine = connectRemoteEngine(args.text("engine"), args.required("token-file"), args.has("quiet"));
+        return runTaskRemotely(task, args, *engine);
     }
-    if (remoteEngine) return runTaskRemotely(task, args, *remoteEngine);
+    if (args.has("token-file")) throw UsageError("--token-file goes with --engine HOST:PORT");
     // An LTX-2.3 checkpoint runs in an engine process serving it, as the editor runs it; text → shot also in
     // this one, stage by stage.
     const bool ltx = args.has("model") && model::isLtxModelPath(args.text("model"));
@@ -541,9 +538,6 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
     opts.threads = static_cast<int>(args.integer("threads", 0, 0, 1024));
     opts.offload = args.has("offload");
     const bool quiet = args.has("quiet");
-    const std::string input = task == model::Task::Generate ? std::string() : args.required("input");
-    const std::string maskPath = task == model::Task::Inpaint ? args.required("mask") : std::string();
-
     if (args.has("untrained") && args.has("model")) throw UsageError("--untrained and --model exclude each other");
     const std::string modelDir = args.has("untrained") ? std::string() : args.text("model", model::defaultModelDir(programDir()));
     if (modelDir.empty() && !args.has("untrained"))
@@ -552,11 +546,7 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
     const model::ModelFolder folder =
         modelDir.empty() || ltx ? model::ModelFolder{} : model::readModelFolder(modelDir);
     const model::ModelConfig cfg = ltx ? ltxDelivery(args) : folder.config;
-    if (!input.empty()) req.source = loadSource(input, cfg, task);
-    for (const auto& ref : splitList(args.text("refs"))) req.references.push_back(ui::loadReferenceShot(ref, cfg));
-    if (task == model::Task::Inpaint) {
-        req.paint_mask = loadMask(maskPath, cfg, req.source.frames);
-    }
+    loadTaskMedia(req, task, args, cfg);
     if (!modelDir.empty() && !ltx) { // Gemma reads any words
         const auto unknown = folder.tokenizer.unknownWords(req.prompt);
         if (!unknown.empty()) {
@@ -568,9 +558,7 @@ int runTask(model::Task task, const std::vector<std::string>& words) {
     if (modelDir.empty())
         std::cerr << "warning: --untrained: no trained model is loaded — the weights are random, so the picture and the sound "
                      "will be meaningless noise.\n";
-    auto onProgress = [&](int step, int total, double elapsed, double eta) {
-        if (!quiet) std::fprintf(stderr, "step %d/%d  elapsed %.1f s  ETA %.1f s\n", step, total, elapsed, eta);
-    };
+    const auto onProgress = progressPrinter(quiet);
     model::Shot shot;
     if (ltx) {
         shot = runInEngineProcess(req, modelDir, opts, quiet, onProgress, ltxEngineArgs(args));

@@ -22,7 +22,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <sys/wait.h>
 #include <thread>
@@ -47,10 +46,7 @@ remote::EngineAddress waitForPairing(const std::string& identity) {
     const std::string path = identity + "/pairing";
     for (int i = 0; i < 500 && !fs::exists(path); ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return remote::parsePairingLine(s.str());
+    return remote::readPairingFile(path);
 }
 
 // Runs one job to its result; returns the seconds from submit to the result on disk.

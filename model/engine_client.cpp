@@ -113,6 +113,12 @@ std::unique_ptr<EngineClient> EngineClient::connectRemote(const remote::EngineAd
                              std::to_string(int(timeoutSeconds)) + " s");
 }
 
+ModelConfig EngineClient::modelConfig() const {
+    const auto config = welcome_.find("config");
+    if (config == welcome_.end()) throw std::runtime_error("the engine did not say what it makes (no config in its welcome)");
+    return ModelConfig::fromJson(config->dump());
+}
+
 EngineClient::~EngineClient() {
     if (download_) ::unlink(download_->part.c_str());
     if (stream_) {
@@ -185,20 +191,15 @@ void EngineClient::upload(const std::string& hash) {
     if (!in) throw std::runtime_error("cannot read " + file->second);
     const auto started = std::chrono::steady_clock::now();
     sendLine({{"type", "blob"}, {"sha256", hash}, {"bytes", bytes}});
-    std::string frame(protocol::kMaxFrameBytes + 4, '\0');
-    uint64_t left = bytes;
-    while (left > 0) {
-        const size_t n = size_t(std::min<uint64_t>(left, protocol::kMaxFrameBytes));
-        in.read(frame.data() + 4, std::streamsize(n));
-        if (size_t(in.gcount()) != n) throw std::runtime_error(file->second + " changed while it was being sent");
-        const std::string header = protocol::frameHeader(uint32_t(n));
-        std::copy(header.begin(), header.end(), frame.begin());
-        sendAll(frame.data(), n + 4);
-        left -= n;
+    std::string frame;
+    uint64_t sent = 0;
+    while (const size_t n = protocol::readFileFrame(in, frame)) {
+        if ((sent += n) > bytes) throw std::runtime_error(file->second + " changed while it was being sent");
+        sendAll(frame.data(), frame.size());
         transfers_.uploadedBytes += n;
     }
-    const std::string end = protocol::frameHeader(0);
-    sendAll(end.data(), end.size());
+    if (sent != bytes) throw std::runtime_error(file->second + " changed while it was being sent");
+    sendAll(frame.data(), frame.size()); // the end frame
     transfers_.uploadSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     sent_.insert(hash);
 }

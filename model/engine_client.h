@@ -67,6 +67,9 @@ public:
     pid_t pid() const { return pid_; } // -1 for an engine this client did not start
     bool isRemote() const { return remote_; }
     const nlohmann::json& engineInfo() const { return welcome_; } // remote: the welcome message
+    // Remote: the geometry the engine makes shots at, from its welcome (inputs are prepared to it). Throws
+    // std::runtime_error when there is none (a local engine, or one that did not say).
+    ModelConfig modelConfig() const;
     double roundTripSeconds() const { return roundTrip_; }         // remote: hello → welcome
     const std::set<std::string>& unfinished() const { return unfinished_; }
     // Remote: what crossed the network, and how long the transfers took (uploads counted from the first

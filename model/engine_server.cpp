@@ -111,7 +111,8 @@ struct Connection {
 class Server {
 public:
     Server(std::unique_ptr<ServedModel> engine, std::string modelName, ListenOptions options)
-        : engine_(std::move(engine)), modelName_(std::move(modelName)), options_(std::move(options)) {}
+        : engine_(std::move(engine)), modelName_(std::move(modelName)), options_(std::move(options)),
+          config_(json::parse(engine_->config().toJson())) {}
     int serve();
 
 private:
@@ -136,6 +137,7 @@ private:
     std::unique_ptr<ServedModel> engine_;
     std::string modelName_;
     ListenOptions options_;
+    json config_; // the model's geometry, as every status says it (it never changes)
     std::map<uint64_t, Connection> connections_;
     uint64_t nextSerial_ = 1;
     std::unique_ptr<remote::TlsServer> tls_;
@@ -148,7 +150,10 @@ private:
     void worker();
     void runJob(Job& job);
     void post(uint64_t client, Outgoing message);
-    void releaseBlobs(const Job& job);
+    void postLine(uint64_t client, const json& message) {
+        post(client, Outgoing{message.dump() + "\n", "", false});
+    }
+    void releaseBlobsLocked(const Job& job); // under mutex_
 
     bool openListeners(int& unixFd, int& tcpFd);
     void acceptLocal(int listener);
@@ -173,6 +178,8 @@ private:
                 bool authFailure);
     void logRefusal(const Connection& c, const std::string& why);
     void drop(Connection& c, const std::string& why);
+    void closeWith(Connection& c, const std::string& why);
+    static void abandonUpload(Connection& c);
     void dropConnections();
     void evictSpool();
 };
@@ -206,8 +213,8 @@ void Server::worker() {
             cancelAtStep_ = -1;
         }
         runJob(job);
-        releaseBlobs(job);
         std::lock_guard lock(mutex_);
+        releaseBlobsLocked(job);
         running_.clear();
         runningClient_ = 0;
     }
@@ -222,14 +229,13 @@ void Server::post(uint64_t client, Outgoing message) {
     [[maybe_unused]] const ssize_t n = ::write(wakeFd_, &one, sizeof one);
 }
 
-void Server::releaseBlobs(const Job& job) {
-    std::lock_guard lock(mutex_);
+// The job no longer holds its uploads: ones no other job holds may be evicted.
+void Server::releaseBlobsLocked(const Job& job) {
     for (const auto& h : job.blobs)
         if (--blobUsers_[h] <= 0) blobUsers_.erase(h);
 }
 
 void Server::runJob(Job& job) {
-    auto line = [](const json& j) { return j.dump() + "\n"; };
     try {
         if (!job.input.empty()) job.request.source = readShotFile(job.input);
         if (!job.mask.empty()) job.request.paint_mask = readMaskFile(job.mask);
@@ -237,13 +243,12 @@ void Server::runJob(Job& job) {
             job.request.references.push_back(readShotFile(ref));
         const Shot shot = engine_->generate(job.request, [&](const StepProgress& p) {
             lastStep_ = p.step; // before the client can hear of this step (and answer it with a cancel)
-            post(job.client, {line({{"type", "progress"},
-                                    {"job", job.id},
-                                    {"step", p.step},
-                                    {"total", p.total},
-                                    {"elapsed", p.elapsed_seconds},
-                                    {"eta", p.eta_seconds}}),
-                              "", false});
+            postLine(job.client, json{{"type", "progress"},
+                                      {"job", job.id},
+                                      {"step", p.step},
+                                      {"total", p.total},
+                                      {"elapsed", p.elapsed_seconds},
+                                      {"eta", p.eta_seconds}});
             return !cancelRunning_.load();
         });
         json result{
@@ -251,7 +256,7 @@ void Server::runJob(Job& job) {
         if (!job.remote) {
             writeShotFile(job.output, shot);
             result["output"] = job.output;
-            post(job.client, {line(result), "", false});
+            postLine(job.client, result);
         } else {
             // The result travels as a blob announced on the result line; the engine's copy goes once sent.
             const std::string file = (spool_ / "out" /
@@ -261,16 +266,15 @@ void Server::runJob(Job& job) {
             writeShotFile(file, shot);
             result["bytes"] = fs::file_size(file);
             result["sha256"] = remote::sha256File(file);
-            post(job.client, {line(result), file, true});
+            post(job.client, Outgoing{result.dump() + "\n", file, true});
         }
     } catch (const Cancelled&) {
-        post(job.client, {line({{"type", "cancelled"},
-                                {"job", job.id},
-                                {"requested_at_step", cancelAtStep_.load()},
-                                {"stopped_at_step", lastStep_.load()}}),
-                          "", false});
+        postLine(job.client, json{{"type", "cancelled"},
+                                  {"job", job.id},
+                                  {"requested_at_step", cancelAtStep_.load()},
+                                  {"stopped_at_step", lastStep_.load()}});
     } catch (const std::exception& e) {
-        post(job.client, {line({{"type", "error"}, {"job", job.id}, {"message", e.what()}}), "", false});
+        postLine(job.client, json{{"type", "error"}, {"job", job.id}, {"message", e.what()}});
     }
 }
 
@@ -341,11 +345,12 @@ bool Server::openListeners(int& unixFd, int& tcpFd) {
         const std::string shown = host == "0.0.0.0" || host == "::" ? "THIS-MACHINE" : host;
         const std::string line = remote::pairingLine({shown, port, identity_.token, identity_.fingerprint});
         // The line is also kept beside the token (0600), for scripts and for copying to a laptop.
-        const fs::path pairing = fs::path(identity_.certificatePath).parent_path() / "pairing";
-        {
-            std::ofstream(pairing.string() + ".tmp") << line << "\n";
-            ::chmod((pairing.string() + ".tmp").c_str(), 0600);
-            fs::rename(pairing.string() + ".tmp", pairing);
+        std::string pairing;
+        try {
+            pairing = remote::writePairingFile(identity_, line);
+        } catch (const std::exception& e) {
+            std::cerr << "tandem-engine: " << e.what() << "\n";
+            return false;
         }
         std::cout << "tandem-engine: listening with TLS on "
                   << options_.listen.substr(0, options_.listen.rfind(':')) << ":" << port << "\n";
@@ -355,7 +360,7 @@ bool Server::openListeners(int& unixFd, int& tcpFd) {
                          "machine):\n"
                       << line << "\n";
         else
-            std::cout << "tandem-engine: the line to paste into the editor is in " << pairing.string()
+            std::cout << "tandem-engine: the line to paste into the editor is in " << pairing
                       << " (readable by this user only)\n";
         std::cout << std::flush;
     }
@@ -505,15 +510,8 @@ void Server::readInput(Connection& c) {
                 if (c.closeWhenFlushed || !c.stream) return;
             }
         } catch (const protocol::FramingError& e) {
-            std::cerr << "tandem-engine: closing " << c.peer << ": " << e.what() << "\n";
-            if (c.upload) {
-                c.upload->out.close();
-                ::unlink(c.upload->partPath.c_str());
-                c.upload.reset();
-            }
-            send(c, {{"type", "error"}, {"message", std::string(e.what()) + "; closing the connection"}});
-            c.closeWhenFlushed = true;
-            return;
+            abandonUpload(c);
+            return closeWith(c, e.what());
         }
         if (!c.stream->hasBufferedInput() && size_t(n) < sizeof chunk) return;
     }
@@ -671,25 +669,14 @@ void Server::onBlob(Connection& c, const json& msg) {
     const json bytesField = msg.value("bytes", json());
     const auto wanted = c.wanted.find(hash);
     if (wanted == c.wanted.end() || !bytesField.is_number_unsigned() ||
-        bytesField.get<uint64_t>() != wanted->second) {
-        std::cerr << "tandem-engine: closing " << c.peer << ": a blob nobody asked for\n";
-        send(c,
-             {{"type", "error"},
-              {"message", "a blob the engine did not ask for (or of another size); closing the connection"}});
-        c.closeWhenFlushed = true;
-        return;
-    }
+        bytesField.get<uint64_t>() != wanted->second)
+        return closeWith(c, "a blob the engine did not ask for (or of another size)");
     Upload u;
     u.hash = hash;
     u.bytes = wanted->second;
     u.partPath = (spool_ / "partial" / (std::to_string(c.serial) + "-" + hash)).string();
     u.out.open(u.partPath, std::ios::binary | std::ios::trunc);
-    if (!u.out) {
-        send(c, {{"type", "error"},
-                 {"message", "the engine cannot store uploads: " + std::string(std::strerror(errno))}});
-        c.closeWhenFlushed = true;
-        return;
-    }
+    if (!u.out) return closeWith(c, "the engine cannot store uploads: " + std::string(std::strerror(errno)));
     c.upload.emplace(std::move(u));
     c.reader.beginBlob(c.upload->bytes);
 }
@@ -706,14 +693,10 @@ void Server::onBlobEnd(Connection& c) {
     stored = stored && !u.out.fail();
     const std::string got = u.sha->hex();
     if (got != u.hash || !stored) {
-        ::unlink(u.partPath.c_str());
         const std::string why = got != u.hash ? "an upload's bytes do not have its announced sha256"
                                               : "the engine's disk is full";
-        std::cerr << "tandem-engine: closing " << c.peer << ": " << why << "\n";
-        send(c, {{"type", "error"}, {"message", why + "; closing the connection"}});
-        c.upload.reset();
-        c.closeWhenFlushed = true;
-        return;
+        abandonUpload(c); // `u` goes with it
+        return closeWith(c, why);
     }
     const fs::path final = spool_ / "blobs" / u.hash;
     std::error_code ec;
@@ -738,8 +721,7 @@ void Server::cancel(Connection& c, const std::string& id) {
     bool wasQueued = false, wasRunning = false, wasPending = false;
     if (auto p = c.pending.find(id); p != c.pending.end()) {
         std::lock_guard lock(mutex_);
-        for (const auto& h : p->second.first.blobs)
-            if (--blobUsers_[h] <= 0) blobUsers_.erase(h);
+        releaseBlobsLocked(p->second.first);
         c.pending.erase(p);
         wasPending = true;
     }
@@ -748,8 +730,7 @@ void Server::cancel(Connection& c, const std::string& id) {
         auto& q = queues_[c.serial];
         for (auto it = q.begin(); it != q.end(); ++it)
             if (it->id == id) {
-                for (const auto& h : it->blobs)
-                    if (--blobUsers_[h] <= 0) blobUsers_.erase(h);
+                releaseBlobsLocked(*it);
                 q.erase(it);
                 wasQueued = true;
                 break;
@@ -790,13 +771,12 @@ json Server::status(uint64_t client) {
     const auto& q = queues_[client];
     for (size_t i = 0; i < q.size(); ++i)
         yours.push_back({{"job", q[i].id}, {"ahead", jobsAhead(client, i)}});
-    const ModelConfig cfg = engine_->config();
     return json{{"type", "status"},
                 {"protocol", protocol::kVersion},
                 {"device", engine_->deviceName()},
                 {"model", modelName_},
                 {"trained", engine_->hasTrainedWeights()},
-                {"config", json::parse(cfg.toJson())},
+                {"config", config_},
                 {"running", runningClient_ == client ? running_ : std::string()},
                 {"busy", !running_.empty()},
                 {"queued", queued},
@@ -806,9 +786,8 @@ json Server::status(uint64_t client) {
 // Makes out.front() ready to send: its line, then its file's frames one at a time, then the end frame.
 bool Server::fillSending(Connection& c) {
     if (c.sendingAt < c.sending.size()) return true;
-    c.sending.clear();
+    c.sending.clear(); // keeps its capacity: a result's frames reuse one buffer
     c.sendingAt = 0;
-    // (clear() keeps the capacity: a result's frames reuse one buffer)
     while (!c.out.empty()) {
         Outgoing& o = c.out.front();
         if (!o.line.empty()) {
@@ -817,14 +796,7 @@ bool Server::fillSending(Connection& c) {
         }
         if (!o.file.empty() && !c.fileDone) {
             if (!c.file) c.file = std::make_unique<std::ifstream>(o.file, std::ios::binary);
-            // One frame: its bytes read straight behind the 4-byte length (the buffer is reused).
-            c.sending.resize(4 + protocol::kMaxFrameBytes);
-            c.file->read(c.sending.data() + 4, std::streamsize(protocol::kMaxFrameBytes));
-            const size_t n = size_t(std::max<std::streamsize>(c.file->gcount(), 0));
-            if (n == 0) c.fileDone = true;
-            const std::string header = protocol::frameHeader(uint32_t(n)); // 0: the end of the file
-            std::copy(header.begin(), header.end(), c.sending.begin());
-            c.sending.resize(4 + n);
+            if (protocol::readFileFrame(*c.file, c.sending) == 0) c.fileDone = true; // the end frame
             return true;
         }
         if (o.remove) ::unlink(o.file.c_str());
@@ -849,31 +821,38 @@ void Server::flush(Connection& c) {
 void Server::drop(Connection& c, const std::string& why) {
     if (!why.empty() && c.remote())
         std::cerr << "tandem-engine: client " << c.peer << " left (" << why << ")\n";
-    if (c.upload) {
-        c.upload->out.close();
-        ::unlink(c.upload->partPath.c_str());
-        c.upload.reset();
-    }
+    abandonUpload(c);
     for (auto& o : c.out)
         if (o.remove) ::unlink(o.file.c_str());
     c.out.clear();
     c.file.reset();
     {
         std::lock_guard lock(mutex_);
-        auto release = [&](const Job& j) {
-            for (const auto& h : j.blobs)
-                if (--blobUsers_[h] <= 0) blobUsers_.erase(h);
-        };
         for (const auto& [_, p] : c.pending)
-            release(p.first);
+            releaseBlobsLocked(p.first);
         for (const auto& j : queues_[c.serial])
-            release(j);
+            releaseBlobsLocked(j);
         queues_.erase(c.serial);
         if (runningClient_ == c.serial) cancelRunning_ = true;
     }
     c.pending.clear();
     c.stream.reset();
     c.tls = nullptr;
+}
+
+// A half-received upload's bytes are deleted: only whole, checked uploads stay in the spool.
+void Server::abandonUpload(Connection& c) {
+    if (!c.upload) return;
+    c.upload->out.close();
+    ::unlink(c.upload->partPath.c_str());
+    c.upload.reset();
+}
+
+// A client that broke the protocol: logged, told why, and the connection closes once that is sent.
+void Server::closeWith(Connection& c, const std::string& why) {
+    std::cerr << "tandem-engine: closing " << c.peer << ": " << why << "\n";
+    send(c, {{"type", "error"}, {"message", why + "; closing the connection"}});
+    c.closeWhenFlushed = true;
 }
 
 // Keeps the uploads below the spool limit: the least recently used that no job holds go first.
@@ -921,9 +900,7 @@ void Server::dropConnections() {
         const bool uploading = c.upload || !c.pending.empty();
         if (uploading &&
             now - c.lastInput > std::chrono::milliseconds(int(options_.blobTimeoutSeconds * 1000))) {
-            std::cerr << "tandem-engine: closing " << c.peer << ": an upload stalled for "
-                      << options_.blobTimeoutSeconds << " s\n";
-            send(c, {{"type", "error"}, {"message", "the upload stalled; closing the connection"}});
+            closeWith(c, "the upload stalled for " + std::to_string(int(options_.blobTimeoutSeconds)) + " s");
             flush(c);
             drop(c, "");
             continue;
@@ -939,13 +916,7 @@ void Server::dropConnections() {
 
 int Server::serve() {
     if (!options_.listen.empty()) {
-        spool_ =
-            options_.spoolDir.empty()
-                ? fs::path(std::getenv("XDG_CACHE_HOME") && *std::getenv("XDG_CACHE_HOME")
-                               ? std::getenv("XDG_CACHE_HOME")
-                               : std::string(std::getenv("HOME") ? std::getenv("HOME") : ".") + "/.cache") /
-                      "tandem" / "engine-spool"
-                : fs::path(options_.spoolDir);
+        spool_ = options_.spoolDir.empty() ? remote::defaultSpoolDir() : options_.spoolDir;
         std::error_code ec;
         // What a previous run left half done is never valid: partial uploads and undelivered results go.
         fs::remove_all(spool_ / "partial", ec);

@@ -1,5 +1,6 @@
 #include "model/protocol.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace tandem::model::protocol {
@@ -102,6 +103,16 @@ std::optional<FileRef> fileRefFromJson(const json& j, uint64_t limit, const char
 std::string frameHeader(uint32_t length) {
     const char bytes[4] = {char(length >> 24), char(length >> 16), char(length >> 8), char(length)};
     return std::string(bytes, 4);
+}
+
+size_t readFileFrame(std::istream& in, std::string& frame) {
+    frame.resize(4 + kMaxFrameBytes);
+    in.read(frame.data() + 4, std::streamsize(kMaxFrameBytes));
+    const size_t n = size_t(std::max<std::streamsize>(in.gcount(), 0));
+    const std::string header = frameHeader(uint32_t(n));
+    std::copy(header.begin(), header.end(), frame.begin());
+    frame.resize(4 + n);
+    return n;
 }
 
 void FrameReader::feed(const char* data, size_t size) {

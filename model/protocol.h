@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <istream>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -41,6 +42,9 @@ std::optional<FileRef> fileRefFromJson(const nlohmann::json& j, uint64_t limit, 
 
 inline constexpr size_t kMaxFrameBytes = 1 << 20; // one binary frame of a blob
 std::string frameHeader(uint32_t length);         // the 4-byte big-endian length before a frame's bytes
+// The next frame of a file being sent: up to kMaxFrameBytes read from `in` straight behind the length, into
+// `frame` (reused between calls). Returns the bytes read; 0 = the file has ended and `frame` is the end frame.
+size_t readFileFrame(std::istream& in, std::string& frame);
 
 // A violation of the framing: the connection that sent it is closed with this message.
 struct FramingError : std::runtime_error {

@@ -47,17 +47,6 @@ bool isHex(const std::string& s, size_t length) {
     return s.size() == length && s.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
-#ifndef TANDEM_NO_TLS
-// The first OpenSSL error on this thread, as words.
-std::string sslError() {
-    const unsigned long e = ERR_get_error();
-    ERR_clear_error();
-    if (e == 0) return "no further detail";
-    char text[256];
-    ERR_error_string_n(e, text, sizeof text);
-    return text;
-}
-
 std::string readText(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw std::runtime_error("cannot read " + path.string());
@@ -77,6 +66,24 @@ void writePrivate(const fs::path& path, const std::string& text) {
         ::unlink(tmp.c_str());
         throw std::runtime_error("cannot write " + path.string() + ": " + std::strerror(errno));
     }
+}
+
+// $XDG_<kind>_HOME/tandem/<leaf>, or ~/<fallback>/tandem/<leaf> when the variable is unset.
+std::string xdgDir(const char* variable, const char* fallback, const char* leaf) {
+    if (const char* xdg = std::getenv(variable); xdg && *xdg) return std::string(xdg) + "/tandem/" + leaf;
+    const char* home = std::getenv("HOME");
+    return std::string(home && *home ? home : ".") + "/" + fallback + "/tandem/" + leaf;
+}
+
+#ifndef TANDEM_NO_TLS
+// The first OpenSSL error on this thread, as words.
+std::string sslError() {
+    const unsigned long e = ERR_get_error();
+    ERR_clear_error();
+    if (e == 0) return "no further detail";
+    char text[256];
+    ERR_error_string_n(e, text, sizeof text);
+    return text;
 }
 
 std::string fingerprintOf(X509* certificate) {
@@ -144,10 +151,27 @@ void setBlocking(int fd, bool blocking) {
 } // namespace
 
 std::string defaultIdentityDir() {
-    if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg)
-        return std::string(xdg) + "/tandem/engine";
-    const char* home = std::getenv("HOME");
-    return std::string(home && *home ? home : ".") + "/.config/tandem/engine";
+    return xdgDir("XDG_CONFIG_HOME", ".config", "engine");
+}
+std::string defaultSpoolDir() {
+    return xdgDir("XDG_CACHE_HOME", ".cache", "engine-spool");
+}
+
+std::string writePairingFile(const Identity& identity, const std::string& line) {
+    const fs::path path = fs::path(identity.certificatePath).parent_path() / "pairing";
+    writePrivate(path, line + "\n");
+    return path.string();
+}
+
+EngineAddress readPairingFile(const std::string& path) {
+    try {
+        return parsePairingLine(readText(path));
+    } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(
+            path + ": " + e.what() +
+            " (the file holds the line tandem-engine printed, also kept in its configuration "
+            "folder as 'pairing')");
+    }
 }
 
 #ifndef TANDEM_NO_TLS

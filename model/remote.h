@@ -12,8 +12,10 @@
 
 namespace tandem::model::remote {
 
-// Where the engine keeps its certificate, key and token: $XDG_CONFIG_HOME/tandem/engine (~/.config/…).
+// Where the engine keeps its certificate, key and token: $XDG_CONFIG_HOME/tandem/engine (~/.config/…);
+// and the uploads it holds: $XDG_CACHE_HOME/tandem/engine-spool (~/.cache/…).
 std::string defaultIdentityDir();
+std::string defaultSpoolDir();
 
 struct Identity {
     std::string certificatePath, keyPath;
@@ -37,6 +39,11 @@ std::string pairingLine(const EngineAddress& address); // "HOST:PORT token=HEX s
 // Accepts the pairing line, or its token= and sha256= parts alone with the address given separately.
 // Throws std::invalid_argument naming what is missing or malformed.
 EngineAddress parsePairingLine(const std::string& line);
+// The engine line kept beside the identity ("pairing", 0600, written atomically); returns its path.
+std::string writePairingFile(const Identity& identity, const std::string& line);
+// A file holding an engine line (the engine's "pairing", or a copy). Throws std::runtime_error if
+// unreadable, std::invalid_argument (naming the file) if it holds no usable line.
+EngineAddress readPairingFile(const std::string& path);
 // "HOST:PORT" (IPv6 as "[::1]:PORT"); false if malformed or the port is out of range.
 bool parseHostPort(const std::string& text, std::string& host, int& port);
 

@@ -227,9 +227,8 @@ private:
                                                {QStringLiteral("pid"), 0}});
             return false;
         }
-        nlohmann::json welcome = client_->engineInfo();
         roundTripMs_ = int(client_->roundTripSeconds() * 1000);
-        reportStatus(welcome);
+        reportStatus(client_->engineInfo());
         return true;
     }
 
@@ -285,8 +284,8 @@ private:
 
     model::ModelConfig modelConfig() const {
         if (isRemote()) { // the engine there says what it makes
-            if (!client_ || !client_->engineInfo().contains("config")) throw std::runtime_error("the engine on another machine is not connected");
-            return model::ModelConfig::fromJson(client_->engineInfo()["config"].dump());
+            if (!client_) throw std::runtime_error("the engine on another machine is not connected");
+            return client_->modelConfig();
         }
         if (!settings_.configPath.isEmpty()) return model::readConfigFile(text(settings_.configPath));
         if (isLtx()) { // no config.json: the delivery geometry the engine is started with

@@ -267,7 +267,7 @@ TEST_CASE("with --engine HOST:PORT --token-file the task runs on an engine over 
     auto engine = tandem::model::EngineClient::launch(l); // untrained, as the in-process run below
     const std::string pairing = tempPath("identity") + "/pairing";
     for (int i = 0; i < 250 && !std::filesystem::exists(pairing); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    const auto address = tandem::model::remote::parsePairingLine(tandem::test::readFile(pairing));
+    const auto address = tandem::model::remote::readPairingFile(pairing);
     const std::string where = "127.0.0.1:" + std::to_string(address.port);
 
     const std::string inProcess = tempPath("rin.safetensors"), remote = tempPath("rremote.safetensors");

@@ -68,7 +68,7 @@ struct TestEngine {
         // The pairing line is written before the engine serves; the local socket may win the race.
         for (int i = 0; i < 250 && !fs::exists(identity + "/pairing"); ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        address = remote::parsePairingLine(slurp(identity + "/pairing"));
+        address = remote::readPairingFile(identity + "/pairing");
     }
     std::unique_ptr<EngineClient> connect() const { return EngineClient::connectRemote(address, 10); }
     std::vector<std::string> filesIn(const std::string& sub) const {
