@@ -38,12 +38,39 @@ void printJson(const std::string& file, const render::SyncReport& r) {
     j["per_second"] = nlohmann::json::array();
     for (const auto& w : r.perSecond)
         j["per_second"].push_back({{"start", w.startSeconds}, {"offset_ms", optionalNumber(w.offsetMs)}, {"confidence", w.confidence}});
+    j["shots"] = nlohmann::json::array();
+    for (const auto& s : r.shots) {
+        nlohmann::json shot{{"start", s.startSeconds},
+                            {"end", s.endSeconds},
+                            {"faces", s.faces},
+                            {"speaker", s.speaker >= 0 ? nlohmann::json(s.speaker) : nlohmann::json(nullptr)},
+                            {"offset_ms", optionalNumber(s.offsetMs)},
+                            {"confidence", s.confidence},
+                            {"slipped", s.slipped}};
+        if (!s.offsetMs) shot["reason"] = s.reason;
+        j["shots"].push_back(shot);
+    }
+    j["shots_left_out"] = r.shotsLeftOut;
     std::cout << j.dump(2) << "\n";
+}
+
+// One line per shot: where it is, its faces, and its offset or why it was left out.
+void printShots(const render::SyncReport& r) {
+    if (r.shots.size() < 2) return;
+    std::printf("  shots (%zu, %d left out):\n", r.shots.size(), r.shotsLeftOut);
+    for (const auto& s : r.shots) {
+        std::printf("    %6.2f–%6.2f s  %d face%s  ", s.startSeconds, s.endSeconds, s.faces, s.faces == 1 ? " " : "s");
+        if (s.offsetMs)
+            std::printf("%+5.0f ms · confidence %.2f%s\n", *s.offsetMs, s.confidence, s.slipped ? " · SLIPPED against the clip" : "");
+        else
+            std::printf("left out: %s\n", s.reason.c_str());
+    }
 }
 
 void printText(const std::string& file, const render::SyncReport& r) {
     if (!r.offsetMs) {
         std::printf("%s: no estimate (%s)\n", file.c_str(), r.reason.c_str());
+        printShots(r);
         return;
     }
     const double ms = *r.offsetMs;
@@ -57,6 +84,7 @@ void printText(const std::string& file, const render::SyncReport& r) {
         else std::printf(" –");
     }
     std::printf(" ms\n");
+    printShots(r);
 }
 
 } // namespace

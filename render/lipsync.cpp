@@ -1,6 +1,8 @@
 #include "render/lipsync.h"
 
 #include "render/media_error.h"
+#include "render/shot_faces.h"
+#include "render/speech_activity.h"
 #include "render/sync_metrics.h"
 #include "render/video_decoder.h"
 
@@ -9,6 +11,7 @@
 #include <opencv2/video/tracking.hpp>
 
 #include <algorithm>
+#include <map>
 #include <cmath>
 #include <condition_variable>
 #include <deque>
@@ -32,14 +35,8 @@ namespace {
 
 // Sound is analysed at this rate: the speech band (600–2500 Hz) and impact onsets fit well under its Nyquist.
 constexpr int kAnalysisSampleRate = 16000;
-// The smallest face the cascade looks for, in detection pixels.
-constexpr int kMinFacePixels = 32;
-// The cascade looks at frames this tall at most: a face worth measuring (a sixth of the height) is 40 rows there.
-constexpr int kDetectHeight = 240;
 // Whole-frame motion for impacts is measured on frames this tall: optical flow of the big movements only.
 constexpr int kFlowHeight = 64;
-// A pixel belongs to the open mouth when it is this much darker than the mouth region's median.
-constexpr double kDarkRatio = 0.6;
 // Drift is a slope through per-second offsets: it needs this many of them (a 6 s stretch of estimates).
 constexpr size_t kMinDriftWindows = 4;
 // A signal whose standard deviation is below this (after normalising to its own range) does not move.
@@ -61,113 +58,6 @@ double spread(const std::vector<float>& v) {
     return std::sqrt(var / double(v.size()));
 }
 
-// Finds a face now and then and holds it in between. Haar first (real faces); drawn faces the cascade does not
-// fire on (the demo world's) are found by their skin colour. The way that found the face last time goes first:
-// a drawn face never wakes the cascade, and asking it every pass would cost more than the rest of the analysis.
-class FaceFinder {
-public:
-    FaceFinder() { cascade_.load(std::string(TANDEM_HAAR_DIR) + "/haarcascade_frontalface_default.xml"); }
-    bool ready() const { return !cascade_.empty(); }
-
-    void look(const cv::Mat& rgb, const cv::Mat& grey) {
-        ++passes_;
-        std::optional<cv::Rect> found = drawnFirst_ ? drawnFace(rgb) : haar(grey);
-        bool drawn = drawnFirst_;
-        if (!found) {
-            found = drawnFirst_ ? haar(grey) : drawnFace(rgb);
-            drawn = !drawnFirst_;
-        }
-        if (found) {
-            ++found_;
-            drawnFirst_ = drawn;
-            misses_ = 0;
-        } else {
-            ++misses_;
-        }
-        face_ = found;
-    }
-    // After kMissesBeforeBackoff empty looks in a row, look only every kBackoffLooks-th time: a shot without
-    // a face should not pay for a full search several times a second (one a second still catches a face
-    // that walks in).
-    bool worthLooking() { return misses_ < kMissesBeforeBackoff || ++skipped_ % kBackoffLooks == 0; }
-    const std::optional<cv::Rect>& face() const { return face_; }
-    double foundFraction() const { return passes_ ? double(found_) / passes_ : 0; }
-
-private:
-    // The cascade runs on at most kDetectHeight rows (faces worth measuring are big enough there), near the last
-    // face first and on the whole frame when it is not there.
-    std::optional<cv::Rect> haar(const cv::Mat& grey) {
-        if (cascade_.empty()) return std::nullopt;
-        const double scale = std::min(1.0, double(kDetectHeight) / grey.rows);
-        cv::Mat small;
-        if (scale < 1) cv::resize(grey, small, cv::Size(), scale, scale, cv::INTER_AREA);
-        else small = grey;
-        const cv::Rect whole(0, 0, small.cols, small.rows);
-        std::optional<cv::Rect> found;
-        if (face_) {
-            const cv::Rect f(int(face_->x * scale), int(face_->y * scale), int(face_->width * scale), int(face_->height * scale));
-            const cv::Rect near = cv::Rect(f.x - f.width / 2, f.y - f.height / 2, f.width * 2, f.height * 2) & whole;
-            found = largest(small, near);
-        }
-        if (!found) found = largest(small, whole);
-        if (!found) return std::nullopt;
-        return cv::Rect(int(found->x / scale), int(found->y / scale), int(found->width / scale), int(found->height / scale));
-    }
-    std::optional<cv::Rect> largest(const cv::Mat& grey, const cv::Rect& area) {
-        std::vector<cv::Rect> faces;
-        cascade_.detectMultiScale(grey(area), faces, 1.15, 3, 0, cv::Size(kMinFacePixels, kMinFacePixels));
-        if (faces.empty()) return std::nullopt;
-        return *std::max_element(faces.begin(), faces.end(), [](const cv::Rect& a, const cv::Rect& b) { return a.area() < b.area(); }) +
-               area.tl();
-    }
-    // The world's faces: the largest blob of their skin colour, if it is big enough to have a mouth to read.
-    static std::optional<cv::Rect> drawnFace(const cv::Mat& rgb) {
-        cv::Mat mask;
-        const int t = 40;
-        cv::inRange(rgb, cv::Scalar(kSkinRgb[0] - t, kSkinRgb[1] - t, kSkinRgb[2] - t),
-                    cv::Scalar(std::min(255, kSkinRgb[0] + t), std::min(255, kSkinRgb[1] + t), std::min(255, kSkinRgb[2] + t)), mask);
-        std::vector<std::vector<cv::Point>> contours;
-        cv::findContours(mask, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
-        if (contours.empty()) return std::nullopt;
-        const auto biggest = std::max_element(contours.begin(), contours.end(), [](const auto& a, const auto& b) {
-            return cv::contourArea(a) < cv::contourArea(b);
-        });
-        const cv::Rect box = cv::boundingRect(*biggest);
-        if (box.height < std::max(12, rgb.rows / 12)) return std::nullopt;
-        return box;
-    }
-
-    cv::CascadeClassifier cascade_;
-    std::optional<cv::Rect> face_;
-    static constexpr int kMissesBeforeBackoff = 4, kBackoffLooks = 4;
-    bool drawnFirst_ = false;
-    int passes_ = 0, found_ = 0, misses_ = 0, skipped_ = 0;
-};
-
-// The mouth sits in the lower third of a face box, across its middle half.
-cv::Rect mouthRegion(const cv::Rect& face, const cv::Size& frame) {
-    const cv::Rect r(face.x + face.width / 4, face.y + face.height * 62 / 100, face.width / 2, face.height * 33 / 100);
-    return r & cv::Rect(0, 0, frame.width, frame.height);
-}
-
-// Share of the region's pixels clearly darker than its median: the open mouth's interior.
-float openness(const cv::Mat& grey, const cv::Rect& mouth) {
-    if (mouth.area() <= 0) return 0;
-    cv::Mat region = grey(mouth).clone();
-    std::vector<uint8_t> values(region.begin<uint8_t>(), region.end<uint8_t>());
-    std::nth_element(values.begin(), values.begin() + long(values.size() / 2), values.end());
-    const double threshold = values[values.size() / 2] * kDarkRatio;
-    return float(cv::countNonZero(region < threshold)) / float(mouth.area());
-}
-
-struct Extracted {
-    double fps = 0;
-    std::vector<float> mouth, mouthMotion, motionChange, speech, onsets;
-    std::vector<MouthBox> mouths;
-    double faceFraction = 0;
-};
-
-// One pass over the pictures: the mouth signals where a face is, and the whole-frame motion change.
 // Motion change per frame: how much the optical flow differs from the frame before's (a bounce, a landing, a
 // slam). The flows (t−2 → t−1) and (t−1 → t) differ by the change of velocity at frame t − 1: it is put there.
 std::vector<float> motionChange(const std::vector<cv::Mat>& frames) {
@@ -240,59 +130,6 @@ private:
     std::thread worker_; // last: it starts once everything it uses exists
 };
 
-// One pass over the pictures: the mouth signals where a face is, and the whole-frame motion change.
-void extractPictures(const std::string& path, const SyncOptions& options, Extracted& out) {
-    VideoDecoder decoder(path);
-    decoder.setSkipLoopFilter(true);
-    out.fps = decoder.fps() > 0 ? decoder.fps() : 25;
-    if (decoder.still()) throw MediaError(path + ": a still picture has no sync to measure");
-    const double displayHeight = decoder.height();
-    FaceFinder faces;
-    SmallFrame small;
-    cv::Mat grey, previousGrey, flowGrey;
-    std::vector<cv::Mat> flowFrames;
-    int64_t frame = 0;
-    const int64_t maxFrames = int64_t(options.maxSeconds * out.fps);
-    FrameQueue queue(decoder, options.analysisHeight, options.detectEvery);
-    while (queue.next(small)) {
-        if (frame >= maxFrames) throw MediaError(path + ": longer than the analyser's limit");
-        grey = cv::Mat(small.height, small.width, CV_8UC1, small.grey.data()).clone();
-        if (!small.rgb.empty() && faces.worthLooking()) faces.look(cv::Mat(small.height, small.width, CV_8UC3, small.rgb.data()), grey);
-        const double toDisplay = displayHeight / small.height;
-        if (faces.face()) {
-            const cv::Rect m = mouthRegion(*faces.face(), grey.size());
-            out.mouth.push_back(openness(grey, m));
-            out.mouthMotion.push_back(previousGrey.empty() ? 0.f : float(cv::norm(grey(m), previousGrey(m), cv::NORM_L1) / std::max(1, m.area())));
-            out.mouths.push_back({int(m.x * toDisplay), int(m.y * toDisplay), int(m.width * toDisplay), int(m.height * toDisplay)});
-        } else {
-            out.mouth.push_back(0);
-            out.mouthMotion.push_back(0);
-            out.mouths.push_back({});
-        }
-        // Kept small for the motion-change signal, computed afterwards only if no face is found (impacts).
-        cv::resize(grey, flowGrey, cv::Size(std::max(16, grey.cols * kFlowHeight / grey.rows), kFlowHeight), 0, 0, cv::INTER_AREA);
-        flowFrames.push_back(flowGrey.clone());
-        std::swap(previousGrey, grey);
-        ++frame;
-    }
-    out.faceFraction = faces.foundFraction();
-    if (out.faceFraction < kMinFaceFraction) out.motionChange = motionChange(flowFrames);
-}
-
-void extractSound(const std::string& path, Extracted& out) {
-    const auto frames = int64_t(out.mouth.size());
-    std::vector<float> audio;
-    try {
-        audio = decodeAudio(path, kAnalysisSampleRate, 1);
-    } catch (const MediaError&) {
-        return; // no sound: the signals stay empty and the report says so
-    }
-    out.speech = speechBandEnvelopePerFrame(audio, kAnalysisSampleRate, out.fps, frames);
-    const std::vector<float> energy = audioEnvelopePerFrame(audio, kAnalysisSampleRate, out.fps, frames);
-    out.onsets.assign(energy.size(), 0.f);
-    for (size_t i = 1; i < energy.size(); ++i) out.onsets[i] = std::max(0.f, energy[i] - energy[i - 1]);
-}
-
 double percentile(std::vector<float> v, double q) {
     if (v.empty()) return 0;
     const size_t k = std::min(v.size() - 1, size_t(q * double(v.size())));
@@ -312,6 +149,42 @@ std::string refusal(const std::vector<float>& video, const std::vector<float>& a
     if (spread(normalised(video)) < kMinSignalSpread)
         return method == SyncMethod::Lips ? "the mouth hardly moves" : "there is too little motion to match";
     return {};
+}
+
+struct Peak {
+    std::optional<double> offsetMs;
+    double correlation = -1, confidence = 0;
+    std::string reason;
+};
+
+// The best lag of a correlation curve over lags −maxLag … maxLag (curve[maxLag] is lag 0), refined between
+// frames; no offset when the peak is low or at the edge of the search.
+Peak readPeak(const std::vector<double>& curve, double fps) {
+    Peak p;
+    const int maxLag = int(curve.size() / 2);
+    const auto peak = std::max_element(curve.begin(), curve.end());
+    const int best = int(peak - curve.begin()) - maxLag;
+    p.correlation = *peak;
+    if (*peak < kMinPeakCorrelation) {
+        p.reason = "no clear match between picture and sound (best correlation " + std::to_string(*peak).substr(0, 4) + ")";
+        return p;
+    }
+    if (std::abs(best) == maxLag) {
+        p.reason = "the best match is at the edge of the ±500 ms search: the offset is larger, or there is none";
+        return p;
+    }
+    // Between frames: the vertex of the parabola through the peak and its neighbours.
+    const double left = curve[size_t(best - 1 + maxLag)], centre = *peak, right = curve[size_t(best + 1 + maxLag)];
+    const double bend = left - 2 * centre + right;
+    const double delta = bend < 0 ? std::clamp(0.5 * (left - right) / bend, -0.5, 0.5) : 0.0;
+    p.offsetMs = (best + delta) / fps * 1000.0;
+    // Confidence: how well the curves match, times how far the peak stands above the best lag elsewhere.
+    double elsewhere = -1;
+    for (int lag = -maxLag; lag <= maxLag; ++lag)
+        if (std::abs(lag - best) > 3) elsewhere = std::max(elsewhere, curve[size_t(lag + maxLag)]);
+    const double prominence = centre - elsewhere;
+    p.confidence = std::clamp(centre, 0.0, 1.0) * std::clamp(0.4 + 2.0 * prominence, 0.0, 1.0);
+    return p;
 }
 
 // Windows of kDriftWindowSeconds, one a second: how the offset moves through the shot.
@@ -354,49 +227,327 @@ SyncReport measureOffset(const std::vector<float>& video, const std::vector<floa
     std::vector<double> curve(size_t(2 * maxLag + 1), -1.0);
     for (int lag = -maxLag; lag <= maxLag; ++lag)
         curve[size_t(lag + maxLag)] = lagCorrelation(video, audio, lag).value_or(-1.0);
-    const auto peak = std::max_element(curve.begin(), curve.end());
-    const int best = int(peak - curve.begin()) - maxLag;
-    if (*peak < kMinPeakCorrelation) {
-        r.reason = "no clear match between picture and sound (best correlation " + std::to_string(*peak).substr(0, 4) + ")";
-        return r;
-    }
-    if (std::abs(best) == maxLag) {
-        r.reason = "the best match is at the edge of the ±500 ms search: the offset is larger, or there is none";
-        return r;
-    }
-    // Between frames: the vertex of the parabola through the peak and its neighbours.
-    const double left = curve[size_t(best - 1 + maxLag)], centre = *peak, right = curve[size_t(best + 1 + maxLag)];
-    const double bend = left - 2 * centre + right;
-    const double delta = bend < 0 ? std::clamp(0.5 * (left - right) / bend, -0.5, 0.5) : 0.0;
-    r.offsetMs = (best + delta) / fps * 1000.0;
-    // Confidence: how well the curves match, times how far the peak stands above the best lag elsewhere.
-    double elsewhere = -1;
-    for (int lag = -maxLag; lag <= maxLag; ++lag)
-        if (std::abs(lag - best) > 3) elsewhere = std::max(elsewhere, curve[size_t(lag + maxLag)]);
-    const double prominence = centre - elsewhere;
-    r.confidence = std::clamp(centre, 0.0, 1.0) * std::clamp(0.4 + 2.0 * prominence, 0.0, 1.0);
+    const Peak p = readPeak(curve, fps);
+    r.offsetMs = p.offsetMs;
+    r.confidence = p.confidence;
+    r.reason = p.reason;
     return r;
 }
 
-SyncReport analyseSync(const std::string& path, const SyncOptions& options) {
-    Extracted x;
-    extractPictures(path, options, x);
-    extractSound(path, x);
-    const bool lips = x.faceFraction >= kMinFaceFraction;
-    const SyncMethod method = lips ? SyncMethod::Lips : SyncMethod::Impacts;
-    // The mouth's openness when it changes, else its motion (a face seen side-on opens little but moves).
-    std::vector<float> video = lips ? (spread(normalised(x.mouth)) >= kMinSignalSpread ? x.mouth : x.mouthMotion) : x.motionChange;
-    std::vector<float> audio = lips ? x.speech : x.onsets;
-    SyncReport report = measureOffset(video, audio, x.fps, method);
-    if (!lips && report.offsetMs) report.reason.clear();
-    if (!lips && !report.offsetMs)
-        report.reason = "no face was found (on " + std::to_string(int(std::lround(x.faceFraction * 100))) +
-                        " % of looks) and " + report.reason;
-    report.faceFraction = x.faceFraction;
+
+namespace {
+
+// A mouth whose dark interior follows the voice's level this closely is read by its openness directly (drawn
+// faces, whose mouths open with the loudness). Real mouths are read by their motion.
+constexpr double kDirectOpennessCorrelation = 0.6;
+// A face must be tracked over at least this share of its shot (and kMinTrackFrames) to be measured.
+constexpr double kMinTrackShare = 0.4;
+constexpr int64_t kMinTrackFrames = 8;
+// A shot whose offset is further than kSlipFrames from the clip's, with at least kMinSlipConfidence, may
+// have been slipped by an edit...
+constexpr double kSlipFrames = 1.5;
+// Below this confidence the shots' summed curve has no peak worth a number: no estimate, rather than a
+// wrong one (measured on a film scene: wrong peaks 0.11–0.17; fixtures' right ones ≥ 0.3).
+constexpr double kMinClipConfidence = 0.2;
+// ...and its own best lag correlates better than the clip's lag by at least this.
+constexpr double kSlipMargin = 0.2;
+constexpr double kMinSlipConfidence = 0.3;
+
+// Pictures decoded once: the shots with their faces, and small frames for whole-frame motion.
+struct Pictures {
+    double fps = 0;
+    int64_t frames = 0;
+    double toDisplay = 1; // analysis pixels → the file's pixels
+    std::vector<Shot> shots;
+    std::vector<cv::Mat> flowFrames;
+};
+
+Pictures readPictures(const std::string& path, const SyncOptions& options) {
+    VideoDecoder decoder(path);
+    decoder.setSkipLoopFilter(true);
+    Pictures p;
+    p.fps = decoder.fps() > 0 ? decoder.fps() : 25;
+    if (decoder.still()) throw MediaError(path + ": a still picture has no sync to measure");
+    ShotFaces faces(p.fps);
+    if (!faces.ready()) throw MediaError("the face detector's cascades are missing from " + std::string(TANDEM_HAAR_DIR));
+    const int64_t maxFrames = int64_t(options.maxSeconds * p.fps);
+    FrameQueue queue(decoder, options.analysisHeight, 1);
+    SmallFrame small;
+    cv::Mat flowGrey;
+    while (queue.next(small)) {
+        if (p.frames >= maxFrames) throw MediaError(path + ": longer than the analyser's limit");
+        const cv::Mat grey(small.height, small.width, CV_8UC1, small.grey.data());
+        const cv::Mat rgb(small.height, small.width, CV_8UC3, small.rgb.data());
+        faces.add(grey, rgb);
+        // Kept small for the motion-change signal (impacts), computed only if no face is found.
+        cv::resize(grey, flowGrey, cv::Size(std::max(16, grey.cols * kFlowHeight / grey.rows), kFlowHeight), 0, 0, cv::INTER_AREA);
+        p.flowFrames.push_back(flowGrey.clone());
+        p.toDisplay = double(decoder.height()) / small.height;
+        ++p.frames;
+    }
+    p.shots = faces.finish();
+    return p;
+}
+
+// Correlation of a face's signal (v[0] is frame `first`) over frames [from, to) with the sound's signal
+// `a` (the whole clip) at each lag: the sound may come from beyond the shot's cut, as dialogue does.
+std::vector<double> lagCurve(const std::vector<float>& v, int64_t first, int64_t from, int64_t to,
+                             const std::vector<float>& a, int maxLag) {
+    std::vector<double> curve(size_t(2 * maxLag + 1), -1.0);
+    for (int lag = -maxLag; lag <= maxLag; ++lag) {
+        double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+        int n = 0;
+        for (int64_t t = from; t < to; ++t) {
+            const int64_t at = t + lag;
+            if (at < 0 || at >= int64_t(a.size())) continue;
+            const double x = v[size_t(t - first)], y = a[size_t(at)];
+            sx += x, sy += y, sxx += x * x, syy += y * y, sxy += x * y, ++n;
+        }
+        if (n < int(kMinTrackFrames)) continue;
+        const double vx = sxx - sx * sx / n, vy = syy - sy * sy / n;
+        if (vx <= 1e-12 || vy <= 1e-12) continue;
+        curve[size_t(lag + maxLag)] = (sxy - sx * sy / n) / std::sqrt(vx * vy);
+    }
+    return curve;
+}
+
+struct FaceMeasure {
+    Peak peak;
+    std::vector<double> curve;
+    bool byOpenness = false;
+};
+
+// One face of a shot against the speech: its openness when that follows the voice's level closely, else its
+// motion against the level's changes.
+FaceMeasure measureFace(const FaceTrack& face, int64_t from, int64_t to, const SpeechActivity& speech, double fps) {
+    const int maxLag = int(std::lround(kMaxOffsetSeconds * fps));
+    FaceMeasure m;
+    std::vector<double> direct = lagCurve(face.openness, face.first, from, to, speech.levelDb, maxLag);
+    const Peak directPeak = readPeak(direct, fps);
+    if (directPeak.offsetMs && directPeak.correlation >= kDirectOpennessCorrelation) {
+        m.peak = directPeak;
+        m.curve = std::move(direct);
+        m.byOpenness = true;
+        return m;
+    }
+    m.curve = lagCurve(face.motion, face.first, from, to, speech.change, maxLag);
+    m.peak = readPeak(m.curve, fps);
+    return m;
+}
+
+// What a shot adds to the clip's estimate: its speaker's correlation curve and how much it counts.
+struct ShotEvidence {
+    std::vector<double> curve;
+    double weight = 0;
+};
+
+ShotSync measureShot(const Shot& shot, const SpeechActivity& speech, double fps, int& speakerOut, bool& byOpenness,
+                     ShotEvidence& evidence) {
+    ShotSync s;
+    s.startFrame = shot.start;
+    s.endFrame = shot.end;
+    s.startSeconds = double(shot.start) / fps;
+    s.endSeconds = double(shot.end) / fps;
+    s.faces = int(shot.faces.size());
+    speakerOut = -1;
+    const int64_t length = shot.end - shot.start;
+    int64_t voiced = 0;
+    for (int64_t t = shot.start; t < shot.end && t < int64_t(speech.voiced.size()); ++t) voiced += speech.voiced[size_t(t)];
+    if (double(voiced) < kMinVoicedFraction * double(length)) {
+        s.reason = "no voiced speech";
+        return s;
+    }
+    if (shot.faces.empty()) {
+        s.reason = "no face";
+        return s;
+    }
+    std::optional<FaceMeasure> best;
+    std::string why = "no face follows the speech";
+    double evidenceCorrelation = 0;
+    for (size_t i = 0; i < shot.faces.size(); ++i) {
+        const FaceTrack& face = shot.faces[i];
+        // Centred motion is defined one frame inside the track's ends.
+        const int64_t from = std::max(shot.start, face.first) + 1, to = std::min(shot.end, face.end()) - 1;
+        if (to - from < std::max<int64_t>(kMinTrackFrames, int64_t(kMinTrackShare * double(length)))) continue;
+        const FaceMeasure m = measureFace(face, from, to, speech, fps);
+        // Every face that could be measured offers its curve to the clip's sum; the best-matching one counts.
+        if (m.peak.correlation > evidenceCorrelation) {
+            evidenceCorrelation = m.peak.correlation;
+            evidence.curve = m.curve;
+            evidence.weight = double(voiced) * std::max(0.0, m.peak.correlation);
+        }
+        if (!m.peak.offsetMs) {
+            if (!best) why = m.peak.reason;
+            continue;
+        }
+        if (!best || m.peak.confidence > best->peak.confidence) {
+            best = m;
+            speakerOut = int(i);
+        }
+    }
+    if (!best) {
+        s.reason = why;
+        return s;
+    }
+    s.speaker = speakerOut;
+    evidence.curve = best->curve; // the speaker's, also when another face's curve peaked higher at an edge
+    evidence.weight = double(voiced) * std::max(0.0, best->peak.correlation);
+    s.offsetMs = best->peak.offsetMs;
+    s.confidence = best->peak.confidence;
+    byOpenness = best->byOpenness;
+    return s;
+}
+
+// The clip's offset from its shots': their speakers' correlation curves averaged, weighted by voiced length
+// and correlation, and the peak of that. A short shot alone often has two near-equal peaks (one gesture
+// matched to the wrong syllable); summed over shots the true lag adds up and the wrong ones do not.
+void combineShots(SyncReport& report, const std::vector<ShotEvidence>& evidence, double fps) {
+    std::vector<double> pooled;
+    double total = 0;
+    for (const ShotEvidence& e : evidence) {
+        if (e.curve.empty() || e.weight <= 0) continue;
+        if (pooled.empty()) pooled.assign(e.curve.size(), 0.0);
+        for (size_t i = 0; i < pooled.size(); ++i) pooled[i] += e.weight * std::max(-1.0, e.curve[i]);
+        total += e.weight;
+    }
+    if (total <= 0) return;
+    for (double& c : pooled) c /= total;
+    const Peak p = readPeak(pooled, fps);
+    if (!p.offsetMs) {
+        report.reason = p.reason;
+        return;
+    }
+    if (p.confidence < kMinClipConfidence) {
+        report.reason = "the shots do not agree on one offset (confidence " + std::to_string(p.confidence).substr(0, 4) + ")";
+        return;
+    }
+    report.offsetMs = p.offsetMs;
+    report.confidence = p.confidence;
+    // A shot is slipped when its own best lag is far from the clip's and clearly better than the clip's lag
+    // for it: an edit moved its sound, rather than its curve having two near-equal peaks.
+    const int maxLag = int(pooled.size() / 2);
+    const double frameMs = 1000.0 / fps;
+    const int clipLag = int(std::lround(*p.offsetMs / frameMs));
+    for (size_t k = 0; k < report.shots.size(); ++k) {
+        ShotSync& s = report.shots[k];
+        if (!s.offsetMs || evidence[k].curve.empty()) continue;
+        const int ownLag = int(std::lround(*s.offsetMs / frameMs));
+        const double atClip = evidence[k].curve[size_t(std::clamp(clipLag, -maxLag, maxLag) + maxLag)];
+        const double atOwn = evidence[k].curve[size_t(ownLag + maxLag)];
+        s.slipped = s.confidence >= kMinSlipConfidence && std::abs(*s.offsetMs - *report.offsetMs) > kSlipFrames * frameMs &&
+                    atOwn - atClip >= kSlipMargin;
+    }
+}
+
+// No face anywhere: the whole-frame motion change against the sound's onsets (impacts, landings, slams).
+SyncReport measureImpacts(const std::string& path, const Pictures& pictures, double faceFraction) {
+    std::vector<float> audio;
+    try {
+        audio = decodeAudio(path, kAnalysisSampleRate, 1);
+    } catch (const MediaError&) {
+    }
+    const std::vector<float> video = motionChange(pictures.flowFrames);
+    std::vector<float> onsets;
+    if (!audio.empty()) {
+        const std::vector<float> energy = audioEnvelopePerFrame(audio, kAnalysisSampleRate, pictures.fps, pictures.frames);
+        onsets.assign(energy.size(), 0.f);
+        for (size_t i = 1; i < energy.size(); ++i) onsets[i] = std::max(0.f, energy[i] - energy[i - 1]);
+    }
+    SyncReport report = measureOffset(video, onsets, pictures.fps, SyncMethod::Impacts);
+    if (!report.offsetMs)
+        report.reason = "no face was found (on " + std::to_string(int(std::lround(faceFraction * 100))) + " % of frames) and " + report.reason;
     report.videoSignal = normalised(video);
-    report.audioSignal = normalised(audio);
-    if (lips) report.mouths = std::move(x.mouths);
-    if (report.offsetMs) measureDrift(video, audio, x.fps, method, report);
+    report.audioSignal = normalised(onsets);
+    if (report.offsetMs) measureDrift(video, onsets, pictures.fps, SyncMethod::Impacts, report);
+    return report;
+}
+
+// Share of the clip's frames in which some face is tracked.
+double faceCoverage(const Pictures& pictures) {
+    std::vector<uint8_t> covered(size_t(pictures.frames), 0);
+    for (const Shot& shot : pictures.shots)
+        for (const FaceTrack& face : shot.faces)
+            for (int64_t t = std::max(face.first, shot.start); t < std::min(face.end(), shot.end); ++t) covered[size_t(t)] = 1;
+    return pictures.frames ? double(std::count(covered.begin(), covered.end(), 1)) / double(pictures.frames) : 0;
+}
+
+// Per frame, each shot's measured face: its signal (normalised within the shot, for drawing and for the
+// per-second windows), the sound's matching signal, and its mouth box.
+void assembleSignals(SyncReport& report, const Pictures& pictures, const SpeechActivity& speech,
+                     const std::vector<std::pair<int, bool>>& speakers) {
+    report.videoSignal.assign(size_t(pictures.frames), 0.f);
+    report.audioSignal.assign(size_t(pictures.frames), 0.f);
+    report.mouths.assign(size_t(pictures.frames), {});
+    for (size_t k = 0; k < pictures.shots.size(); ++k) {
+        const Shot& shot = pictures.shots[k];
+        const auto [speaker, byOpenness] = speakers[k];
+        const std::vector<float>& sound = byOpenness ? speech.levelDb : speech.change;
+        std::vector<float> a(sound.begin() + shot.start, sound.begin() + std::min<int64_t>(shot.end, int64_t(sound.size())));
+        a = normalised(a);
+        for (size_t i = 0; i < a.size(); ++i) report.audioSignal[size_t(shot.start) + i] = a[i];
+        if (speaker < 0) continue;
+        const FaceTrack& face = shot.faces[size_t(speaker)];
+        const int64_t from = std::max(shot.start, face.first), to = std::min(shot.end, face.end());
+        const std::vector<float>& signal = byOpenness ? face.openness : face.motion;
+        std::vector<float> v(signal.begin() + (from - face.first), signal.begin() + (to - face.first));
+        v = normalised(v);
+        for (int64_t t = from; t < to; ++t) {
+            report.videoSignal[size_t(t)] = v[size_t(t - from)];
+            const MouthBox& m = face.mouths[size_t(t - face.first)];
+            const double s = pictures.toDisplay;
+            report.mouths[size_t(t)] = {int(m.x * s), int(m.y * s), int(m.width * s), int(m.height * s)};
+        }
+    }
+}
+
+} // namespace
+
+SyncReport analyseSync(const std::string& path, const SyncOptions& options) {
+    const Pictures pictures = readPictures(path, options);
+    const double coverage = faceCoverage(pictures);
+    if (coverage < kMinFaceFraction) {
+        SyncReport report = measureImpacts(path, pictures, coverage);
+        report.faceFraction = coverage;
+        report.fps = pictures.fps;
+        report.frames = pictures.frames;
+        return report;
+    }
+    SyncReport report;
+    report.method = SyncMethod::Lips;
+    report.fps = pictures.fps;
+    report.frames = pictures.frames;
+    report.faceFraction = coverage;
+    std::vector<float> audio;
+    try {
+        audio = decodeAudio(path, kAnalysisSampleRate, 1);
+    } catch (const MediaError&) {
+        report.reason = "the shot has no sound";
+        return report;
+    }
+    const SpeechActivity speech = speechActivity(audio, kAnalysisSampleRate, pictures.fps, pictures.frames);
+    if (speech.levelDb.empty() || speech.voicedFraction == 0) {
+        report.reason = speech.flatness.empty() ? "the shot has no sound" : "the sound is silent or holds no voice";
+    }
+    std::vector<std::pair<int, bool>> speakers;
+    std::vector<ShotEvidence> evidence(pictures.shots.size());
+    for (const Shot& shot : pictures.shots) {
+        int speaker = -1;
+        bool byOpenness = false;
+        report.shots.push_back(measureShot(shot, speech, pictures.fps, speaker, byOpenness, evidence[report.shots.size()]));
+        speakers.emplace_back(speaker, byOpenness);
+        if (!report.shots.back().offsetMs) ++report.shotsLeftOut;
+    }
+    combineShots(report, evidence, pictures.fps);
+    assembleSignals(report, pictures, speech, speakers);
+    if (!report.offsetMs && report.reason.empty()) {
+        // Say why the shots were left out: the most common reason.
+        std::map<std::string, int> reasons;
+        for (const ShotSync& s : report.shots) ++reasons[s.reason];
+        const auto common = std::max_element(reasons.begin(), reasons.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+        report.reason = common->first + (report.shots.size() > 1 ? " (" + std::to_string(common->second) + " of " +
+                                                                        std::to_string(report.shots.size()) + " shots)" : "");
+    }
+    if (report.offsetMs) measureDrift(report.videoSignal, report.audioSignal, pictures.fps, SyncMethod::Lips, report);
     return report;
 }
 

@@ -1,12 +1,11 @@
 // Design note: the lip-sync analyzer — how far a shot's sound is from its picture, measured from the media
 // alone, for generated and imported shots alike.
-//   Faces: OpenCV's shipped Haar cascade finds the face a few times a second (in a window around the last
-//   one, whole frame when lost); between detections the box holds. The mouth region (lower third of the box)
-//   gives two per-frame signals: openness (share of pixels clearly darker than the region's median: the open
-//   mouth's interior) and motion (mean absolute change from the frame before). Both are z-scored and summed.
-//   Drawn faces the Haar cascade does not fire on (the demo world's, which the demo model draws) are found by
-//   their skin colour instead.
-//   Sound: the speech-band envelope (render/sync_metrics), gated by voice activity.
+//   Shots: cuts found first; in each shot every face is tracked (render/shot_faces), frontal and profile,
+//   and the face whose mouth follows the speech best is that shot's speaker. Mouth signals: motion (crop
+//   change) and openness (dark interior); drawn faces by their skin colour.
+//   Sound: voice-band level, voiced frames and syllable edges (render/speech_activity): speech, not sound.
+//   The clip: the speakers' correlation curves summed over shots; per-shot offsets reported, and a shot
+//   that confidently disagrees is marked slipped.
 //   Shots with no face: the whole-frame motion-change envelope (how much the optical flow changes from one
 //   frame to the next: impacts, landings, slams) against the audio onset strength.
 // The offset is the lag of the best normalised cross-correlation within ±kMaxOffsetSeconds, refined between
@@ -48,6 +47,18 @@ struct SyncWindow {
     double confidence = 0;
 };
 
+// One shot of the clip (between two cuts) and what it says about the offset.
+struct ShotSync {
+    int64_t startFrame = 0, endFrame = 0; // [start, end)
+    double startSeconds = 0, endSeconds = 0;
+    int faces = 0;                   // faces tracked in the shot
+    int speaker = -1;                // which of them was measured (the one whose mouth follows the speech); -1 none
+    std::optional<double> offsetMs;  // nullopt: left out (see reason)
+    double confidence = 0;
+    std::string reason;              // why the shot is left out
+    bool slipped = false;            // its offset confidently disagrees with the clip's: an edit slipped it
+};
+
 struct SyncReport {
     SyncMethod method = SyncMethod::None;
     std::optional<double> offsetMs; // positive = audio late; nullopt = no estimate
@@ -60,7 +71,9 @@ struct SyncReport {
     double faceFraction = 0;           // share of detection passes that found a face
     std::vector<float> videoSignal;    // per frame, 0..1: mouth openness+motion, or motion change
     std::vector<float> audioSignal;    // per frame, 0..1: speech envelope, or onset strength
-    std::vector<MouthBox> mouths;      // per frame (Lips), for filmstrips of mouth crops
+    std::vector<MouthBox> mouths;      // per frame (Lips), for filmstrips of mouth crops: the speaker's
+    std::vector<ShotSync> shots;       // every shot, in order (Lips); those left out say why
+    int shotsLeftOut = 0;              // shots with no voiced speech or no face following it
 };
 
 struct SyncOptions {

@@ -2,6 +2,7 @@
 // Haar cascade), the demo world's speaker (found by its skin colour), and the world's impacts — shifted by
 // −200 … +200 ms, stretched for drift, silenced, and without any face.
 #include "render/lipsync.h"
+#include "render/speech_activity.h"
 #include "render/movie_writer.h"
 #include "model/world/world.h"
 #include "support/talking_face.h"
@@ -9,7 +10,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 using namespace tandem;
 
@@ -163,4 +166,56 @@ TEST_CASE("the offset search: sign, sub-frame refinement, and no estimate at the
     std::vector<float> noise(200);
     for (size_t i = 0; i < noise.size(); ++i) noise[i] = float((i * 7919) % 101) / 101.f;
     CHECK_FALSE(render::measureOffset(video, noise, 25, render::SyncMethod::Impacts).offsetMs);
+}
+
+TEST_CASE("an edit of two shots: the cut is found, each shot measured, and the one slipped by 160 ms is named") {
+    // Shot A in sync (the longer: it carries the clip), shot B's sound 160 ms late and its colours turned
+    // (a different shot to the cut detector), joined by FFmpeg.
+    test::TalkingFace inSync;
+    const std::string a = talkingClip("shotA", inSync);
+    test::TalkingFace late;
+    late.audioOffsetSeconds = 0.160;
+    const std::string bPath = test::freshTempDir("lipsyncB") + "/b.mp4";
+    test::writeTalkingFace(bPath, test::synthesiseSpeech("Peter picked a peck of pickled peppers."), late);
+    const std::string edit = test::freshTempDir("lipsyncedit") + "/edit.mp4";
+    const std::string cmd = "ffmpeg -v error -y -i " + a + " -i " + bPath +
+                            " -filter_complex \"[1:v]hue=h=150:s=2[b];[0:v][0:a][b][1:a]concat=n=2:v=1:a=1[v][s]\" -map [v] -map [s]"
+                            " -c:v libx264 -preset veryfast -crf 18 -c:a aac -b:a 128k " + edit + " >/dev/null 2>&1";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    const render::SyncReport r = render::analyseSync(edit);
+    INFO(r.reason);
+    REQUIRE(r.shots.size() == 2);
+    const double cut = r.shots[1].startSeconds;
+    CHECK(std::abs(r.shots[0].endSeconds - cut) < 1e-9);
+    REQUIRE(r.offsetMs);
+    CHECK(std::abs(*r.offsetMs) <= kFrameMs);
+    for (const auto& shot : r.shots) {
+        INFO("shot at " << shot.startSeconds << ": " << shot.reason);
+        CHECK(shot.faces == 1);
+        CHECK(shot.speaker == 0);
+        REQUIRE(shot.offsetMs);
+    }
+    CHECK(std::abs(*r.shots[0].offsetMs) <= kFrameMs);
+    CHECK_FALSE(r.shots[0].slipped);
+    CHECK(std::abs(*r.shots[1].offsetMs - 160) <= kFrameMs);
+    CHECK(r.shots[1].slipped);
+}
+
+TEST_CASE("speech activity: a voice is voiced, white noise as loud is not, and silence has no change") {
+    const std::vector<float>& voice = speech();
+    const double fps = 25;
+    const auto frames = int64_t(double(voice.size()) / test::kSpeechRate * fps);
+    const render::SpeechActivity v = render::speechActivity(voice, test::kSpeechRate, fps, frames);
+    CHECK(v.voicedFraction > 0.4);
+    std::vector<float> noise(voice.size());
+    uint32_t state = 12345;
+    for (float& x : noise) {
+        state = state * 1664525u + 1013904223u;
+        x = 0.2f * (float(state >> 8) / float(1u << 24) - 0.5f);
+    }
+    const render::SpeechActivity n = render::speechActivity(noise, test::kSpeechRate, fps, frames);
+    CHECK(n.voicedFraction < 0.05);
+    const render::SpeechActivity quiet = render::speechActivity(std::vector<float>(voice.size(), 0.f), test::kSpeechRate, fps, frames);
+    CHECK(quiet.voicedFraction == 0);
+    CHECK(std::all_of(quiet.change.begin(), quiet.change.end(), [](float c) { return c == 0; }));
 }
