@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <map>
+#include <cstdio>
 #include <cmath>
 #include <condition_variable>
 #include <deque>
@@ -153,23 +154,26 @@ std::string refusal(const std::vector<float>& video, const std::vector<float>& a
 
 struct Peak {
     std::optional<double> offsetMs;
+    bool atEdge = false;
     double correlation = -1, confidence = 0;
     std::string reason;
 };
 
 // The best lag of a correlation curve over lags −maxLag … maxLag (curve[maxLag] is lag 0), refined between
 // frames; no offset when the peak is low or at the edge of the search.
-Peak readPeak(const std::vector<double>& curve, double fps) {
+Peak readPeak(const std::vector<double>& curve, double fps, double minCorrelation = kMinPeakCorrelation) {
     Peak p;
     const int maxLag = int(curve.size() / 2);
     const auto peak = std::max_element(curve.begin(), curve.end());
     const int best = int(peak - curve.begin()) - maxLag;
     p.correlation = *peak;
-    if (*peak < kMinPeakCorrelation) {
+    p.atEdge = std::abs(best) == maxLag;
+    if (*peak < minCorrelation) {
         p.reason = "no clear match between picture and sound (best correlation " + std::to_string(*peak).substr(0, 4) + ")";
         return p;
     }
     if (std::abs(best) == maxLag) {
+        p.atEdge = true;
         p.reason = "the best match is at the edge of the ±500 ms search: the offset is larger, or there is none";
         return p;
     }
@@ -237,21 +241,24 @@ SyncReport measureOffset(const std::vector<float>& video, const std::vector<floa
 
 namespace {
 
-// A mouth whose dark interior follows the voice's level this closely is read by its openness directly (drawn
-// faces, whose mouths open with the loudness). Real mouths are read by their motion.
-constexpr double kDirectOpennessCorrelation = 0.6;
 // A face must be tracked over at least this share of its shot (and kMinTrackFrames) to be measured.
 constexpr double kMinTrackShare = 0.4;
 constexpr int64_t kMinTrackFrames = 8;
-// A shot whose offset is further than kSlipFrames from the clip's, with at least kMinSlipConfidence, may
-// have been slipped by an edit...
+// A shot is slipped (an edit moved its sound) when its own offset is further than kSlipFrames from the
+// clip's, its confidence at least kMinSlipConfidence, its mouth matches the speech strongly at its own lag
+// (kMinSlipCorrelation) and clearly better there than at the clip's (kSlipMargin). Measured on a film
+// scene: its close-up, slipped by 160 ms, matches at 0.66 (0.54 at the clip's lag); a listener's face in a
+// reaction shot matches the other character's voice by chance at 0.37–0.48, far from the clip's lag.
 constexpr double kSlipFrames = 1.5;
-// Below this confidence the shots' summed curve has no peak worth a number: no estimate, rather than a
-// wrong one (measured on a film scene: wrong peaks 0.11–0.17; fixtures' right ones ≥ 0.3).
-constexpr double kMinClipConfidence = 0.2;
-// ...and its own best lag correlates better than the clip's lag by at least this.
-constexpr double kSlipMargin = 0.2;
 constexpr double kMinSlipConfidence = 0.3;
+constexpr double kMinSlipCorrelation = 0.5;
+constexpr double kSlipMargin = 0.1;
+// The shots' summed curve is an average, lower than one shot's peak: its own floor (a film scene's dialogue
+// sums to 0.21–0.32 at the right lag).
+constexpr double kMinPooledCorrelation = 0.2;
+// Less voiced speech than this with a face in view is too little to tell a match from chance (1.2 s of a
+// dog's bark against its face matched at 0.69).
+constexpr double kMinVoicedSeconds = 2.0;
 
 // Pictures decoded once: the shots with their faces, and small frames for whole-frame motion.
 struct Pictures {
@@ -311,26 +318,23 @@ std::vector<double> lagCurve(const std::vector<float>& v, int64_t first, int64_t
     return curve;
 }
 
+// Motion compressed by its square root: one big movement (a head turn, a laugh) must not outweigh every
+// syllable of the shot in the correlation.
+std::vector<float> compressed(std::vector<float> v) {
+    for (float& x : v) x = std::sqrt(std::max(0.f, x));
+    return v;
+}
+
 struct FaceMeasure {
     Peak peak;
     std::vector<double> curve;
-    bool byOpenness = false;
 };
 
-// One face of a shot against the speech: its openness when that follows the voice's level closely, else its
-// motion against the level's changes.
+// One face of a shot against the speech: its mouth's motion against the voice level's changes.
 FaceMeasure measureFace(const FaceTrack& face, int64_t from, int64_t to, const SpeechActivity& speech, double fps) {
     const int maxLag = int(std::lround(kMaxOffsetSeconds * fps));
     FaceMeasure m;
-    std::vector<double> direct = lagCurve(face.openness, face.first, from, to, speech.levelDb, maxLag);
-    const Peak directPeak = readPeak(direct, fps);
-    if (directPeak.offsetMs && directPeak.correlation >= kDirectOpennessCorrelation) {
-        m.peak = directPeak;
-        m.curve = std::move(direct);
-        m.byOpenness = true;
-        return m;
-    }
-    m.curve = lagCurve(face.motion, face.first, from, to, speech.change, maxLag);
+    m.curve = lagCurve(compressed(face.motion), face.first, from, to, speech.change, maxLag);
     m.peak = readPeak(m.curve, fps);
     return m;
 }
@@ -339,9 +343,10 @@ FaceMeasure measureFace(const FaceTrack& face, int64_t from, int64_t to, const S
 struct ShotEvidence {
     std::vector<double> curve;
     double weight = 0;
+    int64_t voicedFrames = 0;
 };
 
-ShotSync measureShot(const Shot& shot, const SpeechActivity& speech, double fps, int& speakerOut, bool& byOpenness,
+ShotSync measureShot(const Shot& shot, const SpeechActivity& speech, double fps, int& speakerOut,
                      ShotEvidence& evidence) {
     ShotSync s;
     s.startFrame = shot.start;
@@ -361,40 +366,36 @@ ShotSync measureShot(const Shot& shot, const SpeechActivity& speech, double fps,
         s.reason = "no face";
         return s;
     }
+    // The speaker: the face whose mouth follows the speech best.
     std::optional<FaceMeasure> best;
-    std::string why = "no face follows the speech";
-    double evidenceCorrelation = 0;
     for (size_t i = 0; i < shot.faces.size(); ++i) {
         const FaceTrack& face = shot.faces[i];
         // Centred motion is defined one frame inside the track's ends.
         const int64_t from = std::max(shot.start, face.first) + 1, to = std::min(shot.end, face.end()) - 1;
         if (to - from < std::max<int64_t>(kMinTrackFrames, int64_t(kMinTrackShare * double(length)))) continue;
-        const FaceMeasure m = measureFace(face, from, to, speech, fps);
-        // Every face that could be measured offers its curve to the clip's sum; the best-matching one counts.
-        if (m.peak.correlation > evidenceCorrelation) {
-            evidenceCorrelation = m.peak.correlation;
-            evidence.curve = m.curve;
-            evidence.weight = double(voiced) * std::max(0.0, m.peak.correlation);
-        }
-        if (!m.peak.offsetMs) {
-            if (!best) why = m.peak.reason;
-            continue;
-        }
-        if (!best || m.peak.confidence > best->peak.confidence) {
-            best = m;
+        FaceMeasure m = measureFace(face, from, to, speech, fps);
+        if (!best || m.peak.correlation > best->peak.correlation) {
+            best = std::move(m);
             speakerOut = int(i);
         }
     }
     if (!best) {
-        s.reason = why;
+        s.reason = "no face is in view long enough";
         return s;
     }
     s.speaker = speakerOut;
-    evidence.curve = best->curve; // the speaker's, also when another face's curve peaked higher at an edge
+    // A best match at the edge of the search says nothing about where the offset is: no evidence.
+    if (best->peak.atEdge) {
+        s.reason = best->peak.reason;
+        return s;
+    }
+    // A weak match still counts towards the clip's sum (by its weight); only a clear one is the shot's own offset.
+    evidence.curve = best->curve;
     evidence.weight = double(voiced) * std::max(0.0, best->peak.correlation);
+    evidence.voicedFrames = voiced;
     s.offsetMs = best->peak.offsetMs;
     s.confidence = best->peak.confidence;
-    byOpenness = best->byOpenness;
+    if (!s.offsetMs) s.reason = "no face follows the speech clearly: " + best->peak.reason;
     return s;
 }
 
@@ -404,21 +405,26 @@ ShotSync measureShot(const Shot& shot, const SpeechActivity& speech, double fps,
 void combineShots(SyncReport& report, const std::vector<ShotEvidence>& evidence, double fps) {
     std::vector<double> pooled;
     double total = 0;
+    int64_t voiced = 0;
     for (const ShotEvidence& e : evidence) {
         if (e.curve.empty() || e.weight <= 0) continue;
+        voiced += e.voicedFrames;
         if (pooled.empty()) pooled.assign(e.curve.size(), 0.0);
         for (size_t i = 0; i < pooled.size(); ++i) pooled[i] += e.weight * std::max(-1.0, e.curve[i]);
         total += e.weight;
     }
     if (total <= 0) return;
-    for (double& c : pooled) c /= total;
-    const Peak p = readPeak(pooled, fps);
-    if (!p.offsetMs) {
-        report.reason = p.reason;
+    if (double(voiced) < kMinVoicedSeconds * fps) {
+        char why[160];
+        std::snprintf(why, sizeof why, "too little speech with a face in view to match (%.1f s; %.0f s needed)", double(voiced) / fps,
+                      kMinVoicedSeconds);
+        report.reason = why;
         return;
     }
-    if (p.confidence < kMinClipConfidence) {
-        report.reason = "the shots do not agree on one offset (confidence " + std::to_string(p.confidence).substr(0, 4) + ")";
+    for (double& c : pooled) c /= total;
+    const Peak p = readPeak(pooled, fps, kMinPooledCorrelation);
+    if (!p.offsetMs) {
+        report.reason = p.reason;
         return;
     }
     report.offsetMs = p.offsetMs;
@@ -435,7 +441,7 @@ void combineShots(SyncReport& report, const std::vector<ShotEvidence>& evidence,
         const double atClip = evidence[k].curve[size_t(std::clamp(clipLag, -maxLag, maxLag) + maxLag)];
         const double atOwn = evidence[k].curve[size_t(ownLag + maxLag)];
         s.slipped = s.confidence >= kMinSlipConfidence && std::abs(*s.offsetMs - *report.offsetMs) > kSlipFrames * frameMs &&
-                    atOwn - atClip >= kSlipMargin;
+                    atOwn >= kMinSlipCorrelation && atOwn - atClip >= kSlipMargin;
     }
 }
 
@@ -474,21 +480,23 @@ double faceCoverage(const Pictures& pictures) {
 // Per frame, each shot's measured face: its signal (normalised within the shot, for drawing and for the
 // per-second windows), the sound's matching signal, and its mouth box.
 void assembleSignals(SyncReport& report, const Pictures& pictures, const SpeechActivity& speech,
-                     const std::vector<std::pair<int, bool>>& speakers) {
+                     const std::vector<int>& speakers) {
     report.videoSignal.assign(size_t(pictures.frames), 0.f);
     report.audioSignal.assign(size_t(pictures.frames), 0.f);
     report.mouths.assign(size_t(pictures.frames), {});
     for (size_t k = 0; k < pictures.shots.size(); ++k) {
         const Shot& shot = pictures.shots[k];
-        const auto [speaker, byOpenness] = speakers[k];
-        const std::vector<float>& sound = byOpenness ? speech.levelDb : speech.change;
-        std::vector<float> a(sound.begin() + shot.start, sound.begin() + std::min<int64_t>(shot.end, int64_t(sound.size())));
+        const int speaker = speakers[k];
+        const std::vector<float>& sound = speech.change;
+        const int64_t end = std::min<int64_t>(shot.end, int64_t(sound.size()));
+        if (shot.start >= end) continue;
+        std::vector<float> a(sound.begin() + shot.start, sound.begin() + end);
         a = normalised(a);
         for (size_t i = 0; i < a.size(); ++i) report.audioSignal[size_t(shot.start) + i] = a[i];
         if (speaker < 0) continue;
         const FaceTrack& face = shot.faces[size_t(speaker)];
         const int64_t from = std::max(shot.start, face.first), to = std::min(shot.end, face.end());
-        const std::vector<float>& signal = byOpenness ? face.openness : face.motion;
+        const std::vector<float> signal = compressed(face.motion);
         std::vector<float> v(signal.begin() + (from - face.first), signal.begin() + (to - face.first));
         v = normalised(v);
         for (int64_t t = from; t < to; ++t) {
@@ -528,13 +536,12 @@ SyncReport analyseSync(const std::string& path, const SyncOptions& options) {
     if (speech.levelDb.empty() || speech.voicedFraction == 0) {
         report.reason = speech.flatness.empty() ? "the shot has no sound" : "the sound is silent or holds no voice";
     }
-    std::vector<std::pair<int, bool>> speakers;
+    std::vector<int> speakers;
     std::vector<ShotEvidence> evidence(pictures.shots.size());
     for (const Shot& shot : pictures.shots) {
         int speaker = -1;
-        bool byOpenness = false;
-        report.shots.push_back(measureShot(shot, speech, pictures.fps, speaker, byOpenness, evidence[report.shots.size()]));
-        speakers.emplace_back(speaker, byOpenness);
+        report.shots.push_back(measureShot(shot, speech, pictures.fps, speaker, evidence[report.shots.size()]));
+        speakers.push_back(speaker);
         if (!report.shots.back().offsetMs) ++report.shotsLeftOut;
     }
     combineShots(report, evidence, pictures.fps);

@@ -12,11 +12,16 @@ namespace tandem::render {
 namespace {
 
 // The cascades look at frames this tall at most: a face worth measuring (a sixth of the height) is 40 rows.
-constexpr int kDetectHeight = 240;
+constexpr int kDetectHeight = 200;
 // The smallest face looked for, in detection pixels.
 constexpr int kMinFacePixels = 24;
+// The whole frame is searched every this many looks; in between only around the faces being followed.
+constexpr int kWholeFrameEveryLooks = 4;
+// After this many empty whole-frame searches in a shot without faces, only one look in kBackoffLooks
+// searches.
+constexpr int kMissesBeforeBackoff = 4, kBackoffLooks = 4;
 // The cascades' search: scale step and how many neighbouring hits make a face (fewer: more false faces).
-constexpr double kScaleStep = 1.1;
+constexpr double kScaleStep = 1.15;
 constexpr int kMinNeighbours = 4;
 // Boxes between detections: Gaussian weights over the detections, this many looks wide.
 constexpr double kBoxSmoothingLooks = 2.0;
@@ -26,8 +31,6 @@ constexpr double kSameFaceOverlap = 0.25;
 constexpr int kLooksBeforeLost = 3;
 // Mouth crops are compared at this size: enough for lips, small enough to be cheap and to ignore grain.
 const cv::Size kMouthCrop(32, 16);
-// A pixel belongs to the open mouth when it is this much darker than the mouth region's median.
-constexpr double kDarkRatio = 0.6;
 
 double overlap(const cv::Rect& a, const cv::Rect& b) {
     const double inter = (a & b).area();
@@ -45,14 +48,6 @@ cv::Mat mouthCrop(const cv::Mat& grey, const cv::Rect& mouth) {
     cv::Mat crop;
     cv::resize(grey(mouth), crop, kMouthCrop, 0, 0, cv::INTER_AREA);
     return crop;
-}
-
-float openness(const cv::Mat& grey, const cv::Rect& mouth) {
-    cv::Mat region = grey(mouth).clone();
-    std::vector<uint8_t> values(region.begin<uint8_t>(), region.end<uint8_t>());
-    std::nth_element(values.begin(), values.begin() + long(values.size() / 2), values.end());
-    const double threshold = values[values.size() / 2] * kDarkRatio;
-    return float(cv::countNonZero(region < threshold)) / float(mouth.area());
 }
 
 // The demo world's faces: the largest blob of their skin colour, if big enough to have a mouth to read.
@@ -83,8 +78,10 @@ ShotFaces::ShotFaces(double fps)
 }
 
 bool ShotFaces::isCut(const cv::Mat& rgb) {
-    cv::Mat hsv, hist;
-    cv::cvtColor(rgb, hsv, cv::COLOR_RGB2HSV);
+    // A quarter of the size is plenty for a histogram (and a sixteenth of the work).
+    cv::Mat tiny, hsv, hist;
+    cv::resize(rgb, tiny, cv::Size(), 0.25, 0.25, cv::INTER_NEAREST);
+    cv::cvtColor(tiny, hsv, cv::COLOR_RGB2HSV);
     const int channels[] = {0, 1}, bins[] = {32, 32};
     const float hue[] = {0, 180}, saturation[] = {0, 256};
     const float* ranges[] = {hue, saturation};
@@ -104,10 +101,37 @@ void ShotFaces::add(const cv::Mat& grey, const cv::Mat& rgb) {
         shotStart_ = frame_;
     }
     grey_.push_back(grey.clone());
-    if ((frame_ - shotStart_) % kDetectEveryFrames == 0) colour_.emplace_back(frame_, rgb.clone());
+    // Faces are looked for as the frames arrive: the cascades run while the decoder fills the queue.
+    if ((frame_ - shotStart_) % kDetectEveryFrames == 0) look(grey, rgb);
 }
 
-std::vector<std::pair<cv::Rect, bool>> ShotFaces::detect(const cv::Mat& grey, const cv::Mat& rgb) const {
+std::vector<cv::Rect> ShotFaces::cascade(const cv::Mat& picture, const cv::Rect& area, Finder finder,
+                                         bool whole) const {
+    const cv::Mat part = picture(area);
+    // Near a known face only faces of about its size are looked for: fewer scales, a fraction of the work.
+    const int smallest =
+        whole ? kMinFacePixels : std::max(kMinFacePixels, std::min(area.width, area.height) / 4);
+    const cv::Size minSize(smallest, smallest), maxSize = whole ? cv::Size() : area.size();
+    // const_cast: detectMultiScale is not const, but leaves the cascade as it was.
+    auto& classifier = const_cast<cv::CascadeClassifier&>(finder == Finder::Profile ? profile_ : frontal_);
+    std::vector<cv::Rect> boxes, mirroredBoxes;
+    if (classifier.empty()) return boxes;
+    classifier.detectMultiScale(part, boxes, kScaleStep, kMinNeighbours, 0, minSize, maxSize);
+    if (finder ==
+        Finder::Profile) { // the cascade knows faces turned one way: the mirror image finds the other
+        cv::Mat mirrored;
+        cv::flip(part, mirrored, 1);
+        classifier.detectMultiScale(mirrored, mirroredBoxes, kScaleStep, kMinNeighbours, 0, minSize, maxSize);
+        for (const cv::Rect& b : mirroredBoxes)
+            boxes.emplace_back(part.cols - b.x - b.width, b.y, b.width, b.height);
+    }
+    for (cv::Rect& b : boxes)
+        b += area.tl();
+    return boxes;
+}
+
+std::vector<ShotFaces::Detection> ShotFaces::detect(const cv::Mat& grey, const cv::Mat& rgb,
+                                                    const std::vector<Detection>& near, bool whole) const {
     const double scale = std::min(1.0, double(kDetectHeight) / grey.rows);
     cv::Mat small;
     if (scale < 1)
@@ -115,70 +139,97 @@ std::vector<std::pair<cv::Rect, bool>> ShotFaces::detect(const cv::Mat& grey, co
     else
         small = grey.clone();
     cv::equalizeHist(small, small); // film lighting: faces in shadow still show the cascade's contrasts
-    std::vector<std::pair<cv::Rect, bool>> found;
-    const cv::Size minSize(kMinFacePixels, kMinFacePixels);
-    std::vector<cv::Rect> boxes;
-    // const_cast: detectMultiScale is not const, but leaves the cascade as it was.
-    auto& frontal = const_cast<cv::CascadeClassifier&>(frontal_);
-    auto& profile = const_cast<cv::CascadeClassifier&>(profile_);
-    frontal.detectMultiScale(small, boxes, kScaleStep, kMinNeighbours, 0, minSize);
-    for (const auto& b : boxes)
-        found.emplace_back(b, false);
-    if (!profile.empty()) {
-        profile.detectMultiScale(small, boxes, kScaleStep, kMinNeighbours, 0, minSize);
-        for (const auto& b : boxes)
-            found.emplace_back(b, true);
-        cv::Mat mirrored;
-        cv::flip(small, mirrored, 1);
-        profile.detectMultiScale(mirrored, boxes, kScaleStep, kMinNeighbours, 0, minSize);
-        for (const auto& b : boxes)
-            found.emplace_back(cv::Rect(small.cols - b.x - b.width, b.y, b.width, b.height), true);
+    const cv::Rect frame(0, 0, small.cols, small.rows);
+    std::vector<Detection> found;
+    auto add = [&](const std::vector<cv::Rect>& boxes, Finder finder) {
+        for (const cv::Rect& b : boxes)
+            found.push_back(
+                {0, cv::Rect(int(b.x / scale), int(b.y / scale), int(b.width / scale), int(b.height / scale)),
+                 finder});
+    };
+    if (whole) {
+        add(cascade(small, frame, Finder::Frontal, true), Finder::Frontal);
+        add(cascade(small, frame, Finder::Profile, true), Finder::Profile);
+    } else {
+        // Around each face followed (twice its size), with the cascade that found it last; the other one
+        // when that misses (the head turned).
+        for (const Detection& f : near) {
+            if (f.finder == Finder::Drawn) continue;
+            const cv::Rect s(int(f.box.x * scale), int(f.box.y * scale), int(f.box.width * scale),
+                             int(f.box.height * scale));
+            const cv::Rect area =
+                cv::Rect(s.x - s.width / 2, s.y - s.height / 2, s.width * 2, s.height * 2) & frame;
+            if (area.width < kMinFacePixels || area.height < kMinFacePixels) continue;
+            const Finder other = f.finder == Finder::Frontal ? Finder::Profile : Finder::Frontal;
+            std::vector<cv::Rect> boxes = cascade(small, area, f.finder, false);
+            if (!boxes.empty())
+                add(boxes, f.finder);
+            else
+                add(cascade(small, area, other, false), other);
+        }
     }
-    for (auto& f : found) {
-        const cv::Rect& b = f.first;
-        f.first = cv::Rect(int(b.x / scale), int(b.y / scale), int(b.width / scale), int(b.height / scale));
-    }
-    if (found.empty())
-        if (auto drawn = drawnFace(rgb)) found.emplace_back(*drawn, false);
+    // Drawn faces (the demo world's) the cascades do not fire on: by their skin colour, which is cheap.
+    const bool followingDrawn =
+        std::any_of(near.begin(), near.end(), [](const Detection& d) { return d.finder == Finder::Drawn; });
+    if ((found.empty() && whole) || followingDrawn)
+        if (auto drawn = drawnFace(rgb)) found.push_back({0, *drawn, Finder::Drawn});
     // One box per face: the largest of those that overlap (frontal and profile often both fire).
     std::sort(found.begin(), found.end(),
-              [](const auto& a, const auto& b) { return a.first.area() > b.first.area(); });
-    std::vector<std::pair<cv::Rect, bool>> kept;
-    for (const auto& f : found) {
-        const bool duplicate = std::any_of(kept.begin(), kept.end(), [&](const auto& k) {
-            return overlap(f.first, k.first) > kSameFaceOverlap ||
-                   k.first.contains((f.first.tl() + f.first.br()) / 2);
+              [](const Detection& a, const Detection& b) { return a.box.area() > b.box.area(); });
+    std::vector<Detection> kept;
+    for (const Detection& f : found) {
+        const bool duplicate = std::any_of(kept.begin(), kept.end(), [&](const Detection& k) {
+            return overlap(f.box, k.box) > kSameFaceOverlap || k.box.contains((f.box.tl() + f.box.br()) / 2);
         });
         if (!duplicate) kept.push_back(f);
     }
     return kept;
 }
 
-std::vector<std::vector<ShotFaces::Detection>> ShotFaces::trackFaces() {
-    std::vector<std::vector<Detection>> tracks;
-    for (const auto& [frame, rgb] : colour_) {
-        const cv::Mat& grey = grey_[size_t(frame - shotStart_)];
-        std::vector<bool> taken(tracks.size(), false);
-        for (const auto& [box, profile] : detect(grey, rgb)) {
-            int best = -1;
-            double bestOverlap = kSameFaceOverlap;
-            for (size_t i = 0; i < tracks.size(); ++i) {
-                const Detection& last = tracks[i].back();
-                // A face missing for several looks has left; one found there later is a new track.
-                if (taken[i] || frame - last.frame > kLooksBeforeLost * kDetectEveryFrames) continue;
-                const double o = overlap(box, last.box);
-                if (o > bestOverlap) best = int(i), bestOverlap = o;
-            }
-            if (best < 0) {
-                tracks.emplace_back();
-                taken.push_back(false);
-                best = int(tracks.size()) - 1;
-            }
-            taken[size_t(best)] = true;
-            tracks[size_t(best)].push_back({frame, box, profile});
+void ShotFaces::look(const cv::Mat& grey, const cv::Mat& rgb) {
+    // The faces being followed: seen within the last few looks.
+    std::vector<Detection> near;
+    for (const auto& t : tracks_)
+        if (frame_ - t.back().frame <= kLooksBeforeLost * kDetectEveryFrames) near.push_back(t.back());
+    // The whole frame every few looks (a face that walks in, or turns to the camera, is found within half a
+    // second); in between only around the faces followed. In a shot with no face yet, after a few empty
+    // searches one look in kBackoffLooks, so faceless footage does not pay for searches all along.
+    // A followed face missed near where it was is looked for in the whole frame on the next look.
+    bool whole = looks_++ % kWholeFrameEveryLooks == 0 || missedNear_;
+    if (near.empty()) {
+        whole = misses_ < kMissesBeforeBackoff || misses_ % kBackoffLooks == 0;
+        if (!whole) {
+            ++misses_;
+            return;
         }
     }
-    return tracks;
+    const std::vector<Detection> found = detect(grey, rgb, near, whole);
+    if (near.empty()) misses_ = found.empty() ? misses_ + 1 : 0;
+    missedNear_ = false;
+    for (const Detection& f : near)
+        missedNear_ = missedNear_ || std::none_of(found.begin(), found.end(), [&](const Detection& d) {
+                          return overlap(d.box, f.box) > kSameFaceOverlap;
+                      });
+    std::vector<bool> taken(tracks_.size(), false);
+    for (Detection d : found) {
+        d.frame = frame_;
+        int best = -1;
+        double bestOverlap = kSameFaceOverlap;
+        for (size_t i = 0; i < tracks_.size(); ++i) {
+            const Detection& last = tracks_[i].back();
+            // A face missing for several looks has left; one found there later is a new track.
+            if (taken[i] || frame_ - last.frame > kLooksBeforeLost * kDetectEveryFrames) continue;
+            const double o = overlap(d.box, last.box);
+            if (o > bestOverlap) best = int(i), bestOverlap = o;
+        }
+        if (best < 0) {
+            tracks_.emplace_back();
+            taken.push_back(false);
+            best = int(tracks_.size()) - 1;
+        }
+        taken[size_t(best)] = true;
+        tracks_[size_t(best)].push_back(d);
+    }
 }
 
 FaceTrack ShotFaces::measureFace(const std::vector<Detection>& detections) const {
@@ -190,7 +241,7 @@ FaceTrack ShotFaces::measureFace(const std::vector<Detection>& detections) const
     const int64_t end = std::min(shotEnd, detections.back().frame + kDetectEveryFrames / 2 + 1);
     t.detections = int(detections.size());
     t.profile = 2 * std::count_if(detections.begin(), detections.end(),
-                                  [](const Detection& d) { return d.profile; }) >
+                                  [](const Detection& d) { return d.finder == Finder::Profile; }) >
                 long(detections.size());
     const cv::Size size = grey_.front().size();
     std::vector<cv::Rect> mouths;
@@ -208,14 +259,12 @@ FaceTrack ShotFaces::measureFace(const std::vector<Detection>& detections) const
     }
     const auto n = size_t(end - t.first);
     t.motion.assign(n, 0.f);
-    t.openness.assign(n, 0.f);
     t.mouths.assign(n, {});
     for (size_t i = 0; i < n; ++i) {
         const cv::Rect& m = mouths[i];
         if (m.width < 4 || m.height < 4) continue;
         const int64_t f = t.first + int64_t(i);
         const cv::Mat& grey = grey_[size_t(f - shotStart_)];
-        t.openness[i] = openness(grey, m);
         t.mouths[i] = {m.x, m.y, m.width, m.height};
         if (f - 1 >= shotStart_ && f + 1 < shotEnd) {
             const cv::Mat before = mouthCrop(grey_[size_t(f - 1 - shotStart_)], m), now = mouthCrop(grey, m),
@@ -232,14 +281,16 @@ void ShotFaces::closeShot() {
     Shot shot;
     shot.start = shotStart_;
     shot.end = shotStart_ + int64_t(grey_.size());
-    for (const auto& detections : trackFaces()) {
+    for (const auto& detections : tracks_) {
         // One find in a shot long enough for several is a false one (a pattern in the wallpaper).
         if (detections.size() < 2 && shot.end - shot.start >= 2 * kDetectEveryFrames) continue;
         shot.faces.push_back(measureFace(detections));
     }
     shots_.push_back(std::move(shot));
     grey_.clear();
-    colour_.clear();
+    tracks_.clear();
+    looks_ = misses_ = 0;
+    missedNear_ = false;
 }
 
 std::vector<Shot> ShotFaces::finish() {

@@ -38,7 +38,6 @@ inline constexpr double kMaxShotSeconds = 10;
 struct FaceTrack {
     int64_t first = 0;            // first frame with a box
     std::vector<float> motion;    // per frame from `first` (centred difference; 0 at the ends)
-    std::vector<float> openness;  // per frame from `first`
     std::vector<MouthBox> mouths; // per frame from `first`, in the analysis frame's pixels
     int detections = 0;
     bool profile = false; // found mostly by the profile cascade
@@ -61,23 +60,31 @@ public:
     std::vector<Shot> finish();
 
 private:
+    enum class Finder { Frontal, Profile, Drawn };
     struct Detection {
         int64_t frame = 0;
         cv::Rect box;
-        bool profile = false;
+        Finder finder = Finder::Frontal;
     };
     bool isCut(const cv::Mat& rgb);
     void closeShot();
-    std::vector<std::pair<cv::Rect, bool>> detect(const cv::Mat& grey,
-                                                  const cv::Mat& rgb) const; // box, profile
-    std::vector<std::vector<Detection>> trackFaces(); // the shot's detections, grouped into faces
+    // One look for faces in the current frame; what is found joins the shot's tracks.
+    void look(const cv::Mat& grey, const cv::Mat& rgb);
+    // Faces in one frame: in the whole of it, or only near the faces in `near`.
+    std::vector<Detection> detect(const cv::Mat& grey, const cv::Mat& rgb, const std::vector<Detection>& near,
+                                  bool whole) const;
+    // One cascade over `area` of the equalised picture (the profile one also on the mirror image).
+    std::vector<cv::Rect> cascade(const cv::Mat& picture, const cv::Rect& area, Finder finder,
+                                  bool whole) const;
     FaceTrack measureFace(const std::vector<Detection>& detections) const;
 
     cv::CascadeClassifier frontal_, profile_;
     int64_t maxShotFrames_;
     cv::Mat previousHist_;
-    std::vector<cv::Mat> grey_;                       // the current shot's frames
-    std::vector<std::pair<int64_t, cv::Mat>> colour_; // its detection frames in colour
+    std::vector<cv::Mat> grey_;                  // the current shot's frames
+    std::vector<std::vector<Detection>> tracks_; // the shot's detections, grouped into faces
+    int looks_ = 0, misses_ = 0;
+    bool missedNear_ = false;
     std::vector<Shot> shots_;
     int64_t frame_ = -1, shotStart_ = 0;
 };

@@ -62,6 +62,7 @@ SpeechActivity speechActivity(const std::vector<float>& audio, int sampleRate, d
     const float loud = percentile(power, 0.95);
     out.levelDb.assign(size_t(frames), float(-kLevelFloorDb));
     out.voiced.assign(size_t(frames), 0);
+    out.change.assign(size_t(frames), 0.f);
     if (loud <= 1e-9f) return out; // silence: nothing voiced, nothing changes
     int64_t voicedCount = 0;
     for (int64_t t = 0; t < frames; ++t) {
@@ -72,7 +73,6 @@ SpeechActivity speechActivity(const std::vector<float>& audio, int sampleRate, d
         voicedCount += voiced;
     }
     out.voicedFraction = double(voicedCount) / double(frames);
-    out.change.assign(size_t(frames), 0.f);
     for (int64_t t = 1; t + 1 < frames; ++t) {
         bool nearVoice = false;
         for (int64_t k = std::max<int64_t>(0, t - kVoicedReachFrames);
