@@ -18,8 +18,9 @@ packages=(
   portaudio19-dev libopencv-dev opencv-data libebur128-dev
   # shared (OpenSSL: the engine's TLS for editors on other machines)
   catch2 nlohmann-json3-dev libssl-dev
-  # what the tests and screenshots use
-  ffmpeg xvfb xauth jackd2 espeak-ng sox
+  # what the tests and screenshots use; real footage for the lip-sync tests (a film's dialogue scene in
+  # opencv-doc's examples, a machine's sound without speech in python3-hug-doc's)
+  ffmpeg xvfb xauth jackd2 espeak-ng sox opencv-doc python3-hug-doc
   # fuzzing (clang's libFuzzer with AddressSanitizer and UndefinedBehaviorSanitizer); packaging checks
   clang libclang-rt-14-dev dpkg-dev appstream
 )

@@ -245,20 +245,25 @@ namespace {
 constexpr double kMinTrackShare = 0.4;
 constexpr int64_t kMinTrackFrames = 8;
 // A shot is slipped (an edit moved its sound) when its own offset is further than kSlipFrames from the
-// clip's, its confidence at least kMinSlipConfidence, its mouth matches the speech strongly at its own lag
-// (kMinSlipCorrelation) and clearly better there than at the clip's (kSlipMargin). Measured on a film
-// scene: its close-up, slipped by 160 ms, matches at 0.66 (0.54 at the clip's lag); a listener's face in a
-// reaction shot matches the other character's voice by chance at 0.37–0.48, far from the clip's lag.
+// clip's, its confidence at least kMinSlipConfidence, its mouth matches the speech clearly at its own lag
+// (kMinSlipCorrelation) and much better there than at the clip's (kSlipMargin). Measured on a film scene:
+// its close-up slipped by 160 ms matches at 0.45 (0.05 at the clip's lag); shots whose own peak wanders by
+// chance (a listener's face, a short shot) match at 0.25–0.37, at most 0.21 better than at the clip's lag.
 constexpr double kSlipFrames = 1.5;
-constexpr double kMinSlipConfidence = 0.3;
-constexpr double kMinSlipCorrelation = 0.5;
-constexpr double kSlipMargin = 0.1;
-// The shots' summed curve is an average, lower than one shot's peak: its own floor (a film scene's dialogue
-// sums to 0.21–0.32 at the right lag).
-constexpr double kMinPooledCorrelation = 0.2;
+constexpr double kMinSlipConfidence = 0.25;
+constexpr double kMinSlipCorrelation = 0.42;
+constexpr double kSlipMargin = 0.3;
+// The shots' summed curve is an average, lower than one shot's peak: its own floor. Measured on a film
+// scene: its weakest right answers (one shot slipped, the rest in sync) peak at 0.18; the same scene with
+// its sound reversed, at 0.09.
+constexpr double kMinPooledCorrelation = 0.17;
 // Less voiced speech than this with a face in view is too little to tell a match from chance (1.2 s of a
 // dog's bark against its face matched at 0.69).
 constexpr double kMinVoicedSeconds = 2.0;
+
+// Impacts against their sounds need a clear match: the world's bounces and landings match at 0.4; a game's
+// cut-scene under music, by chance, at 0.19.
+constexpr double kMinImpactConfidence = 0.3;
 
 // Pictures decoded once: the shots with their faces, and small frames for whole-frame motion.
 struct Pictures {
@@ -325,6 +330,23 @@ std::vector<float> compressed(std::vector<float> v) {
     return v;
 }
 
+// A line spoken after a silence raises both signals for its whole length: that block correlates at every
+// lag near the right one and flattens the peak. What times the offset is the syllables' detail, so both
+// signals lose their moving average over this long (a few syllables) before they are matched.
+constexpr double kDetrendSeconds = 0.6;
+
+std::vector<float> highPass(const std::vector<float>& v, double fps) {
+    const int half = std::max(1, int(std::lround(kDetrendSeconds * fps / 2)));
+    std::vector<float> out(v.size());
+    std::vector<double> prefix(v.size() + 1, 0.0);
+    for (size_t i = 0; i < v.size(); ++i) prefix[i + 1] = prefix[i] + v[i];
+    for (size_t i = 0; i < v.size(); ++i) {
+        const size_t lo = size_t(std::max<long>(0, long(i) - half)), hi = std::min(v.size(), i + size_t(half) + 1);
+        out[i] = float(v[i] - (prefix[hi] - prefix[lo]) / double(hi - lo));
+    }
+    return out;
+}
+
 struct FaceMeasure {
     Peak peak;
     std::vector<double> curve;
@@ -334,7 +356,7 @@ struct FaceMeasure {
 FaceMeasure measureFace(const FaceTrack& face, int64_t from, int64_t to, const SpeechActivity& speech, double fps) {
     const int maxLag = int(std::lround(kMaxOffsetSeconds * fps));
     FaceMeasure m;
-    m.curve = lagCurve(compressed(face.motion), face.first, from, to, speech.change, maxLag);
+    m.curve = lagCurve(highPass(compressed(face.motion), fps), face.first, from, to, highPass(speech.change, fps), maxLag);
     m.peak = readPeak(m.curve, fps);
     return m;
 }
@@ -460,6 +482,11 @@ SyncReport measureImpacts(const std::string& path, const Pictures& pictures, dou
         for (size_t i = 1; i < energy.size(); ++i) onsets[i] = std::max(0.f, energy[i] - energy[i - 1]);
     }
     SyncReport report = measureOffset(video, onsets, pictures.fps, SyncMethod::Impacts);
+    if (report.offsetMs && report.confidence < kMinImpactConfidence) {
+        report.reason = "no clear match between movement and sound (confidence " + std::to_string(report.confidence).substr(0, 4) + ")";
+        report.offsetMs.reset();
+        report.confidence = 0;
+    }
     if (!report.offsetMs)
         report.reason = "no face was found (on " + std::to_string(int(std::lround(faceFraction * 100))) + " % of frames) and " + report.reason;
     report.videoSignal = normalised(video);
@@ -535,16 +562,28 @@ SyncReport analyseSync(const std::string& path, const SyncOptions& options) {
     const SpeechActivity speech = speechActivity(audio, kAnalysisSampleRate, pictures.fps, pictures.frames);
     if (speech.levelDb.empty() || speech.voicedFraction == 0) {
         report.reason = speech.flatness.empty() ? "the shot has no sound" : "the sound is silent or holds no voice";
+    } else if (speech.syllabicChangeDb < kMinSyllabicChangeDb) {
+        char why[200];
+        std::snprintf(why, sizeof why,
+                      "the sound holds no speech: it does not rise and fall with syllables (%.1f dB a frame; speech %.1f or more)",
+                      speech.syllabicChangeDb, kMinSyllabicChangeDb);
+        report.reason = why;
     }
     std::vector<int> speakers;
     std::vector<ShotEvidence> evidence(pictures.shots.size());
     for (const Shot& shot : pictures.shots) {
         int speaker = -1;
         report.shots.push_back(measureShot(shot, speech, pictures.fps, speaker, evidence[report.shots.size()]));
+        if (!report.reason.empty()) { // no speech anywhere: nothing to measure in any shot
+            report.shots.back() = ShotSync{shot.start, shot.end, double(shot.start) / pictures.fps, double(shot.end) / pictures.fps,
+                                           int(shot.faces.size()), -1, std::nullopt, 0, "no voiced speech", false};
+            evidence[report.shots.size() - 1] = {};
+            speaker = -1;
+        }
         speakers.push_back(speaker);
         if (!report.shots.back().offsetMs) ++report.shotsLeftOut;
     }
-    combineShots(report, evidence, pictures.fps);
+    if (report.reason.empty()) combineShots(report, evidence, pictures.fps);
     assembleSignals(report, pictures, speech, speakers);
     if (!report.offsetMs && report.reason.empty()) {
         // Say why the shots were left out: the most common reason.

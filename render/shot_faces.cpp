@@ -20,6 +20,8 @@ constexpr int kWholeFrameEveryLooks = 4;
 // After this many empty whole-frame searches in a shot without faces, only one look in kBackoffLooks
 // searches.
 constexpr int kMissesBeforeBackoff = 4, kBackoffLooks = 4;
+// Cut detection compares colour histograms of frames scaled to this size.
+const cv::Size kHistogramPicture(160, 90);
 // The cascades' search: scale step and how many neighbouring hits make a face (fewer: more false faces).
 constexpr double kScaleStep = 1.15;
 constexpr int kMinNeighbours = 4;
@@ -78,11 +80,11 @@ ShotFaces::ShotFaces(double fps)
 }
 
 bool ShotFaces::isCut(const cv::Mat& rgb) {
-    // A quarter of the size is plenty for a histogram (and a sixteenth of the work).
+    // The histogram of a fixed small picture: as steady for a 160×120 webcam as for 1080p, and cheap.
     cv::Mat tiny, hsv, hist;
-    cv::resize(rgb, tiny, cv::Size(), 0.25, 0.25, cv::INTER_NEAREST);
+    cv::resize(rgb, tiny, kHistogramPicture, 0, 0, cv::INTER_AREA);
     cv::cvtColor(tiny, hsv, cv::COLOR_RGB2HSV);
-    const int channels[] = {0, 1}, bins[] = {32, 32};
+    const int channels[] = {0, 1}, bins[] = {16, 16};
     const float hue[] = {0, 180}, saturation[] = {0, 256};
     const float* ranges[] = {hue, saturation};
     cv::calcHist(&hsv, 1, channels, cv::Mat(), hist, 2, bins, ranges);

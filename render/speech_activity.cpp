@@ -81,6 +81,10 @@ SpeechActivity speechActivity(const std::vector<float>& audio, int sampleRate, d
         if (nearVoice)
             out.change[size_t(t)] = std::abs(out.levelDb[size_t(t + 1)] - out.levelDb[size_t(t - 1)]) / 2;
     }
+    double changeSum = 0;
+    for (int64_t t = 0; t < frames; ++t)
+        if (out.voiced[size_t(t)]) changeSum += out.change[size_t(t)];
+    out.syllabicChangeDb = voicedCount ? changeSum / double(voicedCount) : 0;
     return out;
 }
 
