@@ -594,6 +594,9 @@ SyncReport analyseSync(const std::string& path, const SyncOptions& options) {
                                                                         std::to_string(report.shots.size()) + " shots)" : "");
     }
     if (report.offsetMs) measureDrift(report.videoSignal, report.audioSignal, pictures.fps, SyncMethod::Lips, report);
+    // A slipped shot is a step, not a drift: the per-second offsets show it, the slope through them would not.
+    if (std::any_of(report.shots.begin(), report.shots.end(), [](const ShotSync& s) { return s.slipped; }))
+        report.driftMsPerSecond.reset();
     return report;
 }
 

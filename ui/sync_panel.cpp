@@ -45,7 +45,12 @@ const QColor kVideoColour(0x3a, 0x8d, 0xde);
 const QColor kAudioColour(0xe0, 0x8a, 0x1c);
 const QColor kWaveColour(0x4c, 0xa8, 0x6a);
 const QColor kDriftColour(0x8a, 0x6c, 0xcc);
+const QColor kShotColour(0x22, 0x22, 0x22);    // a shot's own offset, dark over the green waveform
+const QColor kSlippedColour(0xd0, 0x30, 0x30); // a shot slipped against the rest
 const QColor kZeroColour(0xd8, 0x3c, 0x3c);
+// Fixing one shot cuts the clip at the shot's ends, but not this close to the clip's own ends (the shots
+// the analyzer found end on whole frames; the clip may run a little longer with its sound).
+constexpr double kSnapSeconds = 0.2;
 
 QString translated(const char* text) {
     return QCoreApplication::translate("SyncPanel", text);
@@ -133,7 +138,15 @@ QString measuredSummary(const render::SyncReport& report, double fps) {
     if (!methodName(report.method).isEmpty()) parts << methodName(report.method);
     if (report.driftMsPerSecond)
         parts << translated("drift %1 ms/s").arg(signedNumber(*report.driftMsPerSecond, 1));
-    return parts.join(QStringLiteral(" · "));
+    if (report.shots.size() > 1)
+        parts << translated("%1 shots (%2 left out)").arg(report.shots.size()).arg(report.shotsLeftOut);
+    QString text = parts.join(QStringLiteral(" · "));
+    for (const render::ShotSync& shot : report.shots)
+        if (shot.slipped)
+            text += u'\n' + translated("the shot at %1 s is slipped: its sound %2 against the rest")
+                                .arg(shot.startSeconds, 0, 'f', 2)
+                                .arg(signedMs(*shot.offsetMs - *report.offsetMs));
+    return text;
 }
 
 // The clip's delay is added: a delay makes the sound later, so it adds to a "late" offset.
@@ -275,6 +288,7 @@ void SyncView::paintEvent(QPaintEvent*) {
     painter.setRenderHint(QPainter::Antialiasing);
     drawFilm(painter, b.film);
     drawWaveform(painter, b.wave);
+    drawShots(painter, b.wave);
     drawCurve(painter, b.curves, report->videoSignal, 0, kVideoColour);
     drawCurve(painter, b.curves, report->audioSignal, delaySeconds(), kAudioColour);
     drawDrift(painter, b.drift);
@@ -393,6 +407,29 @@ void SyncView::drawDrift(QPainter& painter, const QRect& band) const {
     }
 }
 
+// The shots over the waveform: a dashed line at each cut, and each measured shot's offset as a level across
+// it (up = its sound late, ±kMaxOffsetSeconds full scale) labelled in ms; a slipped shot in red.
+void SyncView::drawShots(QPainter& painter, const QRect& band) const {
+    const std::vector<render::ShotSync>& shots = result_->report->shots;
+    if (shots.size() < 2 && (shots.empty() || !shots.front().offsetMs)) return;
+    const double zero = band.top() + band.height() / 2.0;
+    const double fullScaleMs = render::kMaxOffsetSeconds * 1000;
+    for (const render::ShotSync& shot : shots) {
+        const double left = xAt(shot.startSeconds - start_), right = xAt(shot.endSeconds - start_);
+        if (shot.startSeconds > 0) {
+            painter.setPen(QPen(palette().mid().color(), 1, Qt::DashLine));
+            painter.drawLine(QPointF(left, band.top()), QPointF(left, band.bottom()));
+        }
+        if (!shot.offsetMs) continue;
+        const QColor colour = shot.slipped ? kSlippedColour : kShotColour;
+        const double y = zero - std::clamp(*shot.offsetMs / fullScaleMs, -1.0, 1.0) * band.height() / 2;
+        painter.setPen(QPen(colour, 2));
+        painter.drawLine(QPointF(left + 1, y), QPointF(right - 1, y));
+        painter.drawText(QRectF(left + 3, y - 15, std::max(0.0, right - left - 6), 14),
+                         Qt::AlignLeft | Qt::AlignVCenter, signedMs(*shot.offsetMs));
+    }
+}
+
 // --- SyncPanel
 
 SyncPanel::SyncPanel(timeline::Project& project, std::function<QString(const QString&)> resolveMedia,
@@ -430,11 +467,16 @@ void SyncPanel::buildActions(QBoxLayout* layout) {
     fix_ = addButton(tr("Fix"), QStringLiteral("syncFix"),
                      tr("Move the sound so the measured offset, with this clip's nudge, becomes 0"));
     connect(fix_, &QPushButton::clicked, this, [this] { fix(); });
+    fixShot_ = addButton(
+        tr("Fix slipped shot"), QStringLiteral("syncFixShot"),
+        tr("One shot's sound is off against the rest of the clip (an edit slipped it): cut the clip at "
+           "that shot's ends and move its sound alone"));
+    connect(fixShot_, &QPushButton::clicked, this, [this] { fixShot(); });
     dub_ = addButton(tr("Regenerate picture (dub)"), QStringLiteral("syncDub"),
                      tr("Queue a dub job: the clip's picture is regenerated to match its sound"));
     connect(dub_, &QPushButton::clicked, this, [this] { Q_EMIT dubRequested(clipId_); });
     auto* actions = new QHBoxLayout;
-    for (QPushButton* button : {analyse_, fix_, dub_})
+    for (QPushButton* button : {analyse_, fix_, fixShot_, dub_})
         actions->addWidget(button);
     actions->addStretch(1);
     layout->addLayout(actions);
@@ -539,6 +581,60 @@ bool SyncPanel::fix() {
     return result.ok;
 }
 
+std::optional<size_t> SyncPanel::slippedShot() const {
+    const std::optional<render::SyncReport>& measured = report();
+    const timeline::Clip* clip = project_.state().clip(clipId_);
+    if (!measured || !clip) return std::nullopt;
+    const double fps = sequenceFps();
+    const double from = double(clip->sourceIn) / fps, to = double(clip->sourceOut()) / fps;
+    for (size_t i = 0; i < measured->shots.size(); ++i) {
+        const render::ShotSync& shot = measured->shots[i];
+        if (shot.slipped && shot.offsetMs && shot.endSeconds > from && shot.startSeconds < to) return i;
+    }
+    return std::nullopt;
+}
+
+bool SyncPanel::fixShot() {
+    const std::optional<size_t> index = slippedShot();
+    if (!index) {
+        Q_EMIT statusMessage(tr("No shot of this clip is slipped against the others."));
+        return false;
+    }
+    const render::ShotSync shot = report()->shots[*index];
+    const timeline::Clip clip = *project_.state().clip(clipId_);
+    const double fps = sequenceFps();
+    // The shot's ends in sequence frames, within the clip.
+    auto sequenceFrame = [&](double mediaSeconds) {
+        return std::clamp<qint64>(clip.position + qint64(std::llround(mediaSeconds * fps)) - clip.sourceIn,
+                                  clip.position, clip.end());
+    };
+    // A shot's end within kSnapSeconds of the clip's is the clip's: no sliver is cut off there.
+    const auto snap = qint64(std::ceil(kSnapSeconds * fps));
+    qint64 first = sequenceFrame(shot.startSeconds), end = sequenceFrame(shot.endSeconds);
+    if (first - clip.position <= snap) first = clip.position;
+    if (clip.end() - end <= snap) end = clip.end();
+    const double move = -(*shot.offsetMs + audioDelayMs());
+    const Id trackId = project_.state().trackOfClip(clip.id)->id;
+    const timeline::EditResult result = project_.requestCompound(tr("Fix a slipped shot's lip-sync"), [&] {
+        if (first > clip.position)
+            if (timeline::EditResult r = project_.requestSplit(clip.id, first); !r.ok) return r;
+        // The piece that starts at the shot (the clip itself when the shot opens it).
+        const timeline::Track* track = project_.state().track(trackId);
+        Id piece = 0;
+        for (const timeline::Clip& c : track->clips)
+            if (c.position == first) piece = c.id;
+        if (!piece) return timeline::EditResult::failure(tr("the shot's start is not a cut in the clip"));
+        if (end < project_.state().clip(piece)->end())
+            if (timeline::EditResult r = project_.requestSplit(piece, end); !r.ok) return r;
+        return project_.requestNudgeAudio(piece, move);
+    });
+    Q_EMIT statusMessage(
+        result.ok
+            ? tr("The shot at %1 s: sound moved %2").arg(shot.startSeconds, 0, 'f', 2).arg(signedMs(move))
+            : tr("Cannot fix the shot: %1").arg(result.reason));
+    return result.ok;
+}
+
 // A clip that went away is dropped; one that now shows other media (another take) loses its result.
 void SyncPanel::projectChanged() {
     if (clipId_ && !project_.state().clip(clipId_)) {
@@ -567,6 +663,13 @@ void SyncPanel::updateButtons() {
     for (QPushButton* button : std::as_const(nudges_))
         button->setEnabled(hasSound());
     fix_->setEnabled(hasSound() && report() && report()->offsetMs.has_value());
+    const std::optional<size_t> slipped = slippedShot();
+    fixShot_->setVisible(slipped.has_value());
+    fixShot_->setEnabled(hasSound() && slipped.has_value());
+    if (slipped)
+        fixShot_->setText(tr("Fix the shot at %1 s (%2)")
+                              .arg(report()->shots[*slipped].startSeconds, 0, 'f', 1)
+                              .arg(signedMs(*report()->shots[*slipped].offsetMs)));
     dub_->setEnabled(hasClip);
 }
 

@@ -3,8 +3,10 @@
 // out of a frame every quarter second; the result (for the whole file) comes back as one immutable
 // SyncResult. SyncView draws the clip's source range of it on one time axis — mouth filmstrip, waveform, the
 // two signals the analyzer correlated, per-second drift — with the sound shifted by the clip's audioDelayMs,
-// so a nudge shows at once. Nudges and Fix are Project requests (one undo step each); the panel repaints from
-// the project on every change, so undo moves the sound back on screen too.
+// so a nudge shows at once. Over the waveform, the analyzer's shots: their cuts and each shot's own offset
+// as a step curve (a slipped shot in red), so an edit that moved one shot's sound stands out. Nudges and Fix
+// are Project requests (one undo step each); the panel repaints from the project on every change, so undo
+// moves the sound back on screen too.
 #pragma once
 
 #include "render/lipsync.h"
@@ -81,6 +83,7 @@ private:
     void drawCurve(QPainter& painter, const QRect& band, const std::vector<float>& signal,
                    double shiftSeconds, const QColor& colour) const;
     void drawDrift(QPainter& painter, const QRect& band) const;
+    void drawShots(QPainter& painter, const QRect& band) const;
 
     std::shared_ptr<const SyncResult> result_;
     double start_ = 0, length_ = 0, audioDelayMs_ = 0;
@@ -100,6 +103,11 @@ public:
     bool busy() const { return running_ != nullptr; }
     // Nudges the sound so the measured offset, with the clip's delay, becomes 0; one undo step.
     bool fix();
+    // The first shot the analysis found slipped against the rest of the clip (within the clip's range).
+    std::optional<size_t> slippedShot() const;
+    // Fixes that shot alone: the clip is cut at the shot's ends and that piece's sound moved by its own
+    // offset; one undo step.
+    bool fixShot();
     bool nudge(double deltaMs); // positive: the sound later; one undo step
 
     const std::optional<render::SyncReport>& report() const;
@@ -111,7 +119,7 @@ Q_SIGNALS:
     void analysed();
 
 private:
-    void buildActions(QBoxLayout* layout); // Analyse, Fix, Dub
+    void buildActions(QBoxLayout* layout); // Analyse, Fix, Fix shot, Dub
     void buildNudges(QBoxLayout* layout);
     QPushButton* addButton(const QString& text, const QString& name, const QString& tip);
     void projectChanged();
@@ -136,6 +144,7 @@ private:
     SyncView* view_ = nullptr;
     QPushButton* analyse_ = nullptr;
     QPushButton* fix_ = nullptr;
+    QPushButton* fixShot_ = nullptr;
     QPushButton* dub_ = nullptr;
     QList<QPushButton*> nudges_;
 };

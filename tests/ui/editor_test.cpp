@@ -36,8 +36,10 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 using namespace tandem;
 
@@ -655,6 +657,58 @@ TEST_CASE("the lip-sync panel measures a clip, Fix slips its sound by the offset
     REQUIRE(clips.size() == 1);
     CHECK(clips[0].takeId != 0);
     CHECK(clips[0].position == video.position);
+    check(w);
+}
+
+TEST_CASE("the lip-sync panel shows a clip's shots, names the one slipped by an edit and fixes that shot alone") {
+    // Two shots joined by FFmpeg: A in sync, B (its colours turned: another shot) with its sound 160 ms late.
+    const std::string dir = test::freshTempDir("editorslip");
+    test::TalkingFace inSync;
+    test::writeTalkingFace(dir + "/a.mp4", test::synthesiseSpeech("The quick brown fox jumps over the lazy dog. She sells sea shells."), inSync);
+    test::TalkingFace late;
+    late.audioOffsetSeconds = 0.160;
+    test::writeTalkingFace(dir + "/b.mp4", test::synthesiseSpeech("Peter picked a peck of pickled peppers."), late);
+    const std::string cmd = "ffmpeg -v error -y -i " + dir + "/a.mp4 -i " + dir + "/b.mp4 -filter_complex "
+                            "\"[1:v]hue=h=150:s=2[b];[0:v][0:a][b][1:a]concat=n=2:v=1:a=1[v][s]\" -map [v] -map [s] "
+                            "-c:v libx264 -preset veryfast -crf 18 -c:a aac " + dir + "/edit.mp4 >/dev/null 2>&1";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    ui::MainWindow w(options());
+    w.show();
+    REQUIRE(w.openMedia(QString::fromStdString(dir + "/edit.mp4")));
+    const timeline::Clip video = w.project().sequence().tracks[0].clips[0];
+    w.timelineView().select(video.id);
+    ui::SyncPanel& panel = w.syncPanel();
+    QPushButton* fixShot = panel.findChild<QPushButton*>(QStringLiteral("syncFixShot"));
+    REQUIRE(fixShot);
+    CHECK_FALSE(fixShot->isVisibleTo(&panel)); // nothing measured yet
+    panel.analyse();
+    QTRY_VERIFY_WITH_TIMEOUT(!panel.busy(), 60000);
+    REQUIRE(panel.report());
+    INFO(panel.summary().toStdString());
+    REQUIRE(panel.report()->offsetMs);
+    REQUIRE(panel.report()->shots.size() == 2);
+    CHECK(panel.summary().contains(QStringLiteral("slipped")));
+    const std::optional<size_t> slipped = panel.slippedShot();
+    REQUIRE(slipped);
+    CHECK(*slipped == 1);
+    CHECK(fixShot->isVisibleTo(&panel));
+    CHECK(fixShot->isEnabled());
+    const render::ShotSync shot = panel.report()->shots[1];
+
+    // Fix that shot alone: the clip is cut where the shot starts and only that piece's sound moves.
+    fixShot->click();
+    const auto& pictures = w.project().sequence().tracks[0].clips;
+    REQUIRE(pictures.size() == 2);
+    const timeline::Clip& piece = pictures[1];
+    CHECK(std::abs(double(piece.sourceIn) / 32 - shot.startSeconds) <= 1.0 / 32);
+    const timeline::Clip* pieceSound = w.project().state().clip(piece.linkedClipId);
+    REQUIRE(pieceSound);
+    CHECK(pieceSound->audioDelayMs == Approx(-*shot.offsetMs));
+    CHECK(w.project().state().clip(pictures[0].linkedClipId)->audioDelayMs == 0);
+    check(w);
+    w.undoStack().undo(); // one step: the cut and the move together
+    REQUIRE(w.project().sequence().tracks[0].clips.size() == 1);
+    CHECK(w.project().state().clip(video.linkedClipId)->audioDelayMs == 0);
     check(w);
 }
 
