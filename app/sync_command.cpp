@@ -16,8 +16,11 @@ const char* kSyncUsage = R"(usage: tandem-cli sync FILE [--json]
 Measures how far the sound of a shot is from its picture: lips against speech where a face is found, else
 movement against impacts. Prints the offset in milliseconds (positive = the audio is late; move it earlier by
 that much to fix it), the confidence (0–1), and the drift — how the offset changes through the shot, from
-offsets measured every second. A shot with silence, no face and no motion, or no clear match gets "no
-estimate" and the reason, never a number.
+offsets measured every second. An edited clip is measured shot by shot (cuts found first, the face that
+speaks in each): each shot's offset is listed, and a shot whose sound an edit slipped against the rest is
+named. A shot with silence, no speech, no face and no motion, or no clear match gets "no estimate" and the
+reason, never a number. --json adds shots: [{start, end, faces, speaker, offset_ms, confidence, slipped,
+reason}] and shots_left_out.
 )";
 
 namespace {

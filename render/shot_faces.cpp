@@ -16,12 +16,14 @@ constexpr int kDetectHeight = 200;
 // The smallest face looked for, in detection pixels.
 constexpr int kMinFacePixels = 24;
 // The whole frame is searched every this many looks; in between only around the faces being followed.
-constexpr int kWholeFrameEveryLooks = 4;
+constexpr int kWholeFrameEveryLooks = 8;
 // After this many empty whole-frame searches in a shot without faces, only one look in kBackoffLooks
 // searches.
 constexpr int kMissesBeforeBackoff = 4, kBackoffLooks = 4;
 // Cut detection compares colour histograms of frames scaled to this size.
 const cv::Size kHistogramPicture(160, 90);
+// Near a followed face, faces from its size divided by this to its size times this are looked for.
+constexpr double kNearSizeRange = 1.4;
 // The cascades' search: scale step and how many neighbouring hits make a face (fewer: more false faces).
 constexpr double kScaleStep = 1.15;
 constexpr int kMinNeighbours = 4;
@@ -108,12 +110,13 @@ void ShotFaces::add(const cv::Mat& grey, const cv::Mat& rgb) {
 }
 
 std::vector<cv::Rect> ShotFaces::cascade(const cv::Mat& picture, const cv::Rect& area, Finder finder,
-                                         bool whole) const {
+                                         int faceSize) const {
     const cv::Mat part = picture(area);
-    // Near a known face only faces of about its size are looked for: fewer scales, a fraction of the work.
-    const int smallest =
-        whole ? kMinFacePixels : std::max(kMinFacePixels, std::min(area.width, area.height) / 4);
-    const cv::Size minSize(smallest, smallest), maxSize = whole ? cv::Size() : area.size();
+    // Near a known face only faces of about its size are looked for: a few scales, a fraction of the work.
+    const bool whole = faceSize <= 0;
+    const int smallest = whole ? kMinFacePixels : std::max(kMinFacePixels, int(faceSize / kNearSizeRange));
+    const int largest = whole ? 0 : std::min({int(faceSize * kNearSizeRange), area.width, area.height});
+    const cv::Size minSize(smallest, smallest), maxSize(largest, largest);
     // const_cast: detectMultiScale is not const, but leaves the cascade as it was.
     auto& classifier = const_cast<cv::CascadeClassifier&>(finder == Finder::Profile ? profile_ : frontal_);
     std::vector<cv::Rect> boxes, mirroredBoxes;
@@ -150,8 +153,8 @@ std::vector<ShotFaces::Detection> ShotFaces::detect(const cv::Mat& grey, const c
                  finder});
     };
     if (whole) {
-        add(cascade(small, frame, Finder::Frontal, true), Finder::Frontal);
-        add(cascade(small, frame, Finder::Profile, true), Finder::Profile);
+        add(cascade(small, frame, Finder::Frontal, 0), Finder::Frontal);
+        add(cascade(small, frame, Finder::Profile, 0), Finder::Profile);
     } else {
         // Around each face followed (twice its size), with the cascade that found it last; the other one
         // when that misses (the head turned).
@@ -163,11 +166,11 @@ std::vector<ShotFaces::Detection> ShotFaces::detect(const cv::Mat& grey, const c
                 cv::Rect(s.x - s.width / 2, s.y - s.height / 2, s.width * 2, s.height * 2) & frame;
             if (area.width < kMinFacePixels || area.height < kMinFacePixels) continue;
             const Finder other = f.finder == Finder::Frontal ? Finder::Profile : Finder::Frontal;
-            std::vector<cv::Rect> boxes = cascade(small, area, f.finder, false);
+            std::vector<cv::Rect> boxes = cascade(small, area, f.finder, s.height);
             if (!boxes.empty())
                 add(boxes, f.finder);
             else
-                add(cascade(small, area, other, false), other);
+                add(cascade(small, area, other, s.height), other);
         }
     }
     // Drawn faces (the demo world's) the cascades do not fire on: by their skin colour, which is cheap.
@@ -196,8 +199,7 @@ void ShotFaces::look(const cv::Mat& grey, const cv::Mat& rgb) {
     // The whole frame every few looks (a face that walks in, or turns to the camera, is found within half a
     // second); in between only around the faces followed. In a shot with no face yet, after a few empty
     // searches one look in kBackoffLooks, so faceless footage does not pay for searches all along.
-    // A followed face missed near where it was is looked for in the whole frame on the next look.
-    bool whole = looks_++ % kWholeFrameEveryLooks == 0 || missedNear_;
+    bool whole = looks_++ % kWholeFrameEveryLooks == 0;
     if (near.empty()) {
         whole = misses_ < kMissesBeforeBackoff || misses_ % kBackoffLooks == 0;
         if (!whole) {
@@ -207,11 +209,6 @@ void ShotFaces::look(const cv::Mat& grey, const cv::Mat& rgb) {
     }
     const std::vector<Detection> found = detect(grey, rgb, near, whole);
     if (near.empty()) misses_ = found.empty() ? misses_ + 1 : 0;
-    missedNear_ = false;
-    for (const Detection& f : near)
-        missedNear_ = missedNear_ || std::none_of(found.begin(), found.end(), [&](const Detection& d) {
-                          return overlap(d.box, f.box) > kSameFaceOverlap;
-                      });
     std::vector<bool> taken(tracks_.size(), false);
     for (Detection d : found) {
         d.frame = frame_;
@@ -278,11 +275,28 @@ FaceTrack ShotFaces::measureFace(const std::vector<Detection>& detections) const
     return t;
 }
 
+// A face the cascades missed for a few looks comes back as a new track; where one track ends and a later
+// one begins in the same place, they are the same face.
+void ShotFaces::joinBrokenTracks() {
+    std::sort(tracks_.begin(), tracks_.end(), [](const auto& a, const auto& b) { return a.front().frame < b.front().frame; });
+    for (size_t i = 0; i < tracks_.size(); ++i)
+        for (size_t j = i + 1; j < tracks_.size();) {
+            const Detection &end = tracks_[i].back(), &start = tracks_[j].front();
+            if (start.frame > end.frame && overlap(start.box, end.box) > kSameFaceOverlap) {
+                tracks_[i].insert(tracks_[i].end(), tracks_[j].begin(), tracks_[j].end());
+                tracks_.erase(tracks_.begin() + long(j));
+            } else {
+                ++j;
+            }
+        }
+}
+
 void ShotFaces::closeShot() {
     if (grey_.empty()) return;
     Shot shot;
     shot.start = shotStart_;
     shot.end = shotStart_ + int64_t(grey_.size());
+    joinBrokenTracks();
     for (const auto& detections : tracks_) {
         // One find in a shot long enough for several is a false one (a pattern in the wallpaper).
         if (detections.size() < 2 && shot.end - shot.start >= 2 * kDetectEveryFrames) continue;
@@ -292,7 +306,6 @@ void ShotFaces::closeShot() {
     grey_.clear();
     tracks_.clear();
     looks_ = misses_ = 0;
-    missedNear_ = false;
 }
 
 std::vector<Shot> ShotFaces::finish() {

@@ -74,9 +74,10 @@ private:
     // Faces in one frame: in the whole of it, or only near the faces in `near`.
     std::vector<Detection> detect(const cv::Mat& grey, const cv::Mat& rgb, const std::vector<Detection>& near,
                                   bool whole) const;
-    // One cascade over `area` of the equalised picture (the profile one also on the mirror image).
-    std::vector<cv::Rect> cascade(const cv::Mat& picture, const cv::Rect& area, Finder finder,
-                                  bool whole) const;
+    // One cascade over `area` of the equalised picture (the profile one also on the mirror image): faces of
+    // about `faceSize` pixels, or of every size when it is 0.
+    std::vector<cv::Rect> cascade(const cv::Mat& picture, const cv::Rect& area, Finder finder, int faceSize) const;
+    void joinBrokenTracks();
     FaceTrack measureFace(const std::vector<Detection>& detections) const;
 
     cv::CascadeClassifier frontal_, profile_;
@@ -85,7 +86,6 @@ private:
     std::vector<cv::Mat> grey_;                  // the current shot's frames
     std::vector<std::vector<Detection>> tracks_; // the shot's detections, grouped into faces
     int looks_ = 0, misses_ = 0;
-    bool missedNear_ = false;
     std::vector<Shot> shots_;
     int64_t frame_ = -1, shotStart_ = 0;
 };
