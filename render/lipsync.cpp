@@ -7,16 +7,15 @@
 #include "render/video_decoder.h"
 
 #include <opencv2/imgproc.hpp>
-#include <opencv2/objdetect.hpp>
 #include <opencv2/video/tracking.hpp>
 
 #include <algorithm>
-#include <map>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <map>
 #include <mutex>
 #include <numeric>
 #include <thread>

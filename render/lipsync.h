@@ -1,8 +1,8 @@
 // Design note: the lip-sync analyzer — how far a shot's sound is from its picture, measured from the media
 // alone, for generated and imported shots alike.
 //   Shots: cuts found first; in each shot every face is tracked (render/shot_faces), frontal and profile,
-//   and the face whose mouth follows the speech best is that shot's speaker. Mouth signals: motion (crop
-//   change) and openness (dark interior); drawn faces by their skin colour.
+//   and the face whose mouth follows the speech best is that shot's speaker. Mouth signal: motion (crop
+//   change, compressed, detrended); drawn faces by their skin colour.
 //   Sound: voice-band level, voiced frames and syllable edges (render/speech_activity): speech, not sound.
 //   The clip: the speakers' correlation curves summed over shots; per-shot offsets reported, and a shot
 //   that confidently disagrees is marked slipped.
@@ -69,8 +69,8 @@ struct SyncReport {
     double fps = 0;
     int64_t frames = 0;
     double faceFraction = 0;           // share of detection passes that found a face
-    std::vector<float> videoSignal;    // per frame, 0..1: mouth openness+motion, or motion change
-    std::vector<float> audioSignal;    // per frame, 0..1: speech envelope, or onset strength
+    std::vector<float> videoSignal;    // per frame, 0..1: each shot's speaker's mouth motion, or motion change
+    std::vector<float> audioSignal;    // per frame, 0..1: the voice level's change, or onset strength
     std::vector<MouthBox> mouths;      // per frame (Lips), for filmstrips of mouth crops: the speaker's
     std::vector<ShotSync> shots;       // every shot, in order (Lips); those left out say why
     int shotsLeftOut = 0;              // shots with no voiced speech or no face following it
