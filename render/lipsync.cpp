@@ -130,13 +130,6 @@ private:
     std::thread worker_; // last: it starts once everything it uses exists
 };
 
-double percentile(std::vector<float> v, double q) {
-    if (v.empty()) return 0;
-    const size_t k = std::min(v.size() - 1, size_t(q * double(v.size())));
-    std::nth_element(v.begin(), v.begin() + long(k), v.end());
-    return v[k];
-}
-
 // Why these signals cannot be matched, or "".
 std::string refusal(const std::vector<float>& video, const std::vector<float>& audio, SyncMethod method) {
     if (audio.empty()) return "the shot has no sound";
@@ -171,8 +164,7 @@ Peak readPeak(const std::vector<double>& curve, double fps, double minCorrelatio
         p.reason = "no clear match between picture and sound (best correlation " + std::to_string(*peak).substr(0, 4) + ")";
         return p;
     }
-    if (std::abs(best) == maxLag) {
-        p.atEdge = true;
+    if (p.atEdge) {
         p.reason = "the best match is at the edge of the ±500 ms search: the offset is larger, or there is none";
         return p;
     }
@@ -351,11 +343,12 @@ struct FaceMeasure {
     std::vector<double> curve;
 };
 
-// One face of a shot against the speech: its mouth's motion against the voice level's changes.
-FaceMeasure measureFace(const FaceTrack& face, int64_t from, int64_t to, const SpeechActivity& speech, double fps) {
+// One face of a shot against the speech: its mouth's motion against the voice level's changes (`syllables`:
+// speech.change through highPass, computed once for the clip).
+FaceMeasure measureFace(const FaceTrack& face, int64_t from, int64_t to, const std::vector<float>& syllables, double fps) {
     const int maxLag = int(std::lround(kMaxOffsetSeconds * fps));
     FaceMeasure m;
-    m.curve = lagCurve(highPass(compressed(face.motion), fps), face.first, from, to, highPass(speech.change, fps), maxLag);
+    m.curve = lagCurve(highPass(compressed(face.motion), fps), face.first, from, to, syllables, maxLag);
     m.peak = readPeak(m.curve, fps);
     return m;
 }
@@ -367,14 +360,20 @@ struct ShotEvidence {
     int64_t voicedFrames = 0;
 };
 
-ShotSync measureShot(const Shot& shot, const SpeechActivity& speech, double fps, int& speakerOut,
-                     ShotEvidence& evidence) {
+// A shot's place and faces, nothing measured yet.
+ShotSync shotOf(const Shot& shot, double fps) {
     ShotSync s;
     s.startFrame = shot.start;
     s.endFrame = shot.end;
     s.startSeconds = double(shot.start) / fps;
     s.endSeconds = double(shot.end) / fps;
     s.faces = int(shot.faces.size());
+    return s;
+}
+
+ShotSync measureShot(const Shot& shot, const SpeechActivity& speech, const std::vector<float>& syllables, double fps,
+                     int& speakerOut, ShotEvidence& evidence) {
+    ShotSync s = shotOf(shot, fps);
     speakerOut = -1;
     const int64_t length = shot.end - shot.start;
     int64_t voiced = 0;
@@ -394,7 +393,7 @@ ShotSync measureShot(const Shot& shot, const SpeechActivity& speech, double fps,
         // Centred motion is defined one frame inside the track's ends.
         const int64_t from = std::max(shot.start, face.first) + 1, to = std::min(shot.end, face.end()) - 1;
         if (to - from < std::max<int64_t>(kMinTrackFrames, int64_t(kMinTrackShare * double(length)))) continue;
-        FaceMeasure m = measureFace(face, from, to, speech, fps);
+        FaceMeasure m = measureFace(face, from, to, syllables, fps);
         if (!best || m.peak.correlation > best->peak.correlation) {
             best = std::move(m);
             speakerOut = int(i);
@@ -568,21 +567,22 @@ SyncReport analyseSync(const std::string& path, const SyncOptions& options) {
                       speech.syllabicChangeDb, kMinSyllabicChangeDb);
         report.reason = why;
     }
+    const bool speaking = report.reason.empty(); // else nothing to measure in any shot
+    const std::vector<float> syllables = speaking ? highPass(speech.change, pictures.fps) : std::vector<float>();
     std::vector<int> speakers;
     std::vector<ShotEvidence> evidence(pictures.shots.size());
     for (const Shot& shot : pictures.shots) {
         int speaker = -1;
-        report.shots.push_back(measureShot(shot, speech, pictures.fps, speaker, evidence[report.shots.size()]));
-        if (!report.reason.empty()) { // no speech anywhere: nothing to measure in any shot
-            report.shots.back() = ShotSync{shot.start, shot.end, double(shot.start) / pictures.fps, double(shot.end) / pictures.fps,
-                                           int(shot.faces.size()), -1, std::nullopt, 0, "no voiced speech", false};
-            evidence[report.shots.size() - 1] = {};
-            speaker = -1;
+        if (speaking) {
+            report.shots.push_back(measureShot(shot, speech, syllables, pictures.fps, speaker, evidence[report.shots.size()]));
+        } else {
+            report.shots.push_back(shotOf(shot, pictures.fps));
+            report.shots.back().reason = "no voiced speech";
         }
         speakers.push_back(speaker);
         if (!report.shots.back().offsetMs) ++report.shotsLeftOut;
     }
-    if (report.reason.empty()) combineShots(report, evidence, pictures.fps);
+    if (speaking) combineShots(report, evidence, pictures.fps);
     assembleSignals(report, pictures, speech, speakers);
     if (!report.offsetMs && report.reason.empty()) {
         // Say why the shots were left out: the most common reason.

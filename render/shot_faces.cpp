@@ -238,10 +238,6 @@ FaceTrack ShotFaces::measureFace(const std::vector<Detection>& detections) const
     // last.
     t.first = std::max(shotStart_, detections.front().frame - kDetectEveryFrames / 2);
     const int64_t end = std::min(shotEnd, detections.back().frame + kDetectEveryFrames / 2 + 1);
-    t.detections = int(detections.size());
-    t.profile = 2 * std::count_if(detections.begin(), detections.end(),
-                                  [](const Detection& d) { return d.finder == Finder::Profile; }) >
-                long(detections.size());
     const cv::Size size = grey_.front().size();
     std::vector<cv::Rect> mouths;
     for (int64_t f = t.first; f < end; ++f) {
@@ -278,7 +274,8 @@ FaceTrack ShotFaces::measureFace(const std::vector<Detection>& detections) const
 // A face the cascades missed for a few looks comes back as a new track; where one track ends and a later
 // one begins in the same place, they are the same face.
 void ShotFaces::joinBrokenTracks() {
-    std::sort(tracks_.begin(), tracks_.end(), [](const auto& a, const auto& b) { return a.front().frame < b.front().frame; });
+    std::sort(tracks_.begin(), tracks_.end(),
+              [](const auto& a, const auto& b) { return a.front().frame < b.front().frame; });
     for (size_t i = 0; i < tracks_.size(); ++i)
         for (size_t j = i + 1; j < tracks_.size();) {
             const Detection &end = tracks_[i].back(), &start = tracks_[j].front();

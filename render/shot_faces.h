@@ -40,8 +40,6 @@ struct FaceTrack {
     int64_t first = 0;            // first frame with a box
     std::vector<float> motion;    // per frame from `first` (centred difference; 0 at the ends)
     std::vector<MouthBox> mouths; // per frame from `first`, in the analysis frame's pixels
-    int detections = 0;
-    bool profile = false; // found mostly by the profile cascade
     int64_t end() const { return first + int64_t(motion.size()); }
 };
 
@@ -76,7 +74,8 @@ private:
                                   bool whole) const;
     // One cascade over `area` of the equalised picture (the profile one also on the mirror image): faces of
     // about `faceSize` pixels, or of every size when it is 0.
-    std::vector<cv::Rect> cascade(const cv::Mat& picture, const cv::Rect& area, Finder finder, int faceSize) const;
+    std::vector<cv::Rect> cascade(const cv::Mat& picture, const cv::Rect& area, Finder finder,
+                                  int faceSize) const;
     void joinBrokenTracks();
     FaceTrack measureFace(const std::vector<Detection>& detections) const;
 

@@ -1,5 +1,7 @@
 #include "render/speech_activity.h"
 
+#include "render/sync_metrics.h"
+
 #include <opencv2/core.hpp>
 
 #include <algorithm>
@@ -13,13 +15,6 @@ namespace {
 constexpr int kWindowSamples = 1024;
 // A syllable edge counts where a voiced frame is this close: the edge itself (silence → voice) is not voiced.
 constexpr int kVoicedReachFrames = 2;
-
-float percentile(std::vector<float> v, double q) {
-    if (v.empty()) return 0;
-    const size_t k = std::min(v.size() - 1, size_t(q * double(v.size())));
-    std::nth_element(v.begin(), v.begin() + long(k), v.end());
-    return v[k];
-}
 
 } // namespace
 

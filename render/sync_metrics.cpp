@@ -23,6 +23,13 @@ std::vector<float> audioEnvelopePerFrame(const std::vector<float>& audio, int sa
     return env;
 }
 
+float percentile(std::vector<float> v, double q) {
+    if (v.empty()) return 0;
+    const size_t k = std::min(v.size() - 1, size_t(q * double(v.size())));
+    std::nth_element(v.begin(), v.begin() + long(k), v.end());
+    return v[k];
+}
+
 std::vector<float> speechBandEnvelopePerFrame(const std::vector<float>& audio, int sampleRate, double fps, int64_t frames) {
     // RBJ band-pass biquad (constant 0 dB peak gain) centred on the band's geometric mean.
     const double centre = std::sqrt(kSpeechBandLowHz * kSpeechBandHighHz);

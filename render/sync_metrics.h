@@ -10,6 +10,9 @@
 
 namespace tandem::render {
 
+// The q-quantile (0..1) of the values, by partial sort; 0 for none.
+float percentile(std::vector<float> v, double q);
+
 // RMS of the audio under each video frame.
 std::vector<float> audioEnvelopePerFrame(const std::vector<float>& audio, int sampleRate, double fps, int64_t frames);
 
