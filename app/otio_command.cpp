@@ -4,11 +4,13 @@
 
 #include "app/cli_args.h"
 #include "app/project_input.h"
+#include "render/image_sequence.h"
 #include "render/media_error.h"
 #include "render/probe.h"
 #include "timeline/atomic_file.h"
 #include "timeline/bundle.h"
 #include "timeline/otio.h"
+#include "timeline/paths.h"
 
 #include <QDir>
 #include <QFile>
@@ -22,9 +24,11 @@ const char* kOtioUsage = R"(usage: tandem-cli otio import FILE.otio -o NAME.tand
        tandem-cli otio export NAME.tandem -o FILE.otio [--sequence NAME]
 
 import: reads an OpenTimelineIO timeline (from Resolve, Kdenlive, Premiere via OTIO, …) into a new project
-        bundle: tracks, clips, gaps, source ranges and markers. Referenced media files are brought into the
-        bundle's media/ folder; missing ones stay offline and are listed. Transitions and effects are
-        skipped with a note.
+        bundle: tracks, clips, gaps, source ranges, transitions (as dissolves or fades) and markers; nested
+        sequences flattened as OTIO does (the top layer wins); image sequences made into one movie each.
+        Referenced media files are brought into the bundle's media/ folder; missing ones stay offline.
+        Effects and unknown items are kept for a later export, not played. Everything not brought in as
+        it was is listed in one note.
 export: writes a sequence of a project (the first, or --sequence NAME) as OpenTimelineIO JSON whose media
         references point at the files inside the bundle.
 )";
@@ -42,6 +46,35 @@ bool probeInto(const QString& path, timeline::Asset& asset) {
     }
 }
 
+// An image sequence as one movie in the bundle's media/ folder, named after its files.
+bool adoptImageSequence(const QString& bundle, const timeline::ImageSequence& images, timeline::Asset& asset, QString* error) {
+    std::vector<std::string> frames;
+    for (qint64 i = 0; i < images.count; ++i) {
+        timeline::ImageSequence one = images;
+        one.startFrame = images.startFrame + i * images.frameStep;
+        frames.push_back(one.firstFile().toStdString());
+    }
+    // Named after the files' common start: "sh010.%04d.exr" → sh010.mp4.
+    QString stem = QFileInfo(images.pattern).fileName().section(QLatin1Char('%'), 0, 0);
+    while (!stem.isEmpty() && QStringLiteral("._- ").contains(stem.back())) stem.chop(1);
+    if (stem.isEmpty()) stem = QStringLiteral("images");
+    const QDir media(QDir(bundle).filePath(QLatin1String(timeline::kMediaDir)));
+    if (!media.mkpath(QStringLiteral("."))) {
+        *error = QStringLiteral("cannot create ") + media.path();
+        return false;
+    }
+    QString name = stem + QStringLiteral(".mp4");
+    for (int n = 2; media.exists(name); ++n) name = QStringLiteral("%1-%2.mp4").arg(stem).arg(n);
+    try {
+        render::writeImageSequenceMovie(frames, images.rate, media.filePath(name).toStdString());
+    } catch (const render::MediaError& e) {
+        *error = QString::fromStdString(e.what());
+        return false;
+    }
+    asset.path = QLatin1String(timeline::kMediaDir) + QLatin1Char('/') + name;
+    return probeInto(media.filePath(name), asset);
+}
+
 int importOtioFile(const QString& otioPath, const QString& outPath) {
     QFile in(otioPath);
     if (!in.open(QIODevice::ReadOnly)) throw std::runtime_error("cannot read " + otioPath.toStdString() + ": " + in.errorString().toStdString());
@@ -54,12 +87,15 @@ int importOtioFile(const QString& otioPath, const QString& outPath) {
     timeline::OtioImportHooks hooks;
     hooks.adoptMedia = [&](const QString& file, QString* error) { return timeline::adoptMediaFile(bundle, file, error); };
     hooks.probe = probeInto;
+    hooks.adoptImageSequence = [&](const timeline::ImageSequence& images, timeline::Asset& asset, QString* why) {
+        return adoptImageSequence(bundle, images, asset, why);
+    };
     QString error;
     auto imported = timeline::importOtio(in.readAll(), QFileInfo(otioPath).absolutePath(), hooks, &error);
     if (imported) {
         imported->state.name = QFileInfo(bundle).completeBaseName();
         if (timeline::saveBundle(bundle, imported->state, &error)) {
-            for (const QString& w : imported->warnings) std::cerr << "note: " << w.toStdString() << "\n";
+            if (!imported->warnings.isEmpty()) std::cerr << "note: " << imported->summary().toStdString() << "\n";
             const auto& seq = imported->state.sequences.front();
             int clips = 0;
             for (const auto& t : seq.tracks) clips += int(t.clips.size());

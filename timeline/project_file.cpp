@@ -85,12 +85,18 @@ QJsonObject takeJson(const Take& t) {
             {"fingerprint", t.inputsFingerprint}};
 }
 
+// `foreign` only when something was kept, so projects without imports read as before.
+QJsonObject withForeign(QJsonObject o, const QJsonObject& foreign) {
+    if (!foreign.isEmpty()) o[QStringLiteral("foreign")] = foreign;
+    return o;
+}
+
 QJsonObject clipJson(const Clip& c) {
-    return {{"id", double(c.id)},           {"asset", double(c.assetId)},     {"take", double(c.takeId)},
+    return withForeign({{"id", double(c.id)},           {"asset", double(c.assetId)},     {"take", double(c.takeId)},
             {"position", double(c.position)}, {"source_in", double(c.sourceIn)}, {"length", double(c.length)},
             {"gain_db", c.gainDb},          {"opacity", c.opacity},           {"link", double(c.linkedClipId)},
             {"mask", double(c.maskId)},       {"fade_in", double(c.fadeIn)},   {"fade_out", double(c.fadeOut)},
-            {"dissolve_in", double(c.dissolveIn)}, {"audio_delay_ms", c.audioDelayMs}};
+            {"dissolve_in", double(c.dissolveIn)}, {"audio_delay_ms", c.audioDelayMs}}, c.foreign);
 }
 
 QJsonObject sequenceJson(const Sequence& s) {
@@ -98,7 +104,7 @@ QJsonObject sequenceJson(const Sequence& s) {
     for (const Track& t : s.tracks) {
         QJsonArray clips;
         for (const Clip& c : t.clips) clips.append(clipJson(c));
-        tracks.append(QJsonObject{{"id", double(t.id)},
+        tracks.append(withForeign({{"id", double(t.id)},
                                   {"kind", t.kind == TrackKind::Video ? "video" : "audio"},
                                   {"name", t.name},
                                   {"muted", t.muted},
@@ -106,13 +112,13 @@ QJsonObject sequenceJson(const Sequence& s) {
                                   {"gain_db", t.gainDb},
                                   {"pan", t.pan},
                                   {"solo", t.solo},
-                                  {"clips", clips}});
+                                  {"clips", clips}}, t.foreign));
     }
     for (const Marker& m : s.markers)
         markers.append(QJsonObject{{"id", double(m.id)}, {"frame", double(m.frame)}, {"name", m.name}, {"color", m.color}});
-    return {{"id", double(s.id)},   {"name", s.name},         {"fps", rationalJson(s.time.fps)},
+    return withForeign({{"id", double(s.id)},   {"name", s.name},         {"fps", rationalJson(s.time.fps)},
             {"sample_rate", s.time.sampleRate}, {"width", s.width}, {"height", s.height},
-            {"tracks", tracks},     {"markers", markers}};
+            {"tracks", tracks},     {"markers", markers}}, s.foreign);
 }
 
 // ---- reading: a cursor over JSON that knows where it is, for messages like
@@ -157,6 +163,12 @@ public:
         if (!p.isEmpty())
             if (QString why = unsafeBundlePathReason(p); !why.isEmpty()) fail(key, why);
         return p;
+    }
+    QJsonObject optionalObject(const QString& key) const {
+        const QJsonValue v = o_.value(key);
+        if (v.isUndefined()) return {};
+        if (!v.isObject()) fail(key, QStringLiteral("expected an object"));
+        return v.toObject();
     }
     bool flag(const QString& key) const {
         const QJsonValue v = o_.value(key);
@@ -293,6 +305,7 @@ Clip readClip(const Reader& r) {
     c.fadeOut = r.integer(QStringLiteral("fade_out"), 0);
     c.dissolveIn = r.integer(QStringLiteral("dissolve_in"), 0);
     c.audioDelayMs = r.number(QStringLiteral("audio_delay_ms"), -kMaxAudioDelayMs, kMaxAudioDelayMs);
+    c.foreign = r.optionalObject(QStringLiteral("foreign"));
     return c;
 }
 
@@ -316,8 +329,10 @@ Sequence readSequence(const Reader& r) {
         track.pan = t.number(QStringLiteral("pan"), -1, 1);
         track.solo = t.flag(QStringLiteral("solo"));
         t.forEach(QStringLiteral("clips"), [&](const Reader& c) { track.clips.append(readClip(c)); });
+        track.foreign = t.optionalObject(QStringLiteral("foreign"));
         s.tracks.append(track);
     });
+    s.foreign = r.optionalObject(QStringLiteral("foreign"));
     r.forEach(QStringLiteral("markers"), [&](const Reader& m) {
         s.markers.append(Marker{m.id(QStringLiteral("id")), m.integer(QStringLiteral("frame"), 0),
                                 m.text(QStringLiteral("name")), m.text(QStringLiteral("color"))});

@@ -108,6 +108,9 @@ struct Clip {
     // Audio clips: the sound plays this many milliseconds later than its frames (negative: earlier). A
     // lip-sync fix is usually a fraction of a frame, finer than any edit in frames can say.
     double audioDelayMs = 0;
+    // What another editor's file attached to the clip that Tandem neither plays nor edits (OTIO effects and
+    // metadata, MLT filters it does not know), kept so that exporting to that format writes it back.
+    QJsonObject foreign{};
     qint64 end() const { return position + length; }
     bool operator==(const Clip&) const = default;
     qint64 sourceOut() const { return sourceIn + length; }
@@ -125,6 +128,7 @@ struct Track {
     double pan = 0;
     bool solo = false;
     QList<Clip> clips;   // sorted by position, never overlapping
+    QJsonObject foreign{}; // as Clip::foreign, for the track
 
     static Track named(Id id, TrackKind kind, QString name) {
         Track t;
@@ -142,6 +146,7 @@ struct Sequence {
     int width = 1280, height = 720;
     QList<Track> tracks; // video tracks first (V1 is the bottom layer), then audio
     QList<Marker> markers; // sorted by frame
+    QJsonObject foreign{};   // as Clip::foreign, for the timeline (and items of a kind Tandem has no place for)
     qint64 duration() const; // frames, end of the last clip
 };
 

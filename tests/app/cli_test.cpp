@@ -452,7 +452,7 @@ TEST_CASE("otio import refuses malformed files with a clear error and leaves not
     std::fclose(f);
     Result r = run("otio import " + bad + " -o " + dir + "/X");
     CHECK(r.status == 1);
-    CHECK(r.output.find("nested stacks are not supported") != std::string::npos);
+    CHECK(r.output.find("has no tracks") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(dir + "/X.tandem"));
     r = run("otio import " + dir + "/none.otio -o " + dir + "/Y");
     CHECK(r.status == 1);
@@ -462,6 +462,47 @@ TEST_CASE("otio import refuses malformed files with a clear error and leaves not
     CHECK(r.output.find("not a project folder") != std::string::npos);
     r = run("otio frobnicate x -o y");
     CHECK(r.status == 2);
+}
+
+TEST_CASE("otio import makes an image sequence one movie in the bundle and names what it left out") {
+    const std::string dir = tandem::test::freshTempDir("cli-otio-images");
+    // Three numbered frames from 1001, as a compositing package writes them.
+    const std::string make = "ffmpeg -v error -f lavfi -i testsrc2=size=64x48:rate=24 -frames:v 3 -start_number 1001 " + dir + "/sh010.%04d.png";
+    REQUIRE(std::system(make.c_str()) == 0);
+    const std::string otio = dir + "/vfx.otio";
+    std::FILE* f = std::fopen(otio.c_str(), "w");
+    const std::string json = R"({"OTIO_SCHEMA": "Timeline.1", "name": "vfx", "tracks": {"OTIO_SCHEMA": "Stack.1", "children": [
+      {"OTIO_SCHEMA": "Track.1", "kind": "Video", "children": [
+        {"OTIO_SCHEMA": "Clip.2", "name": "plate", "active_media_reference_key": "DEFAULT_MEDIA",
+         "source_range": {"OTIO_SCHEMA": "TimeRange.1", "start_time": {"OTIO_SCHEMA": "RationalTime.1", "rate": 24, "value": 0},
+                          "duration": {"OTIO_SCHEMA": "RationalTime.1", "rate": 24, "value": 3}},
+         "media_references": {"DEFAULT_MEDIA": {"OTIO_SCHEMA": "ImageSequenceReference.1", "target_url_base": "./",
+           "name_prefix": "sh010.", "name_suffix": ".png", "start_frame": 1001, "frame_step": 1, "rate": 24.0,
+           "frame_zero_padding": 4, "available_range": {"OTIO_SCHEMA": "TimeRange.1",
+             "start_time": {"OTIO_SCHEMA": "RationalTime.1", "rate": 24, "value": 0},
+             "duration": {"OTIO_SCHEMA": "RationalTime.1", "rate": 24, "value": 3}}}}},
+        {"OTIO_SCHEMA": "Clip.2", "name": "bars", "source_range": {"OTIO_SCHEMA": "TimeRange.1",
+           "start_time": {"OTIO_SCHEMA": "RationalTime.1", "rate": 24, "value": 0},
+           "duration": {"OTIO_SCHEMA": "RationalTime.1", "rate": 24, "value": 24}},
+         "media_references": {"DEFAULT_MEDIA": {"OTIO_SCHEMA": "GeneratorReference.1", "generator_kind": "SMPTEBars"}}}]}]}})";
+    std::fputs(json.c_str(), f);
+    std::fclose(f);
+    const Result r = run("otio import " + otio + " -o " + dir + "/Vfx");
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    CHECK(r.output.find("1 tracks, 1 clips") != std::string::npos);
+    // One note, naming the generator left as a gap.
+    CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 3);
+    CHECK(r.output.find("'bars' (SMPTEBars)") != std::string::npos);
+    QString error;
+    const auto back = tandem::timeline::loadBundle(QString::fromStdString(dir + "/Vfx.tandem"), tandem::timeline::BundleSource::Project, &error);
+    REQUIRE(back);
+    const auto& asset = back->assets[0];
+    CHECK(asset.path == QStringLiteral("media/sh010.mp4"));
+    const auto probed = tandem::render::probe(dir + "/Vfx.tandem/" + asset.path.toStdString());
+    REQUIRE(probed.firstVideo());
+    CHECK(probed.firstVideo()->width == 64);
+    CHECK(std::abs(probed.duration - 3.0 / 24) < 0.02);
 }
 
 namespace {
