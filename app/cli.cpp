@@ -5,6 +5,7 @@
 #include "app/export_command.h"
 #include "app/refine_command.h"
 #include "app/sync_command.h"
+#include "app/mlt_command.h"
 #include "app/otio_command.h"
 
 #include "model/engine.h"
@@ -632,6 +633,8 @@ const std::vector<Command>& commands() {
         {"sync", "measure the audio-visual offset of a shot (lips or impacts), its confidence and drift", kSyncUsage, runSync, false},
         {"refine", "a shot to a deliverable rate and size (flow interpolation, upscaling)", kRefineUsage, runRefine, false},
         {"otio", "OpenTimelineIO: import a timeline as a project, export a sequence", kOtioUsage, runOtio, false},
+        {"export-mlt", "a sequence as a Shotcut / Kdenlive (MLT XML) project, with its media beside it", kExportMltUsage, runExportMlt, false},
+        {"import-mlt", "a Shotcut project or MLT XML document as a new project", kImportMltUsage, runImportMlt, false},
         {"eval", "measure the model on held-out world seeds (sync, lips, adherence, keeps, drift)", kEvalUsage,
          [](const std::vector<std::string>& w) { return runEval(w, programDir()); }, false},
     };

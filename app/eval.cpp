@@ -42,6 +42,7 @@ adherence, what each task must keep, and drift over 4 chained extensions. Prints
   --sheets DIR       also write a contact sheet (frames and waveform) of every output, DIR/TASK-SEED.png
   --seconds S        shot length (default 2)
   --steps K          sampler steps (default 20)
+  --video-guidance G, --audio-guidance G   classifier-free guidance (default 1 = off)
   --extend-seconds S seconds added by each of the 4 extensions (default 1)
   --device D, --threads N   as for the task commands
   --check            exit with status 1 when a target is missed
@@ -357,6 +358,7 @@ struct Settings {
     std::vector<std::string> tasks = kAllTasks;
     double seconds = 2.0, extendSeconds = 1.0;
     int steps = 20;
+    double videoGuidance = 1.0, audioGuidance = 1.0;
     model::EngineOptions engine;
 };
 
@@ -406,6 +408,8 @@ private:
         r.prompt = prompt;
         r.seed = seed_;
         r.steps = s_.steps;
+        r.video_guidance = s_.videoGuidance;
+        r.audio_guidance = s_.audioGuidance;
         r.seconds = double(truth_.frames) / truth_.fps;
         return r;
     }
@@ -748,6 +752,7 @@ json Evaluation::report() const {
                 {"seeds", {s_.firstSeed, s_.lastSeed}},
                 {"seconds", s_.seconds},
                 {"steps", s_.steps},
+                {"guidance", {{"video", s_.videoGuidance}, {"audio", s_.audioGuidance}}},
                 {"tasks", tasks},
                 {"targets", targets}};
 }
@@ -831,7 +836,8 @@ std::vector<std::string> splitTasks(const std::string& text) {
 
 int runEval(const std::vector<std::string>& words, const std::string& programDir) {
     Args args(words, "eval",
-              {"model", "seeds", "tasks", "json", "markdown", "sheets", "seconds", "steps", "extend-seconds", "device", "threads"},
+              {"model", "seeds", "tasks", "json", "markdown", "sheets", "seconds", "steps", "video-guidance", "audio-guidance",
+               "extend-seconds", "device", "threads"},
               {"untrained", "ground-truth", "check", "quiet"});
     if (!args.positional().empty()) throw UsageError("eval takes no positional arguments");
     Settings s;
@@ -857,6 +863,8 @@ int runEval(const std::vector<std::string>& words, const std::string& programDir
     s.seconds = args.number("seconds", 2.0, 0.25, 30.0);
     s.extendSeconds = args.number("extend-seconds", 1.0, 0.25, 10.0);
     s.steps = int(args.integer("steps", 20, 1, 1000));
+    s.videoGuidance = args.number("video-guidance", 1.0, 0.0, 50.0);
+    s.audioGuidance = args.number("audio-guidance", 1.0, 0.0, 50.0);
     s.engine.device = args.text("device", "auto");
     s.engine.threads = int(args.integer("threads", 0, 0, 1024));
     if (s.untrained && args.has("model")) throw UsageError("--untrained and --model exclude each other");

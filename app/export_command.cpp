@@ -19,7 +19,7 @@ const char* kExportUsage = R"(usage: tandem-cli export NAME.tandem -o OUT.mp4|OU
 
 Renders a sequence of a project — video tracks layered with opacity, fades and cross-dissolves; audio
 tracks mixed with clip gain and fades, track gain, pan, mute and solo. OUT.mp4: H.264 + AAC 48 kHz stereo;
-OUT.mov: ProRes 422 + 24-bit PCM. The file appears only when it is complete; Ctrl+C cancels and leaves
+OUT.mov: ProRes 422 HQ + 24-bit PCM. The file appears only when it is complete; Ctrl+C cancels and leaves
 nothing behind.
 
 options:
@@ -49,7 +49,7 @@ int runExport(const std::vector<std::string>& words) {
     job.width = p->width ? p->width : seq->width;
     job.height = p->height ? p->height : seq->height;
     const std::string suffix = QFileInfo(QString::fromStdString(out)).suffix().toLower().toStdString();
-    if (suffix != "mp4" && suffix != "mov") throw UsageError("the output must end in .mp4 (H.264) or .mov (ProRes 422)");
+    if (suffix != "mp4" && suffix != "mov") throw UsageError("the output must end in .mp4 (H.264) or .mov (ProRes 422 HQ)");
     job.container = suffix;
     job.h264Encoder = args.text("encoder", "auto");
     if (job.h264Encoder != "auto" && job.h264Encoder != "libx264" && job.h264Encoder != "h264_nvenc")

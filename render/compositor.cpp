@@ -52,8 +52,10 @@ std::vector<LayerRequest> layersAt(const std::vector<CompositeTrack>& tracks, do
             const int64_t left = clip.start + clip.length - 1 - frame; // frames before its last
             if (clip.fadeOut > 0 && left >= 0 && left < clip.fadeOut)
                 opacity *= (double(left) + 0.5) / double(clip.fadeOut);
+            // The incoming clip's weight is i/L on the dissolve's i-th frame (½ for a one-frame dissolve):
+            // MLT's luma transition, so a sequence handed to Shotcut or Kdenlive dissolves as it does here.
             if (clip.dissolveIn > 0 && frame < first + clip.dissolveIn)
-                opacity *= (double(frame - first) + 0.5) / double(clip.dissolveIn);
+                opacity *= clip.dissolveIn == 1 ? 0.5 : double(frame - first) / double(clip.dissolveIn);
             const double seconds = clip.sourceStart + double(frame - clip.start) / fps;
             layers.push_back({&clip, std::max(0.0, seconds), opacity});
         }
@@ -66,7 +68,7 @@ const Frame* decodeAt(std::unique_ptr<VideoDecoder>& decoder, bool& failed, cons
     if (failed) return nullptr;
     try {
         if (!decoder) decoder = std::make_unique<VideoDecoder>(path);
-        return decoder->frameAtTime(seconds);
+        return decoder->frameAtTime(decoder->nearestFrameTime(seconds));
     } catch (const MediaError&) {
         failed = true;
         return nullptr;
@@ -120,7 +122,7 @@ const AVFrame* Compositor::passthroughAt(int64_t frame) {
     Source& s = sources_[layers[0].clip->path];
     if (!decodeAt(s.decoder, s.failed, layers[0].clip->path, layers[0].mediaSeconds) || s.decoder->rotation() != 0)
         return nullptr;
-    const AVFrame* raw = s.decoder->rawFrameAtTime(layers[0].mediaSeconds);
+    const AVFrame* raw = s.decoder->rawFrameAtTime(s.decoder->nearestFrameTime(layers[0].mediaSeconds));
     return raw && raw->width == width_ && raw->height == height_ ? raw : nullptr;
 }
 

@@ -1,5 +1,5 @@
 // Design note: a sequence into a file. The compositor draws every frame and the mixer the whole sound; both
-// go to MovieWriter (H.264 + AAC MP4 or ProRes 422 + PCM MOV, written under a temporary name and renamed
+// go to MovieWriter (H.264 + AAC MP4 or ProRes 422 HQ + PCM MOV, written under a temporary name and renamed
 // only when complete). Sound is written a second at a time between the frames it belongs to, so the file
 // interleaves well; the caller says which sample each frame starts on (the project's TimeMap), so picture
 // and sound meet at the same sample at every cut. With a loudness target the mix is measured first (EBU
@@ -30,7 +30,7 @@ struct ExportJob {
     std::function<int64_t(int64_t frame)> firstSampleOfFrame; // at kMixRate
     int crf = 18;
     std::string x264Preset = "medium";
-    std::string container = "mp4";       // mp4 | mov (ProRes 422)
+    std::string container = "mp4";       // mp4 | mov (ProRes 422 HQ)
     std::string h264Encoder = "libx264"; // libx264 | h264_nvenc | auto
     std::optional<double> loudnessTarget; // LUFS, e.g. −14; none = the mix as it is
 };

@@ -45,6 +45,9 @@ struct MovieWriter::Impl {
         const bool prores = name == "prores_ks";
         video->pix_fmt = prores ? AV_PIX_FMT_YUV422P10LE : AV_PIX_FMT_YUV420P;
         const AVRational rate = av_d2q(settings.fps, 100000);
+        // swscale converts RGB with BT.601's matrix into video range: say so, so players and MLT decode it alike.
+        video->colorspace = AVCOL_SPC_SMPTE170M;
+        video->color_range = AVCOL_RANGE_MPEG;
         video->time_base = av_inv_q(rate);
         video->framerate = rate;
         video->gop_size = static_cast<int>(settings.fps * 2);
@@ -57,7 +60,7 @@ struct MovieWriter::Impl {
             av_opt_set(video->priv_data, "rc", "vbr", 0);
             av_opt_set(video->priv_data, "cq", std::to_string(settings.crf).c_str(), 0);
         } else if (prores) {
-            av_opt_set(video->priv_data, "profile", "2", 0); // 2 = ProRes 422 (standard)
+            av_opt_set(video->priv_data, "profile", "3", 0); // 3 = ProRes 422 HQ: the mastering grade editors hand on
             av_opt_set(video->priv_data, "vendor", "apl0", 0);
         }
         // Probing for NVENC on a machine without NVIDIA's driver is expected to fail: say nothing then.
@@ -251,6 +254,10 @@ bool MovieWriter::addDecodedFrame(const AVFrame* frame) {
     if (!m.video || !frame || frame->format != m.video->pix_fmt || frame->width != m.settings.width ||
         frame->height != m.settings.height)
         return false;
+    // Only pictures in the colours the file says it holds pass straight through.
+    const bool sameColours = (frame->colorspace == AVCOL_SPC_UNSPECIFIED || frame->colorspace == AVCOL_SPC_SMPTE170M ||
+                              frame->colorspace == AVCOL_SPC_BT470BG) && frame->color_range != AVCOL_RANGE_JPEG;
+    if (!sameColours) return false;
     if (int err = av_frame_make_writable(m.videoFrame.get()); err < 0) m.fail("frame not writable", err);
     if (int err = av_frame_copy(m.videoFrame.get(), frame); err < 0) m.fail("cannot copy a frame", err);
     m.videoFrame->pts = m.nextVideoPts++;

@@ -1,5 +1,5 @@
 // Design note: writes a movie (or a sound file) through the FFmpeg libraries: H.264 (libx264, or NVIDIA's
-// h264_nvenc when the machine has one) + AAC in MP4; ProRes 422 + 24-bit PCM in MOV; 24-bit PCM alone in
+// h264_nvenc when the machine has one) + AAC in MP4; ProRes 422 HQ + 24-bit PCM in MOV; 24-bit PCM alone in
 // WAV. Audio of any rate is resampled to 48 kHz (libswresample), the rate of every Tandem sequence. The file
 // is written beside the destination under a temporary name and renamed into place only by finish(), so a
 // failed or abandoned write never leaves a half file where the user expects a finished one.
@@ -22,7 +22,7 @@ struct MovieSettings {
     int output_sample_rate = 48000;
     int crf = 18;                 // x264 quality (lower = better); NVENC's constant quality likewise
     std::string preset = "medium"; // x264 speed preset
-    std::string container = "mp4"; // mp4 (H.264 + AAC) | mov (ProRes 422 + PCM) | wav (PCM, no picture)
+    std::string container = "mp4"; // mp4 (H.264 + AAC) | mov (ProRes 422 HQ + PCM) | wav (PCM, no picture)
     // For mp4: libx264 | h264_nvenc | auto (NVENC when a GPU encoder opens, else libx264).
     std::string h264Encoder = "libx264";
 };

@@ -19,6 +19,27 @@ constexpr double kTimeToleranceFrames = 0.05;
 constexpr double kSeekAheadSeconds = 2.0;
 // Row length (bytes) swscale's vector code writes in whole multiples of.
 constexpr int kSwsRowAlign = 64;
+
+// YUV to RGB with the matrix and range the picture says it was made with (a phone's BT.709, MLT's renders):
+// swscale would otherwise take BT.601 for all. Untagged pictures stay BT.601, as FFmpeg writes them.
+void useSourceColours(SwsContext* sws, const AVFrame* src) {
+    int matrix = SWS_CS_DEFAULT;
+    switch (src->colorspace) {
+    case AVCOL_SPC_BT709: matrix = SWS_CS_ITU709; break;
+    case AVCOL_SPC_FCC: matrix = SWS_CS_FCC; break;
+    case AVCOL_SPC_SMPTE240M: matrix = SWS_CS_SMPTE240M; break;
+    case AVCOL_SPC_BT2020_NCL:
+    case AVCOL_SPC_BT2020_CL: matrix = SWS_CS_BT2020; break;
+    default: break;
+    }
+    int* invTable = nullptr;
+    int* table = nullptr;
+    int srcRange = 0, dstRange = 0, brightness = 0, contrast = 0, saturation = 0;
+    // Not a YUV source (or one swscale cannot adjust): its conversion stays as it is.
+    if (sws_getColorspaceDetails(sws, &invTable, &srcRange, &table, &dstRange, &brightness, &contrast, &saturation) < 0) return;
+    const int fullRange = src->color_range == AVCOL_RANGE_JPEG ? 1 : srcRange;
+    sws_setColorspaceDetails(sws, sws_getCoefficients(matrix), fullRange, table, dstRange, brightness, contrast, saturation);
+}
 } // namespace
 
 struct VideoDecoder::Impl {
@@ -87,6 +108,7 @@ struct VideoDecoder::Impl {
         const int w = src->width, h = src->height;
         sws.reset(sws_getCachedContext(sws.release(), w, h, static_cast<AVPixelFormat>(src->format), w, h,
                                        AV_PIX_FMT_RGB24, SWS_BILINEAR, nullptr, nullptr, nullptr));
+        useSourceColours(sws.get(), src);
         const bool sideways = rotation % 180 != 0;
         out.width = sideways ? h : w;
         out.height = sideways ? w : h;
@@ -233,6 +255,7 @@ bool VideoDecoder::readNextSmall(SmallFrame& out, int maxHeight, bool colour) {
     if (colour || !viaLuma) {
         m.smallSws.reset(sws_getCachedContext(m.smallSws.release(), src->width, src->height, static_cast<AVPixelFormat>(src->format),
                                               w, h, AV_PIX_FMT_RGB24, SWS_FAST_BILINEAR, nullptr, nullptr, nullptr));
+        useSourceColours(m.smallSws.get(), src);
         const int stride = (w * 3 + kSwsRowAlign - 1) / kSwsRowAlign * kSwsRowAlign; // swscale writes whole blocks
         m.staging.resize(size_t(stride) * h + kSwsRowAlign);
         uint8_t* dst[1] = {m.staging.data()};
@@ -290,6 +313,13 @@ const Frame* VideoDecoder::frameAtTime(double seconds) {
 
 const AVFrame* VideoDecoder::rawFrameAtTime(double seconds) { return impl_->positionAt(seconds); }
 int VideoDecoder::rotation() const { return impl_->rotation; }
+
+double VideoDecoder::nearestFrameTime(double seconds) const {
+    const Impl& m = *impl_;
+    if (m.isStill || !(m.fps > 0)) return seconds;
+    // frameAtTime already takes a frame that begins within kTimeToleranceFrames of the time asked.
+    return seconds + (0.5 - kTimeToleranceFrames) / m.fps;
+}
 
 void decodeAudioBlocks(const std::string& path, int sampleRate, int channels, const AudioBlockSink& sink) {
     InputFile in(path);

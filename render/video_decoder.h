@@ -52,6 +52,10 @@ public:
     // straight to an encoder; owned by the decoder, valid until its next call.
     const AVFrame* rawFrameAtTime(double seconds);
     int rotation() const; // clockwise degrees the raw picture still needs
+    // Where to ask frameAtTime for the source frame *nearest* `seconds` (ties to the later one), the way a
+    // change of frame rate picks frames: half a frame on, for a movie; `seconds` itself for a still. MLT
+    // conforms a clip of another rate the same way, so Shotcut and Kdenlive show the frames Tandem shows.
+    double nearestFrameTime(double seconds) const;
 
 private:
     struct Impl;

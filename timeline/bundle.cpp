@@ -62,6 +62,10 @@ bool linkOrCopy(const QString& source, const QString& target, QString* error) {
 
 } // namespace
 
+bool linkOrCopyFile(const QString& source, const QString& target, QString* error) {
+    return linkOrCopy(source, target, error);
+}
+
 QString bundlePathFor(const QString& path) {
     QString p = QDir::cleanPath(path);
     return p.endsWith(QLatin1String(".tandem")) ? p : p + QStringLiteral(".tandem");

@@ -54,6 +54,10 @@ QString fallbackRecoveryFile(const QString& bundleDir);
 // bundle-relative path; a name already taken by another file gets a numbered variant.
 QString adoptMediaFile(const QString& bundleDir, const QString& sourcePath, QString* error);
 
+// Puts `source` at `target` as a hard link where the disk allows, else a copy, made under a temporary name
+// and renamed so a half-copied file never shows.
+bool linkOrCopyFile(const QString& source, const QString& target, QString* error);
+
 // Save As: the files of one bundle (media/, takes/, masks/) linked or copied into another.
 bool copyBundleFiles(const QString& fromBundle, const QString& toBundle, QString* error);
 

@@ -1,5 +1,6 @@
 #include "timeline/otio.h"
 
+#include "timeline/hand_off.h"
 #include "timeline/paths.h"
 
 #include <QDir>
@@ -371,16 +372,11 @@ public:
         if (video.isEmpty() && audio.isEmpty()) bad(QStringLiteral("the timeline has no tracks"));
         seq_.tracks = video + audio;
         for (const QJsonValue& m : stack.value(QStringLiteral("markers")).toArray()) readMarker(m.toObject(), 0, 0);
-        linkPairs();
+        linkMatchingPairs(seq_);
         out_.state.sequences.append(seq_);
         if (QString why = out_.state.consistencyError(); !why.isEmpty())
             bad(QStringLiteral("the timeline cannot be represented: %1").arg(why));
-        for (const auto& [what, items] : notes_) {
-            const int shown = std::min<int>(int(items.size()), 6);
-            QString line = QStringLiteral("%1 (%2): %3").arg(what).arg(items.size()).arg(items.mid(0, shown).join(QStringLiteral("; ")));
-            if (items.size() > shown) line += QStringLiteral("; and %1 more").arg(items.size() - shown);
-            out_.warnings.append(line);
-        }
+        out_.warnings = notes_.lines();
         return out_;
     }
 
@@ -391,11 +387,11 @@ private:
     Sequence seq_;
     Id nextId_ = 1;
     std::map<QString, Id> assetByUrl_;
-    std::map<QString, QStringList> notes_; // what was not brought in as it was, by kind
+    NotesByKind notes_;
     std::vector<Cut> cuts_;                // transitions of the top-level track being read
 
     Id next() { return nextId_++; }
-    void note(const QString& what, const QString& item) { notes_[what].append(item); }
+    void note(const QString& what, const QString& item) { notes_.add(what, item); }
     static void keep(QJsonObject& foreign, const QString& key, const QJsonValue& value) {
         QJsonObject otio = foreign.value(QStringLiteral("otio")).toObject();
         otio[key] = value;
@@ -627,7 +623,7 @@ private:
             const qint64 length = seq_.time.framesForSeconds(s.end()) - position;
             if (length <= 0) continue;
             track.clips.append(clipOf(s, kind, position, length));
-            fitDuration(track.clips.back());
+            fitAssetDuration(out_.state, seq_, track.clips.back());
         }
         for (const Cut& cut : cuts_) applyTransition(track, cut);
         return track;
@@ -760,15 +756,6 @@ private:
         }
     }
 
-    // An offline asset, or one whose known duration is shorter than what the timeline uses, is taken to be
-    // as long as its longest use, so the project stays consistent.
-    void fitDuration(const Clip& c) {
-        Asset* a = out_.state.asset(c.assetId);
-        const double needed = seq_.time.secondsForFrames(c.sourceOut());
-        if (a->path.isEmpty() || seq_.time.framesForSeconds(a->duration) < c.sourceOut())
-            a->duration = std::max(a->duration, needed);
-    }
-
     // A marker of the stack (`at` 0) or of an item placed at `at` seconds whose source starts at `sourceStart`.
     void readMarker(const QJsonObject& m, double at, double sourceStart) {
         if (!schemaIs(m, "Marker")) return;
@@ -782,24 +769,6 @@ private:
         auto pos = std::upper_bound(seq_.markers.begin(), seq_.markers.end(), marker.frame,
                                     [](qint64 f, const Marker& x) { return f < x.frame; });
         seq_.markers.insert(pos, marker);
-    }
-
-    // OTIO has no A/V links: a picture clip and a sound clip of the same media over the same range are a pair.
-    void linkPairs() {
-        for (Track& vt : seq_.tracks) {
-            if (vt.kind != TrackKind::Video) continue;
-            for (Clip& v : vt.clips)
-                for (Track& at : seq_.tracks) {
-                    if (at.kind != TrackKind::Audio || v.linkedClipId) continue;
-                    for (Clip& a : at.clips)
-                        if (!a.linkedClipId && a.assetId == v.assetId && a.position == v.position &&
-                            a.sourceIn == v.sourceIn && a.length == v.length) {
-                            v.linkedClipId = a.id;
-                            a.linkedClipId = v.id;
-                            break;
-                        }
-                }
-        }
     }
 };
 

@@ -25,7 +25,7 @@ ExportDialog::ExportDialog(timeline::ProjectState state, timeline::Id sequenceId
     auto* form = new QFormLayout();
     output_ = new QLineEdit(this);
     output_->setObjectName(QStringLiteral("exportOutput"));
-    output_->setPlaceholderText(tr("movie.mp4 (H.264) or movie.mov (ProRes 422)"));
+    output_->setPlaceholderText(tr("movie.mp4 (H.264) or movie.mov (ProRes 422 HQ)"));
     auto* browse = new QPushButton(tr("Browse…"), this);
     connect(browse, &QPushButton::clicked, this, &ExportDialog::chooseOutput);
     auto* outputRow = new QHBoxLayout();
@@ -98,7 +98,7 @@ QString ExportDialog::statusText() const { return status_->text(); }
 
 void ExportDialog::chooseOutput() {
     const QString path = QFileDialog::getSaveFileName(this, tr("Export to"), output_->text(),
-                                                      tr("H.264 movie (*.mp4);;ProRes 422 movie (*.mov)"));
+                                                      tr("H.264 movie (*.mp4);;ProRes 422 HQ movie (*.mov)"));
     if (!path.isEmpty()) output_->setText(path);
 }
 
@@ -107,7 +107,7 @@ void ExportDialog::startExport() {
     const QString out = output_->text().trimmed();
     const QString suffix = QFileInfo(out).suffix().toLower();
     if (out.isEmpty() || (suffix != QLatin1String("mp4") && suffix != QLatin1String("mov"))) {
-        status_->setText(tr("Choose a file ending in .mp4 (H.264) or .mov (ProRes 422)."));
+        status_->setText(tr("Choose a file ending in .mp4 (H.264) or .mov (ProRes 422 HQ)."));
         return;
     }
     const timeline::Sequence* seq = nullptr;

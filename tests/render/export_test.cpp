@@ -220,7 +220,7 @@ MixTrack trackOf(std::shared_ptr<AudioSource> source, std::string name) {
 
 } // namespace
 
-TEST_CASE("a MOV export is ProRes 422 with PCM sound — an MP4 asks for the H.264 encoder it can have") {
+TEST_CASE("a MOV export is ProRes 422 HQ with PCM sound — an MP4 asks for the H.264 encoder it can have") {
     const std::string dir = tandem::test::freshTempDir("prores");
     tandem::test::writeTestMovie(dir + "/m.mp4", {64, 48, 32, 16.0, 0});
     ExportJob job = soundJob(dir + "/m.mp4", {trackOf(sine(2, 0.25f), "A1")});
