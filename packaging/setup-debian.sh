@@ -21,6 +21,8 @@ packages=(
   # what the tests and screenshots use; real footage for the lip-sync tests (a film's dialogue scene in
   # opencv-doc's examples, a machine's sound without speech in python3-hug-doc's)
   ffmpeg xvfb xauth jackd2 espeak-ng sox opencv-doc python3-hug-doc
+  # MLT's own renderer, the reference the Shotcut / Kdenlive hand-off is checked against
+  melt
   # fuzzing (clang's libFuzzer with AddressSanitizer and UndefinedBehaviorSanitizer); packaging checks
   clang libclang-rt-14-dev dpkg-dev appstream
 )

@@ -160,8 +160,27 @@ private:
         p.label = labelOf(c);
         p.picture = picture;
         p.length = s_.sourceLengthFrames(c, seq_.time);
+        p.filters = keptFilters(c.foreign);
         producers_.push_back(p);
         return p.id;
+    }
+
+    // Filters an MLT import kept because Tandem does not play them, as they were.
+    static std::vector<Filter> keptFilters(const QJsonObject& foreign) {
+        std::vector<Filter> out;
+        for (const QJsonValue& v : foreign.value(QStringLiteral("mlt")).toObject().value(QStringLiteral("filters")).toArray()) {
+            const QJsonObject kept = v.toObject();
+            const QJsonObject props = kept.value(QStringLiteral("properties")).toObject();
+            Filter f{props.value(QStringLiteral("mlt_service")).toString(), -1, -1, {}};
+            if (kept.contains(QStringLiteral("in")) && kept.contains(QStringLiteral("out"))) {
+                f.in = qint64(kept.value(QStringLiteral("in")).toString().toLongLong());
+                f.out = qint64(kept.value(QStringLiteral("out")).toString().toLongLong());
+            }
+            for (auto it = props.begin(); it != props.end(); ++it)
+                if (it.key() != QLatin1String("mlt_service")) f.properties.push_back({it.key(), it.value().toString()});
+            if (!f.service.isEmpty()) out.push_back(f);
+        }
+        return out;
     }
 
     void addItem(std::vector<Item>& items, qint64& at, qint64 start, Item item) {
@@ -172,6 +191,7 @@ private:
     }
 
     void pictureTrack(const Track& t, const PictureTrackPlan& plan, TrackOut& out) {
+        out.filters = keptFilters(t.foreign);
         std::vector<QString> ids;
         for (const Clip& c : t.clips) ids.push_back(producerFor(c, true));
         qint64 at = 0;
@@ -236,6 +256,7 @@ private:
             if (fadeOut > 0) producer.filters.push_back(soundFade(in + length - fadeOut, fadeOut, false));
             addItem(out.items, at, position, {Item::Entry, id, in, length});
         }
+        out.filters = keptFilters(t.foreign);
         if (t.gainDb != 0)
             out.filters.push_back({QStringLiteral("volume"), -1, -1, {{QStringLiteral("level"), num(t.gainDb)}}});
         if (t.pan != 0) {
@@ -518,6 +539,7 @@ private:
     std::map<QString, Node> services_;
     std::vector<QString> order_;
     std::map<QString, Id> assetByPath_;
+    std::set<Id> probed_; // assets whose file was read: what they hold is known
     NotesByKind notes_;
     int anonymous_ = 0;
 
@@ -611,7 +633,11 @@ private:
             }
             std::map<QString, QString> m;
             while (r.readNextStartElement()) {
-                if (r.name() == u"property") m[r.attributes().value(QStringLiteral("name")).toString()] = r.readElementText();
+                if (r.name() == u"property") {
+                    // The name first: reading the text moves the reader past the element's attributes.
+                    const QString key = r.attributes().value(QStringLiteral("name")).toString();
+                    m[key] = r.readElementText();
+                }
                 else r.skipCurrentElement();
             }
             n.props[QStringLiteral("#marker%1").arg(n.props.size())] = m[QStringLiteral("start")] + QLatin1Char('\n') + m[QStringLiteral("color")] + QLatin1Char('\n') + m[QStringLiteral("text")];
@@ -642,13 +668,16 @@ private:
         return it == services_.end() ? nullptr : &it->second;
     }
 
-    // The timeline: the document's named root when it is a tractor or playlist, else its last tractor,
-    // else its last playlist.
+    // The timeline: the document's named root when it is a tractor, else its last tractor, else its last
+    // playlist — never a playlist kept only as a bin (Shotcut's main_bin, marked xml_retain).
     const Node& mainService() const {
-        if (const Node* n = service(rootProducer_); n && (n->tag == QLatin1String("tractor") || n->tag == QLatin1String("playlist"))) return *n;
+        auto usable = [](const Node* n, const char* tag) {
+            return n && n->tag == QLatin1String(tag) && n->prop("xml_retain") != QLatin1String("1");
+        };
+        if (const Node* n = service(rootProducer_); usable(n, "tractor")) return *n;
         for (const char* tag : {"tractor", "playlist"})
             for (auto it = order_.rbegin(); it != order_.rend(); ++it)
-                if (const Node* n = service(*it); n && n->tag == QLatin1String(tag)) return *n;
+                if (const Node* n = service(*it); usable(n, tag)) return *n;
         bad(QStringLiteral("the document holds no tractor or playlist"));
     }
 
@@ -700,6 +729,7 @@ private:
             return;
         }
         std::vector<Piece> pieces;
+        QStringList colours;
         qint64 at = 0;
         bool onlyColour = true;
         for (const Node::Item& item : node.items) {
@@ -722,7 +752,7 @@ private:
             } else if (kind == Kind::Dissolve) {
                 addDissolve(*p, at, length, pieces);
             } else if (kind == Kind::Colour) {
-                notes_.add(QStringLiteral("colour clips, left as gaps"), QStringLiteral("%1 at frame %2").arg(p->prop("resource")).arg(at));
+                colours.append(QStringLiteral("%1 at frame %2").arg(p->prop("resource")).arg(at));
             } else {
                 notes_.add(QStringLiteral("producers of other kinds (generators, nested timelines), left as gaps"),
                            QStringLiteral("%1 (%2) at frame %3").arg(p->id, p->prop("mlt_service")).arg(at));
@@ -730,6 +760,7 @@ private:
             at += length;
         }
         if (onlyColour && !node.items.empty() && pieces.empty()) return; // the background
+        for (const QString& c : colours) notes_.add(QStringLiteral("colour clips, left as gaps"), c);
         mergePieces(pieces);
         const bool muted = hide == QLatin1String("both");
         const bool soundOnly = hide == QLatin1String("video") || node.prop("shotcut:audio") == QLatin1String("1");
@@ -846,9 +877,12 @@ private:
         const Node& p = *service(piece.producer);
         const Id assetId = assetFor(p);
         Asset* asset = out_.state.asset(assetId);
-        if (kind == TrackKind::Audio && (p.prop("audio_index") == QLatin1String("-1") || (!asset->hasAudio && !asset->offline()))) return;
-        if (kind == TrackKind::Audio && asset->offline() && !asset->hasAudio) return;
-        if (kind == TrackKind::Video && p.prop("video_index") == QLatin1String("-1")) return;
+        // A clip of a track with both becomes a picture clip and a sound clip, each only where the producer
+        // gives it and, once the file was read, the file has it.
+        const bool probed = probed_.count(assetId) > 0;
+        if (kind == TrackKind::Audio && (p.prop("audio_index") == QLatin1String("-1") || (probed && !asset->hasAudio))) return;
+        if (kind == TrackKind::Video && (p.prop("video_index") == QLatin1String("-1") || (probed && !asset->hasVideo))) return;
+        (kind == TrackKind::Video ? asset->hasVideo : asset->hasAudio) = true;
         Clip c;
         c.id = next();
         c.assetId = assetId;
@@ -869,6 +903,7 @@ private:
     void applyFilters(const std::vector<Node>& filters, Clip* clip, Track* track) {
         for (const Node& f : filters) {
             if (f.prop("_loader") == QLatin1String("1") || f.prop("_hide") == QLatin1String("1")) continue; // MLT's own normalisers
+            if (f.prop("tandem:dissolve") == QLatin1String("1")) continue; // a dissolve's ramp: read with its tractor
             const QString service = f.prop("mlt_service");
             const bool picture = track->kind == TrackKind::Video, whole = f.in.isEmpty() && f.out.isEmpty();
             if (service == QLatin1String("audiolevel")) continue; // Shotcut's meter
@@ -950,8 +985,11 @@ private:
         QJsonObject props;
         for (const auto& [k, v] : f.props) props[k] = v;
         QJsonObject kept{{"properties", props}};
-        if (!f.in.isEmpty()) kept[QStringLiteral("in")] = f.in;
-        if (!f.out.isEmpty()) kept[QStringLiteral("out")] = f.out;
+        // In and out as frames of the producer, whatever form the document wrote them in.
+        if (!f.in.isEmpty() && !f.out.isEmpty()) {
+            kept[QStringLiteral("in")] = QString::number(frames(f.in));
+            kept[QStringLiteral("out")] = QString::number(frames(f.out));
+        }
         QJsonObject& foreign = clip ? clip->foreign : track->foreign;
         QJsonObject mlt = foreign.value(QStringLiteral("mlt")).toObject();
         QJsonArray list = mlt.value(QStringLiteral("filters")).toArray();
@@ -972,8 +1010,6 @@ private:
         a.label = p.prop("shotcut:caption");
         if (a.label.isEmpty()) a.label = QFileInfo(resource).fileName();
         a.originalName = resource;
-        a.hasVideo = p.prop("video_index") != QLatin1String("-1");
-        a.hasAudio = p.prop("audio_index") != QLatin1String("-1");
         if (!QFileInfo(file).isFile() || !hooks_.adoptMedia) {
             notes_.add(QStringLiteral("media not found, kept as offline clips"), QStringLiteral("'%1' (%2)").arg(a.label, resource));
         } else {
@@ -981,6 +1017,7 @@ private:
             a.path = hooks_.adoptMedia(file, &why);
             if (a.path.isEmpty()) notes_.add(QStringLiteral("media that could not be brought into the project"), QStringLiteral("%1: %2").arg(resource, why));
             else if (hooks_.probe && !hooks_.probe(file, a)) notes_.add(QStringLiteral("media that could not be read"), resource);
+            else if (hooks_.probe) probed_.insert(a.id);
         }
         out_.state.assets.append(a);
         assetByPath_[file] = a.id;

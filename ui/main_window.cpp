@@ -5,6 +5,7 @@
 #include "render/probe.h"
 #include "render/video_decoder.h"
 #include "timeline/bundle.h"
+#include "timeline/mlt.h"
 #include "timeline/paths.h"
 #include "ui/bins_panel.h"
 #include "ui/export_dialog.h"
@@ -223,7 +224,10 @@ void MainWindow::buildMenus() {
     });
     file->addAction(tr("Save project &as…"), QKeySequence::SaveAs, this, &MainWindow::chooseSaveLocation);
     file->addSeparator();
-    file->addAction(tr("&Export…"), QKeySequence(tr("Ctrl+E")), this, &MainWindow::openExportDialog);
+    QMenu* exportMenu = file->addMenu(tr("&Export"));
+    exportMenu->setObjectName(QStringLiteral("exportMenu"));
+    exportMenu->addAction(tr("&Movie…"), QKeySequence(tr("Ctrl+E")), this, &MainWindow::openExportDialog);
+    exportMenu->addAction(tr("&Shotcut / Kdenlive project (MLT)…"), this, &MainWindow::chooseEditorProjectExport);
     file->addSeparator();
     file->addAction(tr("Pre&ferences…"), QKeySequence::Preferences, this, &MainWindow::showPreferences);
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
@@ -376,6 +380,29 @@ void MainWindow::fillRecentMenu(QMenu* menu) {
             QString error;
             if (!openProject(path, &error)) QMessageBox::warning(this, tr("Cannot open project"), error);
         })->setToolTip(path);
+}
+
+std::optional<QStringList> MainWindow::exportEditorProject(const QString& path, QString* error) {
+    const auto exported = timeline::exportMltProject(project_.state(), project_.sequence().id, bundleDir(), path, error);
+    if (!exported) return std::nullopt;
+    return exported->warnings;
+}
+
+void MainWindow::chooseEditorProjectExport() {
+    QString path = QFileDialog::getSaveFileName(this, tr("Export for Shotcut or Kdenlive"), QString(), tr("MLT project (*.mlt)"));
+    if (path.isEmpty()) return;
+    if (!path.endsWith(QLatin1String(".mlt"))) path += QStringLiteral(".mlt");
+    QString error;
+    const auto warnings = exportEditorProject(path, &error);
+    if (!warnings) {
+        QMessageBox::warning(this, tr("Cannot export"), error);
+        return;
+    }
+    const QString media = QFileInfo(path).completeBaseName() + QStringLiteral("-media");
+    say(tr("Wrote %1 with its media in %2/").arg(QFileInfo(path).fileName(), media));
+    if (!warnings->isEmpty())
+        QMessageBox::information(this, tr("Exported, with differences"),
+                                 tr("Shotcut and Kdenlive will not play everything as Tandem does:\n\n• %1").arg(warnings->join(QStringLiteral("\n• "))));
 }
 
 ExportDialog* MainWindow::openExportDialog() {

@@ -91,6 +91,9 @@ public:
     QString bundleDir() const { return bundleDir_.isEmpty() ? scratch_.path() : bundleDir_; }
     Playback& playback() { return *playback_; }
     ExportDialog* openExportDialog(); // File ▸ Export: a snapshot of the project at this moment; non-modal
+    // File ▸ Export ▸ Shotcut / Kdenlive project: the sequence as MLT XML at `path`, its media beside it.
+    // Returns what MLT cannot say as Tandem plays it (empty when nothing), or nullopt with `error`.
+    std::optional<QStringList> exportEditorProject(const QString& path, QString* error);
     // The In/Out zone, frames [first, second); empty (second <= first) when not both marked.
     std::pair<qint64, qint64> zone() const { return {markIn_, markOut_}; }
     TimelineView& timelineView() { return *timeline_; }
@@ -133,6 +136,7 @@ private:
     void chooseMedia();
     void chooseProject();
     void chooseSaveLocation();
+    void chooseEditorProjectExport();
     void showPreferences();
     void applyEngineSettings();
     void fillRecentMenu(QMenu* menu);

@@ -253,4 +253,27 @@ TEST_CASE("a timeline melt builds and writes as XML imports into Tandem, whose r
     INFO(r.output);
     REQUIRE(r.status == 0);
     compareRenders(dir + "/tandem.mov", dir + "/melt.mkv");
+
+    // The same mix with MLT's luma dissolve: a Tandem dissolve of the mix's 16 frames, centred in it. (melt's
+    // luma mixes the same weights, i/16, in 8-bit 4:2:2; measured in docs/project-format.md.)
+    const std::string dissolving = dir + "/dissolve.mlt";
+    r = shell("cd " + dir + " && melt -silent -quiet -profile profile a.mp4 in=10 out=69 -blank 11 b.mp4 in=5 out=64 "
+              "c.mp4 in=3 out=62 -mix 16 -mixer luma -mixer mix:-1 -consumer xml:" + dissolving);
+    REQUIRE(r.status == 0);
+    r = cli("import-mlt " + dissolving + " -o " + dir + "/Dissolving");
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    QString error;
+    const auto project = loadBundle(QString::fromStdString(dir + "/Dissolving.tandem"), BundleSource::Project, &error);
+    REQUIRE(project);
+    const Track& picture = project->sequences[0].tracks[0];
+    REQUIRE(picture.clips.size() == 3);
+    CHECK(picture.clips[0].position == 0);
+    CHECK(picture.clips[0].sourceIn == 10);
+    CHECK(picture.clips[1].position == 72);  // after the 12-frame blank
+    CHECK(picture.clips[1].sourceIn == 5);
+    CHECK(picture.clips[1].end() == 124);    // the mix starts at 116: 8 frames of it
+    CHECK(picture.clips[2].position == 124);
+    CHECK(picture.clips[2].sourceIn == 3 + 8);
+    CHECK(picture.clips[2].dissolveIn == 16);
 }
