@@ -9,6 +9,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 
 using namespace tandem::timeline;
@@ -269,4 +270,58 @@ TEST_CASE("broken MLT documents get a clear error") {
         INFO(error.toStdString());
         CHECK(error.contains(QLatin1String(c.expect)));
     }
+}
+
+TEST_CASE("an MLT export writes generated takes as their rendered files beside the document, and says what it left out") {
+    const QString bundle = QString::fromStdString(tandem::test::freshTempDir("mlt-takes")) + QStringLiteral("/Film.tandem");
+    QDir().mkpath(bundle + QStringLiteral("/takes"));
+    QDir().mkpath(bundle + QStringLiteral("/media"));
+    spit(bundle + QStringLiteral("/takes/take-1.mp4"), "first take");
+    spit(bundle + QStringLiteral("/takes/take-2.mp4"), "second take");
+    spit(bundle + QStringLiteral("/media/take-2.mp4"), "a media file of the same name");
+    Project p(QStringLiteral("Film"));
+    const Id shot = p.requestAddGeneratedShot(tandem::test::generatedShot("scene 1"), tandem::test::takeWriting("takes/take-1.mp4", 2.0)).newId;
+    Take second = tandem::test::takeWriting("takes/take-2.mp4", 2.0);
+    second.assetId = shot;
+    REQUIRE_EDIT(p.requestAddTake(second)); // the shot now shows its second take
+    REQUIRE_EDIT(p.requestInsertAsset(shot, 0));
+    const Id other = p.requestAddAsset([] {
+        Asset a = tandem::test::mediaAsset(2.0, true, true, "take-2");
+        return a;
+    }()).newId;
+    REQUIRE_EDIT(p.requestInsertAsset(other, p.sequence().duration()));
+    // A clip whose media went missing (as an import leaves it): offline.
+    ProjectState s = p.state();
+    Asset lost = tandem::test::mediaAsset(2.0, true, true, "lost");
+    lost.id = s.largestId() + 1;
+    lost.path.clear();
+    s.assets.append(lost);
+    Clip c;
+    c.id = lost.id + 1;
+    c.assetId = lost.id;
+    c.position = s.sequences[0].duration();
+    c.length = 20;
+    s.sequences[0].tracks[0].clips.append(c);
+    REQUIRE(s.consistencyError().isEmpty());
+
+    const QString mlt = QString::fromStdString(tandem::test::freshTempDir("mlt-takes-out")) + QStringLiteral("/cut.mlt");
+    QString error;
+    const auto exported = exportMltProject(s, s.sequences[0].id, bundle, mlt, &error);
+    INFO(error.toStdString());
+    REQUIRE(exported);
+    const QString media = QFileInfo(mlt).dir().filePath(QStringLiteral("cut-media"));
+    QFile take(media + QStringLiteral("/take-2.mp4"));
+    REQUIRE(take.open(QIODevice::ReadOnly));
+    CHECK(take.readAll() == "second take");
+    QFile same(media + QStringLiteral("/media-take-2.mp4")); // the same name from another folder kept apart
+    REQUIRE(same.open(QIODevice::ReadOnly));
+    CHECK(same.readAll() == "a media file of the same name");
+    QFile doc(mlt);
+    REQUIRE(doc.open(QIODevice::ReadOnly));
+    const QByteArray xml = doc.readAll();
+    CHECK(xml.contains("cut-media/take-2.mp4"));
+    CHECK(xml.contains("cut-media/media-take-2.mp4"));
+    CHECK_FALSE(xml.contains("take-1.mp4"));
+    REQUIRE(exported->warnings.size() == 1);
+    CHECK(exported->warnings[0].contains(QStringLiteral("'lost'")));
 }
