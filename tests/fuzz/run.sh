@@ -2,13 +2,13 @@
 # Builds the fuzz targets with clang, libFuzzer, AddressSanitizer and UndefinedBehaviorSanitizer (build-fuzz/)
 # and runs each for SECONDS (default 30) from its seed corpus in tests/fuzz/corpus/NAME. New inputs go to a
 # scratch folder, never into the repository; a crash leaves its input in build-fuzz/crashes/ and fails.
-# Usage: tests/fuzz/run.sh [SECONDS] [TARGET...]      (targets: safetensors config protocol framing project probe)
+# Usage: tests/fuzz/run.sh [SECONDS] [TARGET...]      (targets: safetensors config protocol framing project otio mlt probe)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-30}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(safetensors config protocol framing project probe)
+[ ${#targets[@]} -gt 0 ] || targets=(safetensors config protocol framing project otio mlt probe)
 build=${TANDEM_FUZZ_BUILD_DIR:-build-fuzz}
 sanitize="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 if [ ! -f "$build/CMakeCache.txt" ]; then
