@@ -1,11 +1,7 @@
 #include "app/mlt_command.h"
 
-#include "ui/media_asset.h"
-
 #include "app/cli_args.h"
 #include "app/project_input.h"
-#include "render/media_error.h"
-#include "render/probe.h"
 #include "timeline/bundle.h"
 #include "timeline/mlt.h"
 
@@ -37,15 +33,6 @@ namespace {
 
 QString qs(const std::string& s) { return QString::fromStdString(s); }
 
-bool probeInto(const QString& path, timeline::Asset& asset) {
-    try {
-        ui::describeMedia(render::probe(path.toStdString()), asset);
-        return true;
-    } catch (const render::MediaError&) {
-        return false;
-    }
-}
-
 } // namespace
 
 int runExportMlt(const std::vector<std::string>& words) {
@@ -65,33 +52,14 @@ int runExportMlt(const std::vector<std::string>& words) {
 int runImportMlt(const std::vector<std::string>& words) {
     Args args(words, "import-mlt", {"output"}, {}, {{"-o", "--output"}});
     if (args.positional().size() != 1) throw UsageError("expected 'import-mlt FILE.mlt -o NAME.tandem'");
-    const QString mltPath = qs(args.positional()[0]), outPath = qs(args.required("output"));
+    const QString mltPath = qs(args.positional()[0]);
     QFile file(mltPath);
     if (!file.open(QIODevice::ReadOnly)) throw std::runtime_error("cannot read " + mltPath.toStdString() + ": " + file.errorString().toStdString());
-    const QString bundle = timeline::bundlePathFor(outPath);
-    if (QFileInfo(QDir(bundle).filePath(QLatin1String(timeline::kProjectFile))).exists())
-        throw UsageError(bundle.toStdString() + " already holds a project; choose another name");
-    const bool created = !QFileInfo(bundle).exists();
-    if (!QDir().mkpath(bundle)) throw std::runtime_error("cannot create " + bundle.toStdString());
-    timeline::OtioImportHooks hooks;
-    hooks.adoptMedia = [&](const QString& f, QString* why) { return timeline::adoptMediaFile(bundle, f, why); };
-    hooks.probe = probeInto;
-    QString error;
-    auto imported = timeline::importMlt(file.readAll(), QFileInfo(mltPath).absolutePath(), hooks, &error);
-    if (imported) {
-        imported->state.name = QFileInfo(bundle).completeBaseName();
-        if (timeline::saveBundle(bundle, imported->state, &error)) {
-            if (!imported->warnings.isEmpty()) std::cerr << "note: " << imported->summary().toStdString() << "\n";
-            const auto& seq = imported->state.sequences.front();
-            int clips = 0;
-            for (const auto& t : seq.tracks) clips += int(t.clips.size());
-            std::cout << bundle.toStdString() << ": " << seq.tracks.size() << " tracks, " << clips << " clips, "
-                      << imported->state.assets.size() << " media, " << seq.time.fps.num << "/" << seq.time.fps.den << " fps\n";
-            return 0;
-        }
-    }
-    if (created) QDir(bundle).removeRecursively(); // leave nothing half-made behind
-    throw std::runtime_error(mltPath.toStdString() + ": " + error.toStdString());
+    const QByteArray xml = file.readAll();
+    return importIntoNewBundle(mltPath, qs(args.required("output")), [&](const timeline::OtioImportHooks& hooks, QString* error) {
+        auto imported = timeline::importMlt(xml, QFileInfo(mltPath).absolutePath(), hooks, error);
+        return imported ? std::optional<ImportedProject>(ImportedProject{imported->state, imported->summary()}) : std::nullopt;
+    });
 }
 
 } // namespace tandem::app

@@ -1,12 +1,10 @@
 #include "app/otio_command.h"
 
-#include "ui/media_asset.h"
 
 #include "app/cli_args.h"
 #include "app/project_input.h"
 #include "render/image_sequence.h"
 #include "render/media_error.h"
-#include "render/probe.h"
 #include "timeline/atomic_file.h"
 #include "timeline/bundle.h"
 #include "timeline/otio.h"
@@ -37,15 +35,6 @@ namespace {
 
 QString qs(const std::string& s) { return QString::fromStdString(s); }
 
-bool probeInto(const QString& path, timeline::Asset& asset) {
-    try {
-        ui::describeMedia(render::probe(path.toStdString()), asset);
-        return true;
-    } catch (const render::MediaError&) {
-        return false;
-    }
-}
-
 // An image sequence as one movie in the bundle's media/ folder, named after its files.
 bool adoptImageSequence(const QString& bundle, const timeline::ImageSequence& images, timeline::Asset& asset, QString* error) {
     std::vector<std::string> frames;
@@ -72,41 +61,22 @@ bool adoptImageSequence(const QString& bundle, const timeline::ImageSequence& im
         return false;
     }
     asset.path = QLatin1String(timeline::kMediaDir) + QLatin1Char('/') + name;
-    return probeInto(media.filePath(name), asset);
+    return probeMediaInto(media.filePath(name), asset);
 }
 
 int importOtioFile(const QString& otioPath, const QString& outPath) {
     QFile in(otioPath);
     if (!in.open(QIODevice::ReadOnly)) throw std::runtime_error("cannot read " + otioPath.toStdString() + ": " + in.errorString().toStdString());
-    const QString bundle = timeline::bundlePathFor(outPath);
-    if (QFileInfo(QDir(bundle).filePath(QLatin1String(timeline::kProjectFile))).exists())
-        throw UsageError(bundle.toStdString() + " already holds a project; choose another name");
-    const bool created = !QFileInfo(bundle).exists();
-    if (!QDir().mkpath(bundle)) throw std::runtime_error("cannot create " + bundle.toStdString());
-
-    timeline::OtioImportHooks hooks;
-    hooks.adoptMedia = [&](const QString& file, QString* error) { return timeline::adoptMediaFile(bundle, file, error); };
-    hooks.probe = probeInto;
-    hooks.adoptImageSequence = [&](const timeline::ImageSequence& images, timeline::Asset& asset, QString* why) {
-        return adoptImageSequence(bundle, images, asset, why);
+    const QByteArray json = in.readAll();
+    auto imageSequences = [](const QString& bundle, timeline::OtioImportHooks& hooks) {
+        hooks.adoptImageSequence = [bundle](const timeline::ImageSequence& images, timeline::Asset& asset, QString* why) {
+            return adoptImageSequence(bundle, images, asset, why);
+        };
     };
-    QString error;
-    auto imported = timeline::importOtio(in.readAll(), QFileInfo(otioPath).absolutePath(), hooks, &error);
-    if (imported) {
-        imported->state.name = QFileInfo(bundle).completeBaseName();
-        if (timeline::saveBundle(bundle, imported->state, &error)) {
-            if (!imported->warnings.isEmpty()) std::cerr << "note: " << imported->summary().toStdString() << "\n";
-            const auto& seq = imported->state.sequences.front();
-            int clips = 0;
-            for (const auto& t : seq.tracks) clips += int(t.clips.size());
-            std::cout << bundle.toStdString() << ": " << seq.tracks.size() << " tracks, " << clips << " clips, "
-                      << imported->state.assets.size() << " media, " << seq.time.fps.num << "/" << seq.time.fps.den
-                      << " fps\n";
-            return 0;
-        }
-    }
-    if (created) QDir(bundle).removeRecursively(); // leave nothing half-made behind
-    throw std::runtime_error(otioPath.toStdString() + ": " + error.toStdString());
+    return importIntoNewBundle(otioPath, outPath, [&](const timeline::OtioImportHooks& hooks, QString* error) {
+        auto imported = timeline::importOtio(json, QFileInfo(otioPath).absolutePath(), hooks, error);
+        return imported ? std::optional<ImportedProject>(ImportedProject{imported->state, imported->summary()}) : std::nullopt;
+    }, imageSequences);
 }
 
 int exportOtioFile(const std::string& bundlePath, const QString& outPath, const std::string& sequenceName) {

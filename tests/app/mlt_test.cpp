@@ -5,6 +5,7 @@
 #include "support/test_media.h"
 #include "timeline/bundle.h"
 #include "timeline/mlt.h"
+#include "timeline/timeline_fixtures.h"
 
 #include <QDir>
 #include <QFile>
@@ -143,16 +144,6 @@ Asset mediaAsset(Id id, const QString& path, const char* label, double fps) {
     return a;
 }
 
-Clip clipOf(Id id, Id asset, qint64 position, qint64 sourceIn, qint64 length) {
-    Clip c;
-    c.id = id;
-    c.assetId = asset;
-    c.position = position;
-    c.sourceIn = sourceIn;
-    c.length = length;
-    return c;
-}
-
 } // namespace
 
 TEST_CASE("melt renders Tandem's MLT export as Tandem renders the sequence: three rates, a dissolve, opacity, gain") {
@@ -184,15 +175,15 @@ TEST_CASE("melt renders Tandem's MLT export as Tandem renders the sequence: thre
     Track v2 = Track::named(12, TrackKind::Video, QStringLiteral("V2"));
     Track a1 = Track::named(13, TrackKind::Audio, QStringLiteral("A1"));
     Track a2 = Track::named(14, TrackKind::Audio, QStringLiteral("A2"));
-    v1.clips = {clipOf(20, 1, 0, 10, 75), clipOf(21, 2, 75, 15, 75)};
+    v1.clips = {tandem::test::clipAt(20, 1, 0, 10, 75), tandem::test::clipAt(21, 2, 75, 15, 75)};
     v1.clips[1].dissolveIn = 16; // 8 frames either side of the cut
-    a1.clips = {clipOf(22, 1, 0, 10, 75), clipOf(23, 2, 75, 15, 75)};
+    a1.clips = {tandem::test::clipAt(22, 1, 0, 10, 75), tandem::test::clipAt(23, 2, 75, 15, 75)};
     a1.clips[1].gainDb = -6;
     v1.clips[0].linkedClipId = 22, a1.clips[0].linkedClipId = 20;
     v1.clips[1].linkedClipId = 23, a1.clips[1].linkedClipId = 21;
-    v2.clips = {clipOf(24, 3, 40, 5, 70)};
+    v2.clips = {tandem::test::clipAt(24, 3, 40, 5, 70)};
     v2.clips[0].opacity = 0.6;
-    a2.clips = {clipOf(25, 3, 40, 5, 70)};
+    a2.clips = {tandem::test::clipAt(25, 3, 40, 5, 70)};
     v2.clips[0].linkedClipId = 25, a2.clips[0].linkedClipId = 24;
     seq.tracks = {v1, v2, a1, a2};
     s.sequences = {seq};

@@ -28,16 +28,6 @@ Asset media(Id id, const char* name, double seconds) {
     return a;
 }
 
-Clip clipOf(Id id, Id asset, qint64 position, qint64 sourceIn, qint64 length) {
-    Clip c;
-    c.id = id;
-    c.assetId = asset;
-    c.position = position;
-    c.sourceIn = sourceIn;
-    c.length = length;
-    return c;
-}
-
 MltImport importOk(const QByteArray& xml, const QString& dir, const OtioImportHooks& hooks) {
     QString error;
     auto imported = importMlt(xml, dir, hooks, &error);
@@ -64,13 +54,13 @@ TEST_CASE("an MLT document Tandem writes reads back as the same cut: dissolves, 
     Track v1 = Track::named(11, TrackKind::Video, QStringLiteral("V1"));
     Track v2 = Track::named(12, TrackKind::Video, QStringLiteral("Titles"));
     Track a1 = Track::named(13, TrackKind::Audio, QStringLiteral("Dialogue"));
-    v1.clips = {clipOf(20, 1, 0, 10, 50), clipOf(21, 2, 50, 20, 60), clipOf(22, 1, 130, 0, 40)};
+    v1.clips = {tandem::test::clipAt(20, 1, 0, 10, 50), tandem::test::clipAt(21, 2, 50, 20, 60), tandem::test::clipAt(22, 1, 130, 0, 40)};
     v1.clips[1].dissolveIn = 12;
     v1.clips[0].fadeIn = 10;
     v1.clips[2].fadeOut = 15;
-    v2.clips = {clipOf(23, 3, 30, 5, 40)};
+    v2.clips = {tandem::test::clipAt(23, 3, 30, 5, 40)};
     v2.clips[0].opacity = 0.5;
-    a1.clips = {clipOf(24, 1, 0, 10, 50), clipOf(25, 2, 50, 20, 60)};
+    a1.clips = {tandem::test::clipAt(24, 1, 0, 10, 50), tandem::test::clipAt(25, 2, 50, 20, 60)};
     a1.clips[1].gainDb = -6;
     a1.clips[1].fadeOut = 20;
     a1.clips[0].audioDelayMs = 40; // one frame at 25 fps: MLT can say that

@@ -17,6 +17,17 @@ inline timeline::Asset mediaAsset(double seconds, bool video = true, bool audio 
     return a;
 }
 
+// A clip with its ids and frames given, for building a project state directly.
+inline timeline::Clip clipAt(timeline::Id id, timeline::Id asset, qint64 position, qint64 sourceIn, qint64 length) {
+    timeline::Clip c;
+    c.id = id;
+    c.assetId = asset;
+    c.position = position;
+    c.sourceIn = sourceIn;
+    c.length = length;
+    return c;
+}
+
 // A generated shot with picture and sound, and a take of it writing `output`.
 inline timeline::Asset generatedShot(const char* label) {
     timeline::Asset a;
