@@ -6,13 +6,15 @@
 //     their picture), carrying its filters: opacity and picture fades as `brightness` alpha, gain as
 //     `volume` level (dB), sound fades as `volume` gain ramps — each fade a filter over its own frames
 //   one playlist per track: entries with in/out, blanks for gaps, and for a dissolve a small tractor of the
-//     two clips' overlapping frames with a `luma` transition (Shotcut's "mix" layout)
-//   the main tractor: an opaque black background, the tracks bottom layer first, `qtblend` compositing each
-//     picture track over what lies below and `mix` summing each sound track.
+//     two clips' overlapping frames, the incoming one's alpha rising (Shotcut's "mix" layout)
+//   the main tractor: an opaque black background, the tracks bottom layer first, `affine` compositing each
+//     picture track over what lies below (Kdenlive's Composite & Transform; Shotcut's qtblend needs X11 to
+//     render) and `mix` summing each sound track.
 //
 // The keyframes are set so MLT plays Tandem's curves exactly: a fade of L frames has weight (i + ½)/L on its
-// i-th frame (alpha keyframes at ½/L and (L − ½)/L), a dissolve weight i/L (MLT's luma, which the
-// compositor follows). Sound delays finer than a frame have no MLT form: they are rounded to frames and listed.
+// i-th frame (alpha keyframes at ½/L and (L − ½)/L), a dissolve weight i/L (MLT's luma weights, which the
+// compositor follows; written as the incoming clip's alpha ramp, as luma's own 4:2:2 mix shifts chroma).
+// Sound delays finer than a frame have no MLT form: they are rounded to frames and listed.
 //
 // Import reads documents MLT writes (`melt … -consumer xml`) and Shotcut projects: the profile, the main
 // tractor's tracks (playlists of entries and blanks, `hide` telling picture from sound), clips' in/out,
