@@ -45,12 +45,29 @@ Result shell(const std::string& cmd) {
 
 Result cli(const std::string& args) { return shell(std::string(TANDEM_CLI) + " " + args); }
 
-// melt renders losslessly; where a timeline has nothing, black (melt's own test card is white; Tandem,
-// Shotcut and Kdenlive show black there). It works in RGBA: its 4:2:2 path shifts chroma against the
-// source frames (measured: 32 dB from the clip's own frames, against 52 dB through RGBA). (FFV1 in 4:2:2, as Tandem's ProRes; 16-bit PCM at 48 kHz stereo), frame by frame, nothing dropped.
+// melt renders losslessly (FFV1 in 4:2:2, as Tandem's ProRes; 16-bit PCM at 48 kHz stereo), frame by frame,
+// nothing dropped; where a timeline has nothing, black (melt's own test card is white; Tandem, Shotcut and
+// Kdenlive show black there). It works in RGBA: its 4:2:2 path shifts chroma against the source frames
+// (measured: 32 dB from a clip's own frames, against 52 dB through RGBA).
 Result meltRender(const std::string& document, const std::string& out) {
-    return shell("melt -silent -quiet " + document + " -consumer avformat:" + out +
-                 " test_card=color:black mlt_image_format=rgba vcodec=ffv1 pix_fmt=yuv422p acodec=pcm_s16le frequency=48000 channels=2 real_time=-1");
+    // On a loaded machine melt has been seen to race its own consumer's start: it exits at once leaving an
+    // empty file, or waits forever for a consumer already gone. Such a render is stopped after kMeltSeconds
+    // or found empty, and tried again (up to kMeltTries), saying so.
+    constexpr int kMeltSeconds = 300, kMeltTries = 3;
+    const std::string cmd = "timeout " + std::to_string(kMeltSeconds) + " melt -silent -quiet " + document +
+                            " -consumer avformat:" + out +
+                            " test_card=color:black mlt_image_format=rgba vcodec=ffv1 pix_fmt=yuv422p acodec=pcm_s16le"
+                            " frequency=48000 channels=2 real_time=-1 < /dev/null";
+    Result r;
+    for (int attempt = 1; attempt <= kMeltTries; ++attempt) {
+        std::remove(out.c_str());
+        r = shell(cmd);
+        const bool stalled = r.status == 124 || (r.status == 0 && QFileInfo(QString::fromStdString(out)).size() == 0);
+        if (!stalled) break;
+        WARN("melt stalled rendering " << document << " (try " << attempt << " of " << kMeltTries << ")");
+        if (attempt == kMeltTries) r.status = 124;
+    }
+    return r;
 }
 
 // A test clip from FFmpeg's generators: moving pictures (so a wrong frame shows) and a tone.
