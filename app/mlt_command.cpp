@@ -5,7 +5,6 @@
 #include "timeline/bundle.h"
 #include "timeline/mlt.h"
 
-#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 

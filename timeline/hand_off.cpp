@@ -38,4 +38,9 @@ QStringList NotesByKind::lines(int shown) const {
     return out;
 }
 
+QString NotesByKind::summary(const QString& source, const QStringList& lines) {
+    if (lines.isEmpty()) return {};
+    return QStringLiteral("Not everything in %1 came in as it was:\n  - ").arg(source) + lines.join(QStringLiteral("\n  - "));
+}
+
 } // namespace tandem::timeline

@@ -22,6 +22,9 @@ public:
     void add(const QString& kind, const QString& item) { notes_[kind].append(item); }
     // One line per kind: "kind (N): item; item; … and M more".
     QStringList lines(int shown = 6) const;
+    // The lines as the one message a user reads: "Not everything in SOURCE came in as it was:" and a list;
+    // empty when there are none.
+    static QString summary(const QString& source, const QStringList& lines);
 
 private:
     std::map<QString, QStringList> notes_;

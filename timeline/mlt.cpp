@@ -147,12 +147,12 @@ private:
         return a ? a->label : QString();
     }
 
-    // The clip's producer, or "" when its media is offline.
-    QString producerFor(const Clip& c, bool picture) {
+    // The clip's producer (its index in producers_), or -1 when its media is offline.
+    int producerFor(const Clip& c, bool picture) {
         const QString resource = resourceOf_(c);
         if (resource.isEmpty()) {
             notes_.add(QStringLiteral("offline clips, left out"), QStringLiteral("'%1' at frame %2").arg(labelOf(c)).arg(c.position));
-            return {};
+            return -1;
         }
         Producer p;
         p.id = QStringLiteral("clip%1").arg(producers_.size());
@@ -162,7 +162,7 @@ private:
         p.length = s_.sourceLengthFrames(c, seq_.time);
         p.filters = keptFilters(c.foreign);
         producers_.push_back(p);
-        return p.id;
+        return int(producers_.size()) - 1;
     }
 
     // Filters an MLT import kept because Tandem does not play them, as they were.
@@ -192,14 +192,14 @@ private:
 
     void pictureTrack(const Track& t, const PictureTrackPlan& plan, TrackOut& out) {
         out.filters = keptFilters(t.foreign);
-        std::vector<QString> ids;
+        std::vector<int> ids; // each clip's producer, -1 when offline
         for (const Clip& c : t.clips) ids.push_back(producerFor(c, true));
         qint64 at = 0;
         for (int i = 0; i < t.clips.size(); ++i) {
             const Clip& c = t.clips[i];
             const PicturePlacement& p = plan.clips[i];
-            if (ids[i].isEmpty()) continue;
-            Producer& producer = *std::find_if(producers_.begin(), producers_.end(), [&](const Producer& x) { return x.id == ids[i]; });
+            if (ids[i] < 0) continue;
+            Producer& producer = producers_[size_t(ids[i])];
             if (c.opacity < 1)
                 producer.filters.push_back({QStringLiteral("brightness"), -1, -1,
                                             {{QStringLiteral("level"), QStringLiteral("1")}, {QStringLiteral("alpha"), num(c.opacity)},
@@ -209,11 +209,11 @@ private:
             // A dissolve into this clip takes L/2 frames before its cut and the rest after; a dissolve out of
             // it, the next clip's, takes as much of its end.
             const qint64 lead = p.dissolveIn / 2, tail = p.dissolveIn - lead;
-            const bool dissolving = p.dissolveIn > 0 && i > 0 && !ids[i - 1].isEmpty();
-            const qint64 nextLead = i + 1 < t.clips.size() && !ids[i + 1].isEmpty() ? plan.clips[i + 1].dissolveIn / 2 : 0;
+            const bool dissolving = p.dissolveIn > 0 && i > 0 && ids[i - 1] >= 0;
+            const qint64 nextLead = i + 1 < t.clips.size() && ids[i + 1] >= 0 ? plan.clips[i + 1].dissolveIn / 2 : 0;
             if (dissolving) {
                 const Clip& before = t.clips[i - 1];
-                DissolveTractor d{QStringLiteral("dissolve%1").arg(dissolves_.size()), ids[i - 1], ids[i],
+                DissolveTractor d{QStringLiteral("dissolve%1").arg(dissolves_.size()), producers_[size_t(ids[i - 1])].id, producer.id,
                                   before.sourceIn + (c.position - lead - before.position), c.sourceIn - lead, p.dissolveIn};
                 if (d.incomingIn < 0) {
                     notes_.add(QStringLiteral("dissolves without enough frames before the incoming clip, shortened"),
@@ -225,7 +225,7 @@ private:
                 addItem(out.items, at, c.position - lead, {Item::Dissolve, d.id, 0, p.dissolveIn});
             }
             const qint64 start = c.position + (dissolving ? tail : 0), end = c.end() - nextLead;
-            addItem(out.items, at, start, {Item::Entry, ids[i], c.sourceIn + (start - c.position), end - start});
+            addItem(out.items, at, start, {Item::Entry, producer.id, c.sourceIn + (start - c.position), end - start});
         }
     }
 
@@ -233,9 +233,9 @@ private:
         qint64 at = 0;
         const double fps = seq_.time.fps.toDouble();
         for (const Clip& c : t.clips) {
-            const QString id = producerFor(c, false);
-            if (id.isEmpty()) continue;
-            Producer& producer = producers_.back();
+            const int index = producerFor(c, false);
+            if (index < 0) continue;
+            Producer& producer = producers_[size_t(index)];
             qint64 position = c.position, in = c.sourceIn, length = c.length;
             // MLT moves sound by whole frames only.
             const qint64 delay = std::llround(c.audioDelayMs * fps / 1000.0);
@@ -254,7 +254,7 @@ private:
             const qint64 fadeIn = std::min(c.fadeIn, c.length), fadeOut = std::min(c.fadeOut, c.length - fadeIn);
             if (fadeIn > 0) producer.filters.push_back(soundFade(in, std::min(fadeIn, length), true));
             if (fadeOut > 0) producer.filters.push_back(soundFade(in + length - fadeOut, fadeOut, false));
-            addItem(out.items, at, position, {Item::Entry, id, in, length});
+            addItem(out.items, at, position, {Item::Entry, producer.id, in, length});
         }
         out.filters = keptFilters(t.foreign);
         if (t.gainDb != 0)
@@ -698,12 +698,12 @@ private:
         }
         QList<Track> video, audio;
         if (main.tag == QLatin1String("playlist")) {
-            addTrack(main, QString(), 0, video, audio);
+            addTrack(main, QString(), video, audio);
         } else {
             for (size_t i = 0; i < main.tracks.size(); ++i) {
                 const Node* n = service(main.tracks[i].producer);
                 if (!n) bad(QStringLiteral("track %1 names a producer the document does not define (%2)").arg(i).arg(main.tracks[i].producer));
-                addTrack(*n, main.tracks[i].hide, int(i), video, audio);
+                addTrack(*n, main.tracks[i].hide, video, audio);
             }
         }
         seq_.tracks = video + audio;
@@ -722,7 +722,7 @@ private:
         return Kind::Other;
     }
 
-    void addTrack(const Node& node, const QString& hide, int index, QList<Track>& video, QList<Track>& audio) {
+    void addTrack(const Node& node, const QString& hide, QList<Track>& video, QList<Track>& audio) {
         if (node.tag != QLatin1String("playlist")) {
             if (kindOf(node) == Kind::Colour) return; // a background under everything (Shotcut's "black")
             notes_.add(QStringLiteral("tracks that are not playlists (nested timelines), left out"), node.id);
@@ -780,7 +780,6 @@ private:
             if (soundOnly || !lanes[0].clips.isEmpty()) audio.append(lanes[0]);
             if (!lanes[1].clips.isEmpty()) audio.append(lanes[1]);
         }
-        Q_UNUSED(index);
     }
 
     // The sound of a track's pieces. A mix's picture is centred on a cut, its sound is not: with MLT's
@@ -930,7 +929,7 @@ private:
             return true;
         }
         const qint64 in = frames(f.in), out = frames(f.out);
-        if (keys.size() < 1 || in < 0 || out < in) return false;
+        if (in < 0 || out < in) return false;
         const bool rising = keys.back().second > keys.front().second;
         if (rising && in <= c.sourceIn + 1) c.fadeIn = out - in + 1;
         else if (!rising && out >= c.sourceOut() - 2) c.fadeOut = out - in + 1;
@@ -1079,9 +1078,6 @@ std::optional<MltImport> importMlt(const QByteArray& xml, const QString& mltDir,
     }
 }
 
-QString MltImport::summary() const {
-    if (warnings.isEmpty()) return {};
-    return QStringLiteral("Not everything in the MLT document came in as it was:\n  - ") + warnings.join(QStringLiteral("\n  - "));
-}
+QString MltImport::summary() const { return NotesByKind::summary(QStringLiteral("the MLT document"), warnings); }
 
 } // namespace tandem::timeline

@@ -783,10 +783,7 @@ QString ImageSequence::firstFile() const {
     return name.replace(m.capturedStart(), m.capturedLength(), QStringLiteral("%1").arg(startFrame, width, 10, QLatin1Char('0')));
 }
 
-QString OtioImport::summary() const {
-    if (warnings.isEmpty()) return {};
-    return QStringLiteral("Not everything in the timeline came in as it was:\n  - ") + warnings.join(QStringLiteral("\n  - "));
-}
+QString OtioImport::summary() const { return NotesByKind::summary(QStringLiteral("the timeline"), warnings); }
 
 QByteArray exportOtio(const ProjectState& s, Id sequenceId, const QString& bundleDir, QString* error) {
     const Sequence* seq = s.sequence(sequenceId);
