@@ -570,7 +570,7 @@ private:
     double poolSeconds() const {
         double longest = 0;
         for (const auto& st : recipe_.stages)
-            if (isDitStage(st.name)) longest = std::max({longest, st.clip_seconds, st.long_fraction > 0 ? st.long_clip_seconds : 0.0});
+            if (isDitStage(st.name)) longest = std::max({longest, st.clip_seconds, st.hasLongSteps() ? st.long_clip_seconds : 0.0});
         return longest;
     }
     // A sitting that continues a stage mid-schedule (start_step) draws clips no earlier sitting drew, as
@@ -669,7 +669,8 @@ private:
         if (step_ % s.refresh_every == 0) pool_->add(*net_, device_, poolSeed(pool_->added()));
         std::mt19937_64 rng(recipe_.seed * 7919 + uint64_t(step_) * 104729 + std::hash<std::string>()(s.name));
         const bool withReferences = uniform01(rng) < kReferenceBatchProbability;
-        const bool isLong = s.long_fraction > 0 && uniform01(rng) < s.long_fraction;
+        const double longFraction = s.longFractionAt(step_);
+        const bool isLong = longFraction > 0 && uniform01(rng) < longFraction;
         // One window per batch: its start is shared so the audio's positions are (RoPE tables are per token).
         // Half the time the clip's start, where every shot starts.
         const int64_t T = tb_.videoLatentStepsForSeconds(isLong ? s.long_clip_seconds : s.clip_seconds);
@@ -765,6 +766,53 @@ private:
 
 } // namespace
 
+double StageRecipe::longFractionAt(int step) const {
+    double f = long_fraction;
+    for (const auto& [from, fraction] : long_fraction_changes)
+        if (step >= from) f = fraction;
+    return f;
+}
+
+bool StageRecipe::hasLongSteps() const {
+    if (long_fraction > 0) return true;
+    return std::any_of(long_fraction_changes.begin(), long_fraction_changes.end(), [](const auto& c) { return c.second > 0; });
+}
+
+namespace {
+
+// `long_fraction`: a number, or [[first step, fraction], …] with the first piece from step 0.
+void readLongFraction(const json& stage, StageRecipe& st) {
+    const auto bad = [&](const std::string& why) {
+        return std::invalid_argument("stage '" + st.name + "': long_fraction " + why);
+    };
+    const auto checked = [&](double f) {
+        if (!(f >= 0 && f <= 1)) throw bad("must be in [0, 1]");
+        return f;
+    };
+    if (!stage.contains("long_fraction")) return;
+    const json& v = stage.at("long_fraction");
+    if (v.is_number()) {
+        st.long_fraction = checked(v.get<double>());
+        return;
+    }
+    if (!v.is_array() || v.empty()) throw bad("must be a number or a list of [first step, fraction] pairs");
+    int previous = -1;
+    for (const json& piece : v) {
+        if (!piece.is_array() || piece.size() != 2 || !piece[0].is_number_integer() || !piece[1].is_number())
+            throw bad("pieces must be [first step, fraction] pairs");
+        const int from = piece[0].get<int>();
+        if (previous < 0 ? from != 0 : from <= previous) throw bad("pieces must start at step 0 and ascend");
+        const double f = checked(piece[1].get<double>());
+        if (previous < 0)
+            st.long_fraction = f;
+        else
+            st.long_fraction_changes.emplace_back(from, f);
+        previous = from;
+    }
+}
+
+} // namespace
+
 Recipe Recipe::fromJson(const std::string& text) {
     json j;
     try {
@@ -795,13 +843,11 @@ Recipe Recipe::fromJson(const std::string& text) {
             st.pool_size = s.value("pool_size", st.pool_size);
             st.pool_initial = s.value("pool_initial", st.pool_initial);
             st.refresh_every = s.value("refresh_every", st.refresh_every);
-            st.long_fraction = s.value("long_fraction", st.long_fraction);
+            readLongFraction(s, st);
             st.long_clip_seconds = s.value("long_clip_seconds", st.long_clip_seconds);
             st.long_batch = s.value("long_batch", st.long_batch);
-            if (!(st.long_fraction >= 0 && st.long_fraction <= 1) ||
-                (st.long_fraction > 0 && !(st.long_clip_seconds > 0 && st.long_batch >= 1)))
-                throw std::invalid_argument("stage '" + st.name + "': long_fraction must be in [0, 1], and with it long_clip_seconds > 0 "
-                                            "and long_batch ≥ 1");
+            if (st.hasLongSteps() && !(st.long_clip_seconds > 0 && st.long_batch >= 1))
+                throw std::invalid_argument("stage '" + st.name + "': with long_fraction, long_clip_seconds must be > 0 and long_batch ≥ 1");
             if (st.pool_initial < 0 || st.refresh_every < 1)
                 throw std::invalid_argument("stage '" + st.name + "': pool_initial must be ≥ 0 and refresh_every ≥ 1");
             if (st.steps < 1 || st.batch < 1 || !(st.learning_rate > 0) || !(st.clip_seconds > 0) || st.warmup_steps < 1 ||

@@ -39,9 +39,15 @@ struct StageRecipe {
     // dit: this fraction of the steps trains on windows of long_clip_seconds in batches of long_batch
     // instead, so a stage of short clips (cheap, for appearance) also sees whole shots' time positions and
     // a model stopped in it already makes shots of the editor's length. 0 = never.
+    // In a recipe either a number or [[first step, fraction], …] pieces (the first from step 0), so a
+    // curriculum can give whole shots more of the steps once short clips have taught appearance.
     double long_fraction = 0;
+    std::vector<std::pair<int, double>> long_fraction_changes; // (from this step on, this fraction), ascending
     double long_clip_seconds = 0;
     int long_batch = 0;
+
+    double longFractionAt(int step) const;
+    bool hasLongSteps() const;
 };
 
 // A recipe file (resources/recipes/*.json): the model's sizes and the stages.

@@ -178,6 +178,31 @@ TEST_CASE("a recipe with a mistake is refused with the field named") {
     CHECK(r.stages.at(0).batch == 3);
 }
 
+TEST_CASE("a recipe's long_fraction may change during a stage") {
+    const auto stage = [](const std::string& fraction) {
+        return model::Recipe::fromJson(R"({"model":{},"stages":[{"name":"dit","steps":9,"long_clip_seconds":4,"long_batch":2,"long_fraction":)" +
+                                       fraction + "}]}")
+            .stages.at(0);
+    };
+    const model::StageRecipe s = stage("[[0, 0.25], [1520, 0.5], [3000, 0]]");
+    CHECK(s.longFractionAt(0) == 0.25);
+    CHECK(s.longFractionAt(1519) == 0.25);
+    CHECK(s.longFractionAt(1520) == 0.5);
+    CHECK(s.longFractionAt(2999) == 0.5);
+    CHECK(s.longFractionAt(3000) == 0);
+    CHECK(s.hasLongSteps());
+    CHECK(stage("[[0, 0], [5, 1]]").hasLongSteps());
+    CHECK_FALSE(stage("0").hasLongSteps());
+    CHECK(stage("0.3").longFractionAt(100) == 0.3);
+    CHECK_THROWS_WITH(stage("[[5, 0.5]]"), Catch::Contains("start at step 0"));
+    CHECK_THROWS_WITH(stage("[[0, 0.5], [0, 0.6]]"), Catch::Contains("ascend"));
+    CHECK_THROWS_WITH(stage("[[0, 0.5], [10, 2]]"), Catch::Contains("[0, 1]"));
+    CHECK_THROWS_WITH(stage("[[0, 0.5, 1]]"), Catch::Contains("pairs"));
+    CHECK_THROWS_WITH(stage("\"half\""), Catch::Contains("a number or a list"));
+    CHECK_THROWS_WITH(model::Recipe::fromJson(R"({"model":{},"stages":[{"name":"dit","steps":1,"long_fraction":[[0, 0], [4, 0.5]]}]})"),
+                      Catch::Contains("long_clip_seconds"));
+}
+
 TEST_CASE("a later sitting continues the diffusion stage from an exported model, autoencoders kept") {
     // The first sitting trains the autoencoders (and a little diffusion) and exports the model, as the
     // shipped demo model is exported; the next starts from that folder with the diffusion stage alone.
