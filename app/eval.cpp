@@ -141,6 +141,7 @@ struct Tally {
     std::vector<double> lipLags, lipCorrelations;
     // adherence
     int objects = 0, colourOk = 0, shapeOk = 0, motionOk = 0, allOk = 0, ambiguous = 0;
+    std::vector<double> colourFrames;                 // per object: the share of frames its colour is seen on
     std::vector<std::string> ambiguousList, failures; // which objects were left out, which checks failed
     // scene presence (backdrop, rain, wind, face all as the caption says)
     int sceneClips = 0, sceneAllOk = 0;
@@ -248,6 +249,7 @@ void measureAdherence(Tally& t, const Media& m, const std::vector<world::ObjectS
         }
         ++t.objects;
         t.colourOk += a.colour;
+        t.colourFrames.push_back(a.colourFrames);
         t.shapeOk += a.shape;
         t.motionOk += a.motion;
         t.allOk += a.all();
@@ -665,6 +667,7 @@ json Evaluation::report() const {
         if (t.objects > 0)
             j["adherence"] = {{"objects", t.objects}, {"ambiguous_left_out", t.ambiguous}, {"colour", double(t.colourOk) / t.objects}, {"shape", double(t.shapeOk) / t.objects},
                               {"motion", double(t.motionOk) / t.objects}, {"all", double(t.allOk) / t.objects},
+                              {"colour_frames_median", number(median(t.colourFrames))},
                               {"ambiguous", t.ambiguousList}};
         if (t.sceneClips > 0) j["scene"] = {{"clips", t.sceneClips}, {"all", double(t.sceneAllOk) / t.sceneClips}};
         if (!t.failures.empty()) j["failures"] = t.failures;

@@ -115,7 +115,8 @@ Adherence checkObject(const uint8_t* frames, int64_t count, int width, int heigh
     const auto track = trackColour(frames, count, width, height, o.rgb, tolerance, minPixels);
     int64_t present = 0;
     for (const auto& p : track) present += p.has_value();
-    r.colour = count > 0 && present >= int64_t(std::ceil(0.6 * double(count)));
+    r.colour = count > 0 && present >= int64_t(std::ceil(kColourFrames * double(count)));
+    r.colourFrames = count > 0 ? double(present) / double(count) : 0;
     r.seenShape = classifyShape(frames, count, width, height, o.rgb, others, tolerance);
     r.hidden = r.seenShape == "hidden";
     r.shape = r.seenShape == shapeWord(o.shape);

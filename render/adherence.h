@@ -24,10 +24,13 @@ struct Adherence {
     bool hidden = false;    // touching another object (or the face) on every frame: its outline cannot be seen
     std::string seenShape;  // what the outline looked like
     std::string seenMotion; // what the track did
+    double colourFrames = 0; // the share of frames its colour is seen on (colour needs kColourFrames of them)
     bool all() const { return colour && shape && motion; }
 };
 
-// Colour: present (≥ minPixels) in at least 60 % of frames. Shape: how much of its bounding box the largest
+inline constexpr double kColourFrames = 0.6;
+
+// Colour: present (≥ minPixels) in at least kColourFrames of the frames. Shape: how much of its bounding box the largest
 // blob of that colour fills, voted over the frames where it is whole. Motion: its track over the whole clip
 // (travel across at one height, a descent, a climb after it). `others`: the colours of the scene's other
 // objects; a frame where the blob touches one of them (or the face) does not vote on the shape.

@@ -30,10 +30,12 @@ TEST_CASE("each shape and motion of the world is recognised, and wrong descripti
             const render::Adherence a = render::checkObject(clip.rgb.data(), clip.frames, 128, 128, d);
             INFO("shape " << shape << " motion " << motion << ": saw " << a.seenShape << ", " << a.seenMotion);
             CHECK(a.all());
+            CHECK(a.colourFrames >= render::kColourFrames);
 
             render::ObjectDescription wrong = d;
             wrong.rgb[0] = 40, wrong.rgb[1] = 190, wrong.rgb[2] = 70; // green, absent
             CHECK_FALSE(render::checkObject(clip.rgb.data(), clip.frames, 128, 128, wrong).colour);
+            CHECK(render::checkObject(clip.rgb.data(), clip.frames, 128, 128, wrong).colourFrames == 0);
             wrong = d;
             wrong.shape = render::ShapeKind((shape + 1) % 3);
             CHECK_FALSE(render::checkObject(clip.rgb.data(), clip.frames, 128, 128, wrong).shape);
@@ -41,6 +43,23 @@ TEST_CASE("each shape and motion of the world is recognised, and wrong descripti
             wrong.motion = render::MotionKind((motion + 1) % 3);
             CHECK_FALSE(render::checkObject(clip.rgb.data(), clip.frames, 128, 128, wrong).motion);
         }
+}
+
+TEST_CASE("an object that shows on only some frames is counted by the share of frames it shows on") {
+    world::SceneSpec s;
+    s.background = 2;
+    s.objects = {world::ObjectSpec{world::Shape::Square, 0, true, world::Motion::Slide, world::Material::Wood}};
+    world::Clip clip = world::render(s, 7);
+    const render::ObjectDescription d = describe(s.objects[0]);
+    const double whole = render::checkObject(clip.rgb.data(), clip.frames, 128, 128, d).colourFrames;
+    // Every second frame replaced by the first frame's wall alone (the pixel at the top left corner).
+    const size_t frameBytes = 128 * 128 * 3;
+    for (int64_t f = 1; f < clip.frames; f += 2)
+        for (size_t i = 0; i < frameBytes; i += 3)
+            std::copy_n(clip.rgb.data(), 3, clip.rgb.data() + size_t(f) * frameBytes + i);
+    const render::Adherence flicker = render::checkObject(clip.rgb.data(), clip.frames, 128, 128, d);
+    CHECK(flicker.colourFrames == Approx(whole / 2).margin(1.0 / double(clip.frames)));
+    CHECK_FALSE(flicker.colour);
 }
 
 TEST_CASE("small shapes, rain over a white object and grass by a green one do not change what is seen") {
