@@ -30,10 +30,10 @@ struct Adherence {
 
 inline constexpr double kColourFrames = 0.6;
 
-// Colour: present (≥ minPixels) in at least kColourFrames of the frames. Shape: how much of its bounding box the largest
-// blob of that colour fills, voted over the frames where it is whole. Motion: its track over the whole clip
-// (travel across at one height, a descent, a climb after it). `others`: the colours of the scene's other
-// objects; a frame where the blob touches one of them (or the face) does not vote on the shape.
+// Colour: present (≥ minPixels) in at least kColourFrames of the frames. Shape: how much of its bounding
+// box the largest blob of that colour fills, voted over the frames where it is whole. Motion: its track over
+// the whole clip (travel across at one height, a descent, a climb after it). `others`: the colours of the
+// scene's other objects; a frame where the blob touches one of them (or the face) does not vote on the shape.
 Adherence checkObject(const uint8_t* frames, int64_t count, int width, int height, const ObjectDescription& object,
                       const std::vector<std::array<uint8_t, 3>>& others = {}, int tolerance = 40, int minPixels = 12);
 
