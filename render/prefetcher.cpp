@@ -21,7 +21,7 @@ Prefetcher::~Prefetcher() {
 void Prefetcher::setPlayhead(int64_t frame, int step) {
     {
         std::lock_guard lock(mutex_);
-        if (frame == playhead_ && step == step_) return;
+        if (generation_ != 0 && frame == playhead_ && step == step_) return; // the first call always starts a walk
         playhead_ = frame;
         step_ = step;
         ++generation_;
@@ -35,7 +35,7 @@ void Prefetcher::run() {
         bool failed = false;
     };
     std::map<std::string, Source> sources;
-    uint64_t seen = ~uint64_t(0);
+    uint64_t seen = 0; // nothing is decoded before the first playhead: a walk from frame 0 would be wasted work
     while (true) {
         int64_t playhead;
         int step;

@@ -42,7 +42,7 @@ private:
     std::condition_variable wake_;
     int64_t playhead_ = 0;
     int step_ = 1;
-    uint64_t generation_ = 0; // bumped on every new playhead, so a walk in progress restarts
+    uint64_t generation_ = 0; // bumped on every new playhead, so a walk in progress restarts; 0: none yet
     bool stopping_ = false;
     std::atomic<int64_t> decoded_{0};
     std::thread thread_;
