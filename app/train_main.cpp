@@ -40,6 +40,9 @@ Commands:
           to metrics.csv.
   export  --from DIR --to MODEL_DIR
           Writes the training checkpoint of DIR as a model folder with fp16 weights.
+  blend   --from MODEL_A --with MODEL_B [--weight W] --to MODEL_DIR
+          Writes (1 − W)·A + W·B weight by weight (W 0.5 by default) as a model folder with fp16 weights:
+          two models of one config, one fine-tuned from the other, keep part of what each does well.
   plot    --csv FILE --png FILE
           Draws a loss.csv as a PNG, one panel per stage (log scale), or a metrics.csv, one panel per
           figure over the diffusion steps.
@@ -243,6 +246,12 @@ int main(int argc, char** argv) {
         if (command == "export") {
             Args a(words, command, {"from", "to"}, {});
             tandem::model::exportModel(a.required("from"), a.required("to"));
+            std::printf("wrote %s\n", a.required("to").c_str());
+            return 0;
+        }
+        if (command == "blend") {
+            Args a(words, command, {"from", "with", "weight", "to"}, {});
+            tandem::model::blendModels(a.required("from"), a.required("with"), a.number("weight", 0.5, 0.0, 1.0), a.required("to"));
             std::printf("wrote %s\n", a.required("to").c_str());
             return 0;
         }

@@ -880,6 +880,26 @@ void exportModel(const std::string& trainingDir, const std::string& modelDir) {
     saveCheckpoint(modelDir, folder.config, *net, DType::F16, &folder.tokenizer);
 }
 
+void blendModels(const std::string& modelA, const std::string& modelB, double weight, const std::string& modelDir) {
+    if (!(weight >= 0.0 && weight <= 1.0)) throw std::invalid_argument("the blend weight must be between 0 and 1");
+    const ModelFolder a = readModelFolder(modelA);
+    const ModelFolder b = readModelFolder(modelB);
+    if (a.config.toJson() != b.config.toJson()) throw CheckpointError(modelA + " and " + modelB + " have different configs: they cannot be blended");
+    if (a.tokenizer.toJson() != b.tokenizer.toJson()) throw CheckpointError(modelA + " and " + modelB + " have different tokenizers: they cannot be blended");
+    TandemModel netA(a.config), netB(b.config);
+    loadWeights(*netA, SafetensorsFile((fs::path(modelA) / kWeightsFile).string()));
+    loadWeights(*netB, SafetensorsFile((fs::path(modelB) / kWeightsFile).string()));
+    torch::NoGradGuard noGrad;
+    auto mix = [weight](torch::Tensor to, const torch::Tensor& from) {
+        if (to.is_floating_point()) to.mul_(1.0 - weight).add_(from, weight); // integer buffers (counters) stay A's
+    };
+    const auto paramsB = netB->named_parameters();
+    for (auto& p : netA->named_parameters()) mix(p.value(), paramsB[p.key()]);
+    const auto buffersB = netB->named_buffers();
+    for (auto& p : netA->named_buffers()) mix(p.value(), buffersB[p.key()]);
+    saveCheckpoint(modelDir, a.config, *netA, DType::F16, &a.tokenizer);
+}
+
 std::string trainingCheckpointDir(const std::string& trainingDir) { return (fs::path(trainingDir) / "checkpoint").string(); }
 std::string trainingAverageDir(const std::string& trainingDir) { return (fs::path(trainingDir) / "checkpoint-average").string(); }
 std::string trainingLossCsv(const std::string& trainingDir) { return (fs::path(trainingDir) / "loss.csv").string(); }

@@ -42,7 +42,7 @@ struct StageRecipe {
     // In a recipe either a number or [[first step, fraction], …] pieces (the first from step 0), so a
     // curriculum can give whole shots more of the steps once short clips have taught appearance.
     double long_fraction = 0;
-    std::vector<std::pair<int, double>> long_fraction_changes; // (from this step on, this fraction), ascending
+    std::vector<std::pair<int, double>> long_fraction_changes{}; // (from this step on, this fraction), ascending
     double long_clip_seconds = 0;
     int long_batch = 0;
 
@@ -105,6 +105,12 @@ TrainResult train(const Recipe& recipe, const TrainOptions& options, const std::
 // Writes the checkpoint of a training folder as a model folder with weights stored in fp16 — the averaged
 // weights where the run kept an average.
 void exportModel(const std::string& trainingDir, const std::string& modelDir);
+
+// Writes (1 − weight)·A + weight·B, parameter by parameter, as a model folder with fp16 weights: a
+// weight-space ensemble of two models fine-tuned from one another (Wortsman et al., "Robust fine-tuning of
+// zero-shot models"), which can keep what the first does well while taking part of what the second learnt.
+// Both must be model folders of the same config and tokenizer; weight in [0, 1]. Throws otherwise.
+void blendModels(const std::string& modelA, const std::string& modelB, double weight, const std::string& modelDir);
 
 // Paths inside a training folder.
 std::string trainingCheckpointDir(const std::string& trainingDir);

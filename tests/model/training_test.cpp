@@ -264,3 +264,51 @@ TEST_CASE("a later sitting continues the diffusion stage from an exported model,
         if (p.key().rfind("dit.", 0) == 0 && !torch::equal(p.value(), theirs[p.key()])) moved = true;
     CHECK(moved);
 }
+
+TEST_CASE("a blend of two models is their weighted mean, weight by weight; models that do not match are refused") {
+    const model::ModelConfig config = test::tinyModelConfig();
+    auto randomModel = [&](int seed, const std::string& name) {
+        torch::manual_seed(seed);
+        model::TandemModel net(config);
+        const std::string dir = freshDir(name);
+        model::saveCheckpoint(dir, config, *net);
+        return dir;
+    };
+    const std::string a = randomModel(1, "blend-a"), b = randomModel(2, "blend-b");
+    auto load = [](const std::string& dir) {
+        model::TandemModel net(model::readModelFolder(dir).config);
+        model::loadWeights(*net, model::SafetensorsFile(dir + "/" + model::kWeightsFile));
+        return net;
+    };
+    const std::string blended = freshDir("blend-out");
+    model::blendModels(a, b, 0.25, blended);
+    auto netA = load(a), netB = load(b), mixed = load(blended);
+    auto paramsA = netA->named_parameters(true), paramsB = netB->named_parameters(true);
+    int differing = 0;
+    for (const auto& p : mixed->named_parameters(true)) {
+        INFO(p.key());
+        const torch::Tensor expected = 0.75 * paramsA[p.key()] + 0.25 * paramsB[p.key()];
+        CHECK(torch::allclose(p.value(), expected, 1e-3, 1e-3)); // stored as fp16
+        if (!torch::equal(paramsA[p.key()], paramsB[p.key()])) ++differing;
+    }
+    CHECK(differing > 10); // the two random models really differ, so the check above means something
+
+    // Weight 0 gives the first model back (to fp16).
+    const std::string same = freshDir("blend-zero");
+    model::blendModels(a, b, 0.0, same);
+    auto zero = load(same);
+    for (const auto& p : zero->named_parameters(true)) {
+        INFO(p.key());
+        CHECK(torch::allclose(p.value(), paramsA[p.key()], 1e-3, 1e-3));
+    }
+
+    model::ModelConfig other = config;
+    other.dit.layers += 1;
+    other.name = config.name; // only the sizes differ
+    torch::manual_seed(3);
+    model::TandemModel larger(other);
+    const std::string c = freshDir("blend-c");
+    model::saveCheckpoint(c, other, *larger);
+    CHECK_THROWS_WITH(model::blendModels(a, c, 0.5, freshDir("blend-refused")), Catch::Contains("different configs"));
+    CHECK_THROWS_WITH(model::blendModels(a, b, 1.5, freshDir("blend-refused")), Catch::Contains("between 0 and 1"));
+}
