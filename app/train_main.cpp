@@ -221,6 +221,10 @@ int run(const tandem::app::Args& a, const std::string& programDir) {
         std::printf("finished every stage; checkpoint in %s\n", trainingCheckpointDir(o.out_dir).c_str());
         return 0;
     }
+    if (result.stopped_in.empty()) { // --stage ran its stage to the end; the recipe's others were not run here
+        std::printf("finished stage %s; checkpoint in %s\n", o.only_stage.c_str(), trainingCheckpointDir(o.out_dir).c_str());
+        return 0;
+    }
     std::printf("stopped in stage %s at step %d (checkpoint written); run the same command again to resume\n",
                 result.stopped_in.c_str(), result.stopped_at);
     return 3;
