@@ -216,22 +216,21 @@ std::pair<int64_t, int64_t> audioStepsOf(const TimeBase& tb, int64_t j0, int64_t
     return {std::clamp<int64_t>(s0 / tb.audio_hop, 0, L), std::clamp<int64_t>((s1 + tb.audio_hop - 1) / tb.audio_hop, 0, L)};
 }
 
-TaskMasks randomTaskMasks(std::mt19937_64& rng, const TimeBase& tb, int64_t T, int64_t h, int64_t w, int64_t L) {
+TaskMasks randomTaskMasks(std::mt19937_64& rng, const TaskMix& mix, const TimeBase& tb, int64_t T, int64_t h, int64_t w, int64_t L) {
     auto uniform = [&](int64_t lo, int64_t hi) { return lo + int64_t(rng() % uint64_t(hi - lo + 1)); }; // inclusive
     TaskMasks m{torch::ones({1, 1, T, h, w}), torch::ones({1, 1, L})};
-    const double draw = uniform01(rng);
-    // generate (and restyle) .30, image .10, inpaint .15, retake .15, extend .10, foley .10, dub .10
-    if (draw < 0.30) return m;
-    if (draw < 0.40) {
+    const TrainingTask task = mix.draw(uniform01(rng));
+    if (task == TrainingTask::generate) return m; // (and restyle)
+    if (task == TrainingTask::image) {
         m.video.narrow(2, 0, 1).zero_();
         m.stillFirstStep = true;
-    } else if (draw < 0.55) { // inpaint: a box over some steps; audio kept or regenerated whole
+    } else if (task == TrainingTask::inpaint) { // a box over some steps; audio kept or regenerated whole
         m.video.zero_();
         const int64_t bh = uniform(1, h), bw = uniform(1, w), y = uniform(0, h - bh), x = uniform(0, w - bw);
         const int64_t j0 = uniform(0, T - 1), j1 = uniform(j0 + 1, T);
         m.video.narrow(2, j0, j1 - j0).narrow(3, y, bh).narrow(4, x, bw).fill_(1);
         if (rng() % 2) m.audio.zero_();
-    } else if (draw < 0.70) { // retake a window of video, audio or both
+    } else if (task == TrainingTask::retake) { // a window of video, audio or both
         const int64_t j0 = uniform(0, T - 1), j1 = uniform(j0 + 1, T);
         const int which = int(rng() % 3); // 0 both, 1 video, 2 audio
         m.video.zero_();
@@ -241,7 +240,7 @@ TaskMasks randomTaskMasks(std::mt19937_64& rng, const TimeBase& tb, int64_t T, i
             auto [l0, l1] = audioStepsOf(tb, j0, j1, L);
             m.audio.narrow(2, l0, l1 - l0).fill_(1);
         }
-    } else if (draw < 0.80) { // extend forwards or backwards from k context steps
+    } else if (task == TrainingTask::extend) { // forwards or backwards from k context steps
         if (T < 2) return m;
         const int64_t k = uniform(1, T - 1);
         const bool backward = rng() % 2;
@@ -251,7 +250,7 @@ TaskMasks randomTaskMasks(std::mt19937_64& rng, const TimeBase& tb, int64_t T, i
         auto [l0, l1] = audioStepsOf(tb, g0, g1, L);
         m.audio.zero_();
         m.audio.narrow(2, l0, l1 - l0).fill_(1);
-    } else if (draw < 0.90) { // foley: sound for a given picture
+    } else if (task == TrainingTask::foley) { // sound for a given picture
         m.video.zero_();
     } else { // dub: a face for a given voice
         m.audio.zero_();
@@ -607,7 +606,7 @@ private:
     };
 
     // A window of `T` video steps starting at step `j0` of a pool clip (clamped to the clip).
-    Example makeExample(std::mt19937_64& rng, int64_t T, int64_t j0, bool withReferences) {
+    Example makeExample(std::mt19937_64& rng, const TaskMix& mix, int64_t T, int64_t j0, bool withReferences) {
         const PoolItem& item = (*pool_)[rng() % pool_->size()];
         const int64_t fullT = item.video.size(1), fullL = item.audio.size(1);
         T = std::min(T, fullT);
@@ -615,7 +614,7 @@ private:
         const int64_t s0 = tb_.samplesForFrames(tb_.framesForVideoLatentSteps(j0)), a0 = s0 / tb_.audio_hop;
         const int64_t windowL = tb_.audioLatentStepsForSamples(tb_.samplesForFrames(tb_.framesForVideoLatentSteps(T)));
         const int64_t L = std::min(windowL, fullL - a0);
-        TaskMasks m = randomTaskMasks(rng, tb_, T, cfg_.latentHeight(), cfg_.latentWidth(), L);
+        TaskMasks m = randomTaskMasks(rng, mix, tb_, T, cfg_.latentHeight(), cfg_.latentWidth(), L);
         if (j0 > 0) m.stillFirstStep = false; // the still is of the clip's first frame: elsewhere it is plain extension
         Example e;
         e.video = item.video.narrow(1, j0, T).unsqueeze(0).to(device_);
@@ -677,7 +676,7 @@ private:
         const int64_t fullT = (*pool_)[0].video.size(1);
         const int64_t j0 = rng() % 2 ? 0 : int64_t(rng() % uint64_t(std::max<int64_t>(1, fullT - T + 1)));
         std::vector<Example> batch;
-        for (int b = 0; b < (isLong ? s.long_batch : s.batch); ++b) batch.push_back(makeExample(rng, T, j0, withReferences));
+        for (int b = 0; b < (isLong ? s.long_batch : s.batch); ++b) batch.push_back(makeExample(rng, s.tasks, T, j0, withReferences));
         // Windows of one batch share their length (audio steps may differ by one at odd offsets).
         int64_t L = batch[0].audio.size(2);
         for (const auto& e : batch) L = std::min<int64_t>(L, e.audio.size(2));
@@ -766,6 +765,24 @@ private:
 
 } // namespace
 
+const char* trainingTaskName(TrainingTask task) {
+    static const char* const names[kTrainingTaskCount] = {"generate", "image", "inpaint", "retake", "extend", "foley", "dub"};
+    return names[int(task)];
+}
+
+TrainingTask TaskMix::draw(double u) const {
+    double sum = 0;
+    for (double w : weights) sum += w;
+    double below = 0;
+    for (int t = 0; t < kTrainingTaskCount; ++t) {
+        below += weights[size_t(t)];
+        if (weights[size_t(t)] > 0 && u * sum < below) return TrainingTask(t);
+    }
+    for (int t = kTrainingTaskCount - 1; t > 0; --t) // u at the top end after rounding: the last task drawn at all
+        if (weights[size_t(t)] > 0) return TrainingTask(t);
+    return TrainingTask::generate;
+}
+
 double StageRecipe::longFractionAt(int step) const {
     double f = long_fraction;
     for (const auto& [from, fraction] : long_fraction_changes)
@@ -811,6 +828,27 @@ void readLongFraction(const json& stage, StageRecipe& st) {
     }
 }
 
+// `tasks`: {"generate": w, …}; the tasks it names are drawn in proportion to their weights, the others never.
+void readTaskMix(const json& stage, StageRecipe& st) {
+    if (!stage.contains("tasks")) return;
+    const json& v = stage.at("tasks");
+    const auto bad = [&](const std::string& why) { return std::invalid_argument("stage '" + st.name + "': tasks " + why); };
+    if (!v.is_object() || v.empty()) throw bad("must be an object of task weights, e.g. {\"generate\": 0.5, \"dub\": 0.5}");
+    TaskMix mix;
+    mix.weights.fill(0);
+    double sum = 0;
+    for (const auto& [name, weight] : v.items()) {
+        int t = 0;
+        while (t < kTrainingTaskCount && name != trainingTaskName(TrainingTask(t))) ++t;
+        if (t == kTrainingTaskCount) throw bad("names '" + name + "', not one of generate, image, inpaint, retake, extend, foley, dub");
+        if (!weight.is_number() || !(weight.get<double>() >= 0)) throw bad("weights must be numbers ≥ 0 ('" + name + "')");
+        mix.weights[size_t(t)] = weight.get<double>();
+        sum += mix.weights[size_t(t)];
+    }
+    if (!(sum > 0)) throw bad("must give some task a weight above 0");
+    st.tasks = mix;
+}
+
 } // namespace
 
 Recipe Recipe::fromJson(const std::string& text) {
@@ -844,6 +882,7 @@ Recipe Recipe::fromJson(const std::string& text) {
             st.pool_initial = s.value("pool_initial", st.pool_initial);
             st.refresh_every = s.value("refresh_every", st.refresh_every);
             readLongFraction(s, st);
+            readTaskMix(s, st);
             st.long_clip_seconds = s.value("long_clip_seconds", st.long_clip_seconds);
             st.long_batch = s.value("long_batch", st.long_batch);
             if (st.hasLongSteps() && !(st.long_clip_seconds > 0 && st.long_batch >= 1))

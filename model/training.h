@@ -15,6 +15,7 @@
 
 #include "model/config.h"
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -25,6 +26,19 @@ namespace tandem::model {
 
 // World seeds at or above this are the training set; evaluation uses seeds below it.
 inline constexpr uint64_t kFirstTrainingSeed = 1ull << 32;
+
+// The editing tasks a diffusion step's task mask stands for (restyle trains as generate), and how often a
+// stage draws each. The default mix is the one every shipped stage used; a stage may shift it, e.g. towards
+// dub to teach lips from voices (a recipe's "tasks": {"generate": 0.5, "dub": 0.5} draws only those two).
+enum class TrainingTask { generate, image, inpaint, retake, extend, foley, dub };
+inline constexpr int kTrainingTaskCount = 7;
+const char* trainingTaskName(TrainingTask task);
+
+struct TaskMix {
+    std::array<double, kTrainingTaskCount> weights{0.30, 0.10, 0.15, 0.15, 0.10, 0.10, 0.10}; // by TrainingTask
+    // The task for a uniform draw u in [0, 1): each with its share of the weights' sum.
+    TrainingTask draw(double u) const;
+};
 
 struct StageRecipe {
     std::string name; // video_vae | audio_vae | dit (or dit_… : several diffusion stages, e.g. a curriculum)
@@ -45,6 +59,7 @@ struct StageRecipe {
     std::vector<std::pair<int, double>> long_fraction_changes{}; // (from this step on, this fraction), ascending
     double long_clip_seconds = 0;
     int long_batch = 0;
+    TaskMix tasks{}; // dit: how often each task mask is drawn
 
     double longFractionAt(int step) const;
     bool hasLongSteps() const;

@@ -312,3 +312,31 @@ TEST_CASE("a blend of two models is their weighted mean, weight by weight; model
     CHECK_THROWS_WITH(model::blendModels(a, c, 0.5, freshDir("blend-refused")), Catch::Contains("different configs"));
     CHECK_THROWS_WITH(model::blendModels(a, b, 1.5, freshDir("blend-refused")), Catch::Contains("between 0 and 1"));
 }
+
+TEST_CASE("a stage's task mix draws each task in proportion to its weight; a mix with a mistake is refused") {
+    const auto share = [](const model::TaskMix& mix) { // of 10 000 evenly spread draws
+        std::map<std::string, double> s;
+        for (int i = 0; i < 10000; ++i) s[model::trainingTaskName(mix.draw((i + 0.5) / 10000))] += 1e-4;
+        return s;
+    };
+    const auto defaults = share(model::TaskMix{});
+    CHECK(defaults.at("generate") == Approx(0.30).margin(1e-3));
+    CHECK(defaults.at("inpaint") == Approx(0.15).margin(1e-3));
+    CHECK(defaults.at("dub") == Approx(0.10).margin(1e-3));
+    CHECK(defaults.size() == 7);
+    CHECK(model::TaskMix{}.draw(0.9999999) == model::TrainingTask::dub);
+
+    const auto stage = [](const std::string& tasks) {
+        return model::Recipe::fromJson(R"({"model":{},"stages":[{"name":"dit","steps":9,"tasks":)" + tasks + "}]}").stages.at(0);
+    };
+    const auto shifted = share(stage(R"({"generate": 1, "dub": 3})").tasks);
+    CHECK(shifted.size() == 2); // the tasks not named are never drawn
+    CHECK(shifted.at("generate") == Approx(0.25).margin(1e-3));
+    CHECK(shifted.at("dub") == Approx(0.75).margin(1e-3));
+    CHECK(stage(R"({"foley": 2})").tasks.draw(0.0) == model::TrainingTask::foley);
+    CHECK(stage(R"({"foley": 2})").tasks.draw(0.9999999) == model::TrainingTask::foley);
+    CHECK_THROWS_WITH(stage(R"({"juggle": 1})"), Catch::Contains("'juggle', not one of"));
+    CHECK_THROWS_WITH(stage(R"({"dub": -1})"), Catch::Contains("≥ 0"));
+    CHECK_THROWS_WITH(stage(R"({"dub": 0})"), Catch::Contains("above 0"));
+    CHECK_THROWS_WITH(stage(R"([0.5, 0.5])"), Catch::Contains("object of task weights"));
+}
