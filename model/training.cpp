@@ -906,6 +906,9 @@ Recipe Recipe::fromJson(const std::string& text) {
 
 TrainResult train(const Recipe& recipe, const TrainOptions& options, const std::function<void(const LossRow&)>& onLog) {
     if (options.out_dir.empty()) throw std::invalid_argument("no output folder given");
+    if (!options.only_stage.empty() &&
+        std::none_of(recipe.stages.begin(), recipe.stages.end(), [&](const StageRecipe& s) { return s.name == options.only_stage; }))
+        throw std::invalid_argument("the recipe has no stage '" + options.only_stage + "'");
     Run run(recipe, options, onLog);
     return run.run();
 }

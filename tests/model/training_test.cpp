@@ -235,6 +235,11 @@ TEST_CASE("a later sitting continues the diffusion stage from an exported model,
     past.out_dir = freshDir("sitting-2-past");
     past.start_step = 10;
     CHECK_THROWS_WITH(model::train(recipe, past), Catch::Contains("outside stage 'dit'"));
+    // So is a stage the recipe does not have.
+    model::TrainOptions unknown = next;
+    unknown.out_dir = freshDir("sitting-2-unknown");
+    unknown.only_stage = "dit_4s";
+    CHECK_THROWS_WITH(model::train(recipe, unknown), Catch::Contains("no stage 'dit_4s'"));
 
     // The autoencoders and their latent scales are the shipped ones, bit for bit (fp16 widened exactly).
     auto load = [](const std::string& dir) {
