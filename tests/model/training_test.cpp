@@ -270,7 +270,7 @@ TEST_CASE("a later sitting continues the diffusion stage from an exported model,
     CHECK(moved);
 }
 
-TEST_CASE("a blend of two models is their weighted mean, weight by weight; models that do not match are refused") {
+TEST_CASE("a blend of two models is their weighted mean, weight by weight — models that do not match are refused") {
     const model::ModelConfig config = test::tinyModelConfig();
     auto randomModel = [&](int seed, const std::string& name) {
         torch::manual_seed(seed);
@@ -318,7 +318,7 @@ TEST_CASE("a blend of two models is their weighted mean, weight by weight; model
     CHECK_THROWS_WITH(model::blendModels(a, b, 1.5, freshDir("blend-refused")), Catch::Contains("between 0 and 1"));
 }
 
-TEST_CASE("a stage's task mix draws each task in proportion to its weight; a mix with a mistake is refused") {
+TEST_CASE("a stage's task mix draws each task in proportion to its weight — a mix with a mistake is refused") {
     const auto share = [](const model::TaskMix& mix) { // of 10 000 evenly spread draws
         std::map<std::string, double> s;
         for (int i = 0; i < 10000; ++i) s[model::trainingTaskName(mix.draw((i + 0.5) / 10000))] += 1e-4;
