@@ -774,13 +774,14 @@ TrainingTask TaskMix::draw(double u) const {
     double sum = 0;
     for (double w : weights) sum += w;
     double below = 0;
+    TrainingTask drawn = TrainingTask::generate;
     for (int t = 0; t < kTrainingTaskCount; ++t) {
+        if (weights[size_t(t)] <= 0) continue;
+        drawn = TrainingTask(t);
         below += weights[size_t(t)];
-        if (weights[size_t(t)] > 0 && u * sum < below) return TrainingTask(t);
+        if (u * sum < below) return drawn;
     }
-    for (int t = kTrainingTaskCount - 1; t > 0; --t) // u at the top end after rounding: the last task drawn at all
-        if (weights[size_t(t)] > 0) return TrainingTask(t);
-    return TrainingTask::generate;
+    return drawn; // u at the top end after rounding: the last task with a weight
 }
 
 double StageRecipe::longFractionAt(int step) const {
@@ -840,7 +841,11 @@ void readTaskMix(const json& stage, StageRecipe& st) {
     for (const auto& [name, weight] : v.items()) {
         int t = 0;
         while (t < kTrainingTaskCount && name != trainingTaskName(TrainingTask(t))) ++t;
-        if (t == kTrainingTaskCount) throw bad("names '" + name + "', not one of generate, image, inpaint, retake, extend, foley, dub");
+        if (t == kTrainingTaskCount) {
+            std::string known;
+            for (int k = 0; k < kTrainingTaskCount; ++k) known += std::string(k ? ", " : "") + trainingTaskName(TrainingTask(k));
+            throw bad("names '" + name + "', not one of " + known);
+        }
         if (!weight.is_number() || !(weight.get<double>() >= 0)) throw bad("weights must be numbers ≥ 0 ('" + name + "')");
         mix.weights[size_t(t)] = weight.get<double>();
         sum += mix.weights[size_t(t)];
