@@ -57,7 +57,14 @@ constexpr double kFinalLearningRateFraction = 0.1;
 double uniform01(std::mt19937_64& rng) { return double(rng() >> 11) * (1.0 / 9007199254740992.0); }
 
 bool isDitStage(const std::string& name) { return name.rfind("dit", 0) == 0; }
-bool isKnownStage(const std::string& name) { return name == "video_vae" || name == "audio_vae" || isDitStage(name); }
+// The decoder stages fine-tune an autoencoder's decoder alone: the encoder, its latents and their scale stay
+// as they are, so a diffusion transformer trained on those latents keeps working with the sharper decoder.
+bool isDecoderStage(const std::string& name) { return name == "video_decoder" || name == "audio_decoder"; }
+bool isVideoAutoencoderStage(const std::string& name) { return name == "video_vae" || name == "video_decoder"; }
+bool isAudioAutoencoderStage(const std::string& name) { return name == "audio_vae" || name == "audio_decoder"; }
+bool isKnownStage(const std::string& name) {
+    return isVideoAutoencoderStage(name) || isAudioAutoencoderStage(name) || isDitStage(name);
+}
 
 std::string readText(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
@@ -429,6 +436,8 @@ private:
     std::vector<torch::Tensor> parametersOf(const std::string& stage) {
         if (stage == "video_vae") return net_->videoVae->parameters();
         if (stage == "audio_vae") return net_->audioVae->parameters();
+        if (stage == "video_decoder") return net_->videoVae->decoder->parameters();
+        if (stage == "audio_decoder") return net_->audioVae->decoder->parameters();
         return ditParameters();
     }
 
@@ -468,9 +477,9 @@ private:
             }
             for (auto& group : optimizer.param_groups()) group.options().set_lr(learningRate(s, step_));
             optimizer.zero_grad();
-            std::map<std::string, torch::Tensor> parts = s.name == "video_vae" ? videoVaeStep(s)
-                                                       : s.name == "audio_vae" ? audioVaeStep(s)
-                                                                               : ditStep(s);
+            std::map<std::string, torch::Tensor> parts = isVideoAutoencoderStage(s.name)   ? videoVaeStep(s)
+                                                       : isAudioAutoencoderStage(s.name) ? audioVaeStep(s)
+                                                                                         : ditStep(s);
             torch::Tensor loss = torch::zeros({}, torch::TensorOptions().device(device_));
             for (auto& [name, value] : parts) {
                 loss = loss + value;
@@ -529,20 +538,37 @@ private:
         if (onLog_) onLog_(row);
     }
 
+    // A decoder stage encodes without a graph (the encoder is frozen) and drops the latent penalty, which
+    // only shapes the encoder; it draws clips the autoencoder stage before it never saw.
+    static constexpr uint64_t kDecoderStageSeeds = 1ull << 20;
+
     std::map<std::string, torch::Tensor> videoVaeStep(const StageRecipe& s) {
-        ClipTensors clips = renderClips(cfg_, clipSeed(uint64_t(step_) * s.batch), s.batch, s.clip_seconds);
+        const bool decoderOnly = isDecoderStage(s.name);
+        ClipTensors clips = renderClips(cfg_, clipSeed((decoderOnly ? kDecoderStageSeeds : 0) + uint64_t(step_) * s.batch), s.batch,
+                                        s.clip_seconds);
         auto pixels = clips.pixels.to(device_);
-        auto z = net_->videoVae->encoder->forward(pixels);
+        auto z = encodeFor(s, [&] { return net_->videoVae->encoder->forward(pixels); });
         auto recon = net_->videoVae->decoder->forward(z + kLatentNoise * torch::randn_like(z));
+        if (decoderOnly) return {{"recon", videoReconstructionLoss(recon, pixels)}};
         return {{"recon", videoReconstructionLoss(recon, pixels)}, {"latent", kLatentPenalty * z.pow(2).mean()}};
     }
 
     std::map<std::string, torch::Tensor> audioVaeStep(const StageRecipe& s) {
-        ClipTensors clips = renderClips(cfg_, clipSeed((1ull << 22) + uint64_t(step_) * s.batch), s.batch, s.clip_seconds);
+        const bool decoderOnly = isDecoderStage(s.name);
+        ClipTensors clips = renderClips(cfg_, clipSeed((1ull << 22) + (decoderOnly ? kDecoderStageSeeds : 0) + uint64_t(step_) * s.batch),
+                                        s.batch, s.clip_seconds);
         auto wave = clips.wave.to(device_);
-        auto z = net_->audioVae->encoder->forward(wave);
+        auto z = encodeFor(s, [&] { return net_->audioVae->encoder->forward(wave); });
         auto recon = net_->audioVae->decoder->forward(z + kLatentNoise * torch::randn_like(z));
-        return {{"wave", (recon - wave).abs().mean()}, {"stft", stftLoss(recon, wave)}, {"latent", kLatentPenalty * z.pow(2).mean()}};
+        std::map<std::string, torch::Tensor> parts{{"wave", (recon - wave).abs().mean()}, {"stft", stftLoss(recon, wave)}};
+        if (!decoderOnly) parts["latent"] = kLatentPenalty * z.pow(2).mean();
+        return parts;
+    }
+
+    template <typename Encode> torch::Tensor encodeFor(const StageRecipe& s, Encode encode) {
+        if (!isDecoderStage(s.name)) return encode();
+        torch::NoGradGuard noGrad;
+        return encode();
     }
 
     // Sets each VAE's latent scale (a buffer of its encoder and decoder) to the RMS per channel over fresh
@@ -877,7 +903,7 @@ Recipe Recipe::fromJson(const std::string& text) {
             StageRecipe st;
             st.name = s.at("name").get<std::string>();
             if (!isKnownStage(st.name))
-                throw std::invalid_argument("stage '" + st.name + "' is not one of video_vae, audio_vae, dit (or dit_…)");
+                throw std::invalid_argument("stage '" + st.name + "' is not one of video_vae, audio_vae, video_decoder, audio_decoder, dit (or dit_…)");
             st.steps = s.at("steps").get<int>();
             st.learning_rate = s.value("learning_rate", st.learning_rate);
             st.batch = s.value("batch", st.batch);

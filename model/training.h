@@ -2,6 +2,8 @@
 // plain loop over clips rendered on the fly from seeds no evaluation uses (kFirstTrainingSeed and up):
 //   video_vae — pixels → latent → pixels (L1, objects weighted above the flat backdrop);
 //   audio_vae — waveform → latent → waveform (L1 + multi-resolution STFT magnitudes);
+//   video_decoder, audio_decoder — optional: the same losses with the decoder alone trained on the frozen
+//               encoder's latents, so a finished diffusion stage keeps its latents and gains a sharper decoder;
 //   dit       — the MMDiT and text encoder learn rectified-flow velocities with a random *task mask* per
 //               clip (generate, image, inpaint, retake, extend, foley, dub; restyle trains as generate),
 //               so one network does every editing task. Latents come from a replay pool: each step encodes
@@ -41,7 +43,7 @@ struct TaskMix {
 };
 
 struct StageRecipe {
-    std::string name; // video_vae | audio_vae | dit (or dit_… : several diffusion stages, e.g. a curriculum)
+    std::string name; // video_vae | audio_vae | video_decoder | audio_decoder | dit (or dit_… : several diffusion stages)
     int steps = 0;
     double learning_rate = 1e-3;
     int batch = 2;
