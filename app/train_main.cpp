@@ -29,12 +29,13 @@ Commands:
   run     --recipe FILE --out DIR [--device auto|cpu|cuda] [--threads N] [--max-minutes M] [--stage NAME]
           [--init-from DIR [--from-step N]] [--eval-seeds A-B] [--eval-tasks LIST] [--eval-seconds S]
           Trains (or resumes, when DIR holds an earlier run of the same recipe) the stages of the recipe:
-          video_vae, audio_vae, video_decoder, audio_decoder, dit (or several dit_… stages). DIR gets checkpoint/ (a model folder),
-          checkpoint-average/ (the averaged weights of the diffusion stages), optimizer.pt, state.json,
-          the latent pool, loss.csv and loss.png. --max-minutes stops with a checkpoint after that much
-          time; Ctrl-C too. --init-from starts a fresh run from the weights of another run (or model folder)
-          where they fit, e.g. trained autoencoders; with --stage and --from-step, that stage continues its
-          schedule at step N (a later sitting continuing a shipped model; the model card says where).
+          video_vae, audio_vae, video_decoder, audio_decoder, dit (or several dit_… stages). DIR gets
+          checkpoint/ (a model folder), checkpoint-average/ (the averaged weights of the diffusion stages),
+          optimizer.pt, state.json, the latent pool, loss.csv and loss.png. --max-minutes stops with a
+          checkpoint after that much time; Ctrl-C too. --init-from starts a fresh run from the weights of
+          another run (or model folder) where they fit, e.g. trained autoencoders; with --stage and
+          --from-step, that stage continues its schedule at step N (a later sitting continuing a shipped
+          model; the model card says where).
           With the recipe's eval_every, the averaged weights are evaluated with `tandem-cli eval` on
           held-out seeds (default 100-115; tasks generate,foley,dub; 4 s shots) and the figures appended
           to metrics.csv.

@@ -58,7 +58,7 @@ double uniform01(std::mt19937_64& rng) { return double(rng() >> 11) * (1.0 / 900
 
 bool isDitStage(const std::string& name) { return name.rfind("dit", 0) == 0; }
 // The decoder stages fine-tune an autoencoder's decoder alone: the encoder, its latents and their scale stay
-// as they are, so a diffusion transformer trained on those latents keeps working with the sharper decoder.
+// as they are, so a diffusion transformer trained on those latents keeps working with the retrained decoder.
 bool isDecoderStage(const std::string& name) { return name == "video_decoder" || name == "audio_decoder"; }
 bool isVideoAutoencoderStage(const std::string& name) { return name == "video_vae" || name == "video_decoder"; }
 bool isAudioAutoencoderStage(const std::string& name) { return name == "audio_vae" || name == "audio_decoder"; }
@@ -549,8 +549,9 @@ private:
         auto pixels = clips.pixels.to(device_);
         auto z = encodeFor(s, [&] { return net_->videoVae->encoder->forward(pixels); });
         auto recon = net_->videoVae->decoder->forward(z + kLatentNoise * torch::randn_like(z));
-        if (decoderOnly) return {{"recon", videoReconstructionLoss(recon, pixels)}};
-        return {{"recon", videoReconstructionLoss(recon, pixels)}, {"latent", kLatentPenalty * z.pow(2).mean()}};
+        std::map<std::string, torch::Tensor> parts{{"recon", videoReconstructionLoss(recon, pixels)}};
+        if (!decoderOnly) parts["latent"] = kLatentPenalty * z.pow(2).mean();
+        return parts;
     }
 
     std::map<std::string, torch::Tensor> audioVaeStep(const StageRecipe& s) {

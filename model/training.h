@@ -3,7 +3,7 @@
 //   video_vae — pixels → latent → pixels (L1, objects weighted above the flat backdrop);
 //   audio_vae — waveform → latent → waveform (L1 + multi-resolution STFT magnitudes);
 //   video_decoder, audio_decoder — optional: the same losses with the decoder alone trained on the frozen
-//               encoder's latents, so a finished diffusion stage keeps its latents and gains a sharper decoder;
+//               encoder's latents, so a finished diffusion stage keeps its latents under a retrained decoder;
 //   dit       — the MMDiT and text encoder learn rectified-flow velocities with a random *task mask* per
 //               clip (generate, image, inpaint, retake, extend, foley, dub; restyle trains as generate),
 //               so one network does every editing task. Latents come from a replay pool: each step encodes

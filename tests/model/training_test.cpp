@@ -30,6 +30,22 @@ std::string freshDir(const std::string& name) {
     return dir.string();
 }
 
+// Options for a one-thread CPU run into `outDir`.
+model::TrainOptions cpuOptions(const std::string& outDir) {
+    model::TrainOptions o;
+    o.out_dir = outDir;
+    o.device = "cpu";
+    o.threads = 1;
+    return o;
+}
+
+// The model stored in a model folder (or a training folder's checkpoint).
+model::TandemModel loadModel(const std::string& dir) {
+    model::TandemModel net(model::readModelFolder(dir).config);
+    model::loadWeights(*net, model::SafetensorsFile(dir + "/" + model::kWeightsFile));
+    return net;
+}
+
 model::Recipe tinyRecipe(int steps) {
     model::Recipe r;
     r.config = test::tinyModelConfig();
@@ -62,10 +78,7 @@ void trainAndCheckEveryStageLearns(const model::TrainOptions& options, int steps
 
 TEST_CASE("a short training run lowers the loss of every stage and leaves a loadable model") {
     const std::string out = freshDir("short");
-    model::TrainOptions o;
-    o.out_dir = out;
-    o.device = "cpu";
-    o.threads = 1;
+    model::TrainOptions o = cpuOptions(out);
     trainAndCheckEveryStageLearns(o, 60, 2);
     std::ifstream csv(model::trainingLossCsv(out));
     std::string header;
@@ -106,10 +119,7 @@ TEST_CASE("a stopped run resumes at its checkpoint instead of starting over") {
     model::Recipe recipe = tinyRecipe(20);
     recipe.stages.resize(1);
     bool stop = false;
-    model::TrainOptions o;
-    o.out_dir = out;
-    o.device = "cpu";
-    o.threads = 1;
+    model::TrainOptions o = cpuOptions(out);
     o.stop = &stop;
     std::vector<int> steps;
     auto onLog = [&](const model::LossRow& row) {
@@ -138,10 +148,7 @@ TEST_CASE("after its stage a VAE's latents have unit scale per channel") {
     const std::string out = freshDir("scale");
     model::Recipe recipe = tinyRecipe(10);
     recipe.stages.resize(1);
-    model::TrainOptions o;
-    o.out_dir = out;
-    o.device = "cpu";
-    o.threads = 1;
+    model::TrainOptions o = cpuOptions(out);
     REQUIRE(model::train(recipe, o).finished);
     // The saved encoder itself produces unit-RMS latents on a clip it never saw (an evaluation seed).
     const std::string dir = model::trainingCheckpointDir(out);
@@ -212,10 +219,7 @@ TEST_CASE("a later sitting continues the diffusion stage from an exported model,
     recipe.stages[2].long_fraction = 0.5;
     recipe.stages[2].long_clip_seconds = 2.0;
     recipe.stages[2].long_batch = 2;
-    model::TrainOptions o;
-    o.out_dir = first;
-    o.device = "cpu";
-    o.threads = 1;
+    model::TrainOptions o = cpuOptions(first);
     REQUIRE(model::train(recipe, o).finished);
     const std::string shipped = freshDir("sitting-1-exported");
     model::exportModel(first, shipped);
@@ -242,12 +246,7 @@ TEST_CASE("a later sitting continues the diffusion stage from an exported model,
     CHECK_THROWS_WITH(model::train(recipe, unknown), Catch::Contains("no stage 'dit_4s'"));
 
     // The autoencoders and their latent scales are the shipped ones, bit for bit (fp16 widened exactly).
-    auto load = [](const std::string& dir) {
-        model::TandemModel net(model::readModelFolder(dir).config);
-        model::loadWeights(*net, model::SafetensorsFile(dir + "/" + model::kWeightsFile));
-        return net;
-    };
-    auto before = load(shipped), after = load(model::trainingCheckpointDir(next.out_dir));
+    auto before = loadModel(shipped), after = loadModel(model::trainingCheckpointDir(next.out_dir));
     auto theirs = before->named_parameters(true);
     for (const auto& p : after->named_parameters(true)) {
         if (p.key().rfind("video_vae.", 0) != 0 && p.key().rfind("audio_vae.", 0) != 0) continue;
@@ -280,14 +279,9 @@ TEST_CASE("a blend of two models is their weighted mean, weight by weight — mo
         return dir;
     };
     const std::string a = randomModel(1, "blend-a"), b = randomModel(2, "blend-b");
-    auto load = [](const std::string& dir) {
-        model::TandemModel net(model::readModelFolder(dir).config);
-        model::loadWeights(*net, model::SafetensorsFile(dir + "/" + model::kWeightsFile));
-        return net;
-    };
     const std::string blended = freshDir("blend-out");
     model::blendModels(a, b, 0.25, blended);
-    auto netA = load(a), netB = load(b), mixed = load(blended);
+    auto netA = loadModel(a), netB = loadModel(b), mixed = loadModel(blended);
     auto paramsA = netA->named_parameters(true), paramsB = netB->named_parameters(true);
     int differing = 0;
     for (const auto& p : mixed->named_parameters(true)) {
@@ -301,7 +295,7 @@ TEST_CASE("a blend of two models is their weighted mean, weight by weight — mo
     // Weight 0 gives the first model back (to fp16).
     const std::string same = freshDir("blend-zero");
     model::blendModels(a, b, 0.0, same);
-    auto zero = load(same);
+    auto zero = loadModel(same);
     for (const auto& p : zero->named_parameters(true)) {
         INFO(p.key());
         CHECK(torch::allclose(p.value(), paramsA[p.key()], 1e-3, 1e-3));
@@ -350,10 +344,7 @@ TEST_CASE("a decoder stage trains an autoencoder's decoder alone: encoders, late
     // A finished model's decoders fine-tuned on its frozen encoders' latents: the diffusion transformer
     // trained on those latents must find them unchanged.
     const std::string first = freshDir("decoders-base");
-    model::TrainOptions o;
-    o.out_dir = first;
-    o.device = "cpu";
-    o.threads = 1;
+    model::TrainOptions o = cpuOptions(first);
     REQUIRE(model::train(tinyRecipe(10), o).finished);
     const std::string base = freshDir("decoders-base-exported");
     model::exportModel(first, base);
@@ -374,12 +365,7 @@ TEST_CASE("a decoder stage trains an autoencoder's decoder alone: encoders, late
         CHECK(std::isfinite(logged[stage].back().loss));
     }
 
-    auto load = [](const std::string& dir) {
-        model::TandemModel net(model::readModelFolder(dir).config);
-        model::loadWeights(*net, model::SafetensorsFile(dir + "/" + model::kWeightsFile));
-        return net;
-    };
-    auto before = load(base), after = load(model::trainingCheckpointDir(next.out_dir));
+    auto before = loadModel(base), after = loadModel(model::trainingCheckpointDir(next.out_dir));
     auto theirs = before->named_parameters(true);
     int decoderTensors = 0, movedDecoderTensors = 0;
     for (const auto& p : after->named_parameters(true)) {
