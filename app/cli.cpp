@@ -63,8 +63,9 @@ common options:
   --solver S              euler | heun (default euler; heun costs two network calls a step)
   --shift X               timestep shift (default 3)
   --negative TEXT         negative prompt (used when a guidance scale is not 1)
-  --video-guidance G      classifier-free guidance for the picture (default 1 = off)
-  --audio-guidance G      classifier-free guidance for the sound (default 1 = off)
+  --video-guidance G      classifier-free guidance for the picture (1 = off; default: the model's)
+  --audio-guidance G      classifier-free guidance for the sound (1 = off; default: the model's)
+  --guidance-floor T      guide only the steps at noise level ≥ T, 0 = every step (default: the model's)
   --model DIR|FILE        model folder (config.json + model.safetensors), or an LTX-2.3 checkpoint (the
                           single file, or a folder of ComfyUI-split files; see docs/models.md); default:
                           the shipped demo model (resources/models/demo)
@@ -175,7 +176,7 @@ struct TaskCommand {
 };
 
 const std::set<std::string> kCommonValues = {"prompt", "output", "shot", "sheet", "refs", "seed", "steps", "solver", "shift", "negative",
-                                             "video-guidance", "audio-guidance", "model", "device", "threads",
+                                             "video-guidance", "audio-guidance", "guidance-floor", "model", "device", "threads",
                                              "text-encoder", "size", "fps", "token-file"};
 
 TaskCommand taskCommand(model::Task task) {
@@ -449,8 +450,10 @@ model::ShotRequest requestFromArgs(model::Task task, const Args& args, bool ltx)
     if (solver != "euler" && solver != "heun") throw UsageError("--solver must be euler or heun, got '" + solver + "'");
     req.solver = solver == "heun" ? model::Solver::Heun : model::Solver::Euler;
     req.negative_prompt = args.text("negative");
-    req.video_guidance = args.number("video-guidance", 1.0, 0.0, 50.0);
-    req.audio_guidance = args.number("audio-guidance", 1.0, 0.0, 50.0);
+    // Unset: the model's own defaults (its config.json "sampler").
+    if (args.has("video-guidance")) req.video_guidance = args.number("video-guidance", 1.0, 0.0, 50.0);
+    if (args.has("audio-guidance")) req.audio_guidance = args.number("audio-guidance", 1.0, 0.0, 50.0);
+    if (args.has("guidance-floor")) req.guidance_noise_floor = args.number("guidance-floor", 0.0, 0.0, 1.0);
     req.strength = args.number("strength", 0.6, 0.01, 1.0);
     req.context_seconds = args.number("context", 2.0, 0.05, 60.0);
     req.backward = args.has("backward");

@@ -42,7 +42,8 @@ adherence, what each task must keep, and drift over 4 chained extensions. Prints
   --sheets DIR       also write a contact sheet (frames and waveform) of every output, DIR/TASK-SEED.png
   --seconds S        shot length (default 2)
   --steps K          sampler steps (default 20)
-  --video-guidance G, --audio-guidance G   classifier-free guidance (default 1 = off)
+  --video-guidance G, --audio-guidance G   classifier-free guidance (1 = off; default: the model's)
+  --guidance-floor T guide only the steps at noise level ≥ T (default: the model's)
   --extend-seconds S seconds added by each of the 4 extensions (default 1)
   --device D, --threads N   as for the task commands
   --check            exit with status 1 when a target is missed
@@ -360,7 +361,7 @@ struct Settings {
     std::vector<std::string> tasks = kAllTasks;
     double seconds = 2.0, extendSeconds = 1.0;
     int steps = 20;
-    double videoGuidance = 1.0, audioGuidance = 1.0;
+    std::optional<double> videoGuidance, audioGuidance, guidanceFloor; // unset: the model's defaults
     model::EngineOptions engine;
 };
 
@@ -389,6 +390,16 @@ public:
     }
 
     json report() const;
+    // The guidance the shots ran with: the flags, or the model's defaults (none for the ground truth).
+    json guidanceReport() const {
+        if (s_.groundTruth) return json{{"video", 1.0}, {"audio", 1.0}, {"noise_floor", 0.0}};
+        model::ShotRequest r;
+        r.video_guidance = s_.videoGuidance;
+        r.audio_guidance = s_.audioGuidance;
+        r.guidance_noise_floor = s_.guidanceFloor;
+        const model::SamplerConfig g = model::resolvedGuidance(r, cfg_.sampler);
+        return json{{"video", g.video_guidance}, {"audio", g.audio_guidance}, {"noise_floor", g.guidance_noise_floor}};
+    }
     std::string markdown(const json& j) const;
 
 private:
@@ -412,6 +423,7 @@ private:
         r.steps = s_.steps;
         r.video_guidance = s_.videoGuidance;
         r.audio_guidance = s_.audioGuidance;
+        r.guidance_noise_floor = s_.guidanceFloor;
         r.seconds = double(truth_.frames) / truth_.fps;
         return r;
     }
@@ -755,7 +767,7 @@ json Evaluation::report() const {
                 {"seeds", {s_.firstSeed, s_.lastSeed}},
                 {"seconds", s_.seconds},
                 {"steps", s_.steps},
-                {"guidance", {{"video", s_.videoGuidance}, {"audio", s_.audioGuidance}}},
+                {"guidance", guidanceReport()},
                 {"tasks", tasks},
                 {"targets", targets}};
 }
@@ -839,7 +851,7 @@ std::vector<std::string> splitTasks(const std::string& text) {
 
 int runEval(const std::vector<std::string>& words, const std::string& programDir) {
     Args args(words, "eval",
-              {"model", "seeds", "tasks", "json", "markdown", "sheets", "seconds", "steps", "video-guidance", "audio-guidance",
+              {"model", "seeds", "tasks", "json", "markdown", "sheets", "seconds", "steps", "video-guidance", "audio-guidance", "guidance-floor",
                "extend-seconds", "device", "threads"},
               {"untrained", "ground-truth", "check", "quiet"});
     if (!args.positional().empty()) throw UsageError("eval takes no positional arguments");
@@ -866,8 +878,9 @@ int runEval(const std::vector<std::string>& words, const std::string& programDir
     s.seconds = args.number("seconds", 2.0, 0.25, 30.0);
     s.extendSeconds = args.number("extend-seconds", 1.0, 0.25, 10.0);
     s.steps = int(args.integer("steps", 20, 1, 1000));
-    s.videoGuidance = args.number("video-guidance", 1.0, 0.0, 50.0);
-    s.audioGuidance = args.number("audio-guidance", 1.0, 0.0, 50.0);
+    if (args.has("video-guidance")) s.videoGuidance = args.number("video-guidance", 1.0, 0.0, 50.0);
+    if (args.has("audio-guidance")) s.audioGuidance = args.number("audio-guidance", 1.0, 0.0, 50.0);
+    if (args.has("guidance-floor")) s.guidanceFloor = args.number("guidance-floor", 0.0, 0.0, 1.0);
     s.engine.device = args.text("device", "auto");
     s.engine.threads = int(args.integer("threads", 0, 0, 1024));
     if (s.untrained && args.has("model")) throw UsageError("--untrained and --model exclude each other");

@@ -84,6 +84,11 @@ void ModelConfig::validate() const {
     require(dit.layers > 0 && dit.mlp_ratio > 0, "dit.layers and dit.mlp_ratio must be positive");
     require(dit.rope_time_rate > 0 && dit.rope_theta > 1, "dit.rope_time_rate and dit.rope_theta out of range");
     require(dit.freq_dim > 0 && dit.freq_dim % 2 == 0, "dit.freq_dim must be even");
+    require(sampler.video_guidance >= 0 && sampler.video_guidance <= 50 && sampler.audio_guidance >= 0 &&
+                sampler.audio_guidance <= 50,
+            "sampler guidance must be in [0, 50]");
+    require(sampler.guidance_noise_floor >= 0 && sampler.guidance_noise_floor <= 1,
+            "sampler.guidance_noise_floor must be in [0, 1]");
 }
 
 ModelConfig ModelConfig::fromJson(const std::string& text) {
@@ -137,6 +142,10 @@ ModelConfig ModelConfig::fromJson(const std::string& text) {
     read(d, "dit", "rope_time_rate", c.dit.rope_time_rate);
     read(d, "dit", "freq_dim", c.dit.freq_dim);
     read(d, "dit", "qk_norm", c.dit.qk_norm);
+    const json& sm = section("sampler");
+    read(sm, "sampler", "video_guidance", c.sampler.video_guidance);
+    read(sm, "sampler", "audio_guidance", c.sampler.audio_guidance);
+    read(sm, "sampler", "guidance_noise_floor", c.sampler.guidance_noise_floor);
     c.validate();
     return c;
 }
@@ -178,6 +187,10 @@ std::string ModelConfig::toJson() const {
           {"rope_time_rate", dit.rope_time_rate},
           {"freq_dim", dit.freq_dim},
           {"qk_norm", dit.qk_norm}}},
+        {"sampler",
+         {{"video_guidance", sampler.video_guidance},
+          {"audio_guidance", sampler.audio_guidance},
+          {"guidance_noise_floor", sampler.guidance_noise_floor}}},
     };
     return j.dump(2);
 }

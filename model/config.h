@@ -63,12 +63,24 @@ struct TransformerConfig {
     bool qk_norm = false;
 };
 
+// The sampler settings a model is meant to run with, used wherever a request leaves them unset (the editor,
+// the CLI and the evaluation alike), so a model that needs guidance gets it without every caller knowing.
+struct SamplerConfig {
+    // Classifier-free guidance per modality; 1 = off (no unconditional pass).
+    double video_guidance = 1.0;
+    double audio_guidance = 1.0;
+    // Guidance runs only on steps whose noise level t (1 = pure noise) is at least this; 0 = every step.
+    // Layout, colour and shape are settled at high noise, so the low-noise steps can skip the second pass.
+    double guidance_noise_floor = 0.0;
+};
+
 struct ModelConfig {
     std::string name = "random-init";
     VideoConfig video;
     AudioConfig audio;
     TextConfig text;
     TransformerConfig dit;
+    SamplerConfig sampler;
 
     TimeBase timeBase() const;
     // Latent grid of one frame.

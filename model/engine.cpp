@@ -188,6 +188,14 @@ LatentBlock toBlock(const torch::Tensor& t) {
 
 } // namespace
 
+SamplerConfig resolvedGuidance(const ShotRequest& request, const SamplerConfig& defaults) {
+    SamplerConfig g = defaults;
+    g.video_guidance = request.video_guidance.value_or(defaults.video_guidance);
+    g.audio_guidance = request.audio_guidance.value_or(defaults.audio_guidance);
+    g.guidance_noise_floor = request.guidance_noise_floor.value_or(defaults.guidance_noise_floor);
+    return g;
+}
+
 Shot Engine::generate(const ShotRequest& request, const ProgressFn& progress) {
     if (!(request.seconds > 0) || request.seconds > 60) throw std::invalid_argument("seconds must be in (0, 60]");
     if (request.steps < 1 || request.steps > 1000) throw std::invalid_argument("steps must be in [1, 1000]");
@@ -200,7 +208,13 @@ Shot Engine::generate(const ShotRequest& request, const ProgressFn& progress) {
     const int64_t T = plan.T, L = plan.L, h = cfg.latentHeight(), w = cfg.latentWidth();
     const auto floatOpts = torch::TensorOptions().dtype(torch::kFloat32).device(m.device);
 
-    const bool guided = request.video_guidance != 1.0 || request.audio_guidance != 1.0;
+    const SamplerConfig guidance = resolvedGuidance(request, cfg.sampler);
+    if (!(guidance.video_guidance >= 0 && guidance.video_guidance <= 50 && guidance.audio_guidance >= 0 &&
+          guidance.audio_guidance <= 50))
+        throw std::invalid_argument("guidance must be in [0, 50]");
+    if (!(guidance.guidance_noise_floor >= 0 && guidance.guidance_noise_floor <= 1))
+        throw std::invalid_argument("guidance noise floor must be in [0, 1]");
+    const bool guided = guidance.video_guidance != 1.0 || guidance.audio_guidance != 1.0;
     std::vector<std::string> prompts = {request.prompt};
     if (guided) prompts.push_back(request.negative_prompt);
     const TextBatch text = m.encodeText(prompts);
@@ -230,15 +244,18 @@ Shot Engine::generate(const ShotRequest& request, const ProgressFn& progress) {
                   torch::randn({1, cfg.audio.latent_channels, L}, gen).to(m.device)};
 
     auto velocity = [&](const Latents& x, double t) {
-        auto videoIn = torch::cat({x.video, known.video * (1 - mask.video), mask.video}, 1).expand({B, -1, -1, -1, -1});
-        auto audioIn = torch::cat({x.audio, known.audio * (1 - mask.audio), mask.audio}, 1).expand({B, -1, -1});
-        DitInputs in{videoIn.to(m.dtype), audioIn.to(m.dtype), text.features, text.valid, torch::full({B}, t, floatOpts), angles,
-                     refs.video, refs.audio, {}, {}};
+        // Below the noise floor the unconditional pass is skipped: the conditional prediction alone.
+        const bool guidedStep = guided && t >= guidance.guidance_noise_floor;
+        const int64_t b = guidedStep ? B : 1;
+        auto videoIn = torch::cat({x.video, known.video * (1 - mask.video), mask.video}, 1).expand({b, -1, -1, -1, -1});
+        auto audioIn = torch::cat({x.audio, known.audio * (1 - mask.audio), mask.audio}, 1).expand({b, -1, -1});
+        DitInputs in{videoIn.to(m.dtype), audioIn.to(m.dtype), text.features.narrow(0, 0, b), text.valid.narrow(0, 0, b),
+                     torch::full({b}, t, floatOpts), angles, refs.video, refs.audio, {}, {}};
         auto [vOut, aOut] = m.net->dit->forward(in);
         auto v = vOut.to(torch::kFloat32), a = aOut.to(torch::kFloat32); // the sampler integrates in fp32
-        if (!guided) return Latents{v, a};
+        if (!guidedStep) return Latents{v, a};
         auto vc = v.narrow(0, 0, 1), vu = v.narrow(0, 1, 1), ac = a.narrow(0, 0, 1), au = a.narrow(0, 1, 1);
-        return Latents{vu + request.video_guidance * (vc - vu), au + request.audio_guidance * (ac - au)};
+        return Latents{vu + guidance.video_guidance * (vc - vu), au + guidance.audio_guidance * (ac - au)};
     };
     const auto started = std::chrono::steady_clock::now();
     auto onStep = [&](int step, int total) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,9 +52,11 @@ struct ShotRequest {
     int steps = 20;
     double shift = 3.0;
     Solver solver = Solver::Euler;
-    // Classifier-free guidance, separately per modality (1 = off, which saves the unconditional pass).
-    double video_guidance = 1.0;
-    double audio_guidance = 1.0;
+    // Classifier-free guidance, separately per modality (1 = off, which saves the unconditional pass), and the
+    // noise level below which steps skip it. Unset: the model's own defaults (its config's "sampler").
+    std::optional<double> video_guidance;
+    std::optional<double> audio_guidance;
+    std::optional<double> guidance_noise_floor;
 
     Shot source; // the shot being edited (image: frame 0 is the first frame), at the model's geometry
     // inpaint: frames × height × width bytes, non-zero = repaint; frames outside [first, last] are kept.
@@ -71,6 +74,9 @@ struct ShotRequest {
     std::vector<Shot> references;
 };
 inline constexpr double kMaxReferenceSeconds = 4.0;
+
+// The request's guidance, each setting it leaves unset taken from the model's sampler defaults.
+SamplerConfig resolvedGuidance(const ShotRequest& request, const SamplerConfig& defaults);
 
 // Back-compat name for plain text-to-shot requests.
 using GenerateRequest = ShotRequest;

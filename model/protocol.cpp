@@ -8,7 +8,7 @@ namespace tandem::model::protocol {
 using nlohmann::json;
 
 json requestToJson(const ShotRequest& r) {
-    return json{{"task", taskName(r.task)},
+    json j{{"task", taskName(r.task)},
                 {"prompt", r.prompt},
                 {"negative_prompt", r.negative_prompt},
                 {"seconds", r.seconds},
@@ -16,8 +16,6 @@ json requestToJson(const ShotRequest& r) {
                 {"steps", r.steps},
                 {"shift", r.shift},
                 {"solver", r.solver == Solver::Heun ? "heun" : "euler"},
-                {"video_guidance", r.video_guidance},
-                {"audio_guidance", r.audio_guidance},
                 {"mask_first_frame", r.mask_first_frame},
                 {"mask_last_frame", r.mask_last_frame},
                 {"window_start", r.window_start},
@@ -27,6 +25,11 @@ json requestToJson(const ShotRequest& r) {
                 {"backward", r.backward},
                 {"context_seconds", r.context_seconds},
                 {"strength", r.strength}};
+    // Unset guidance travels as absent, so the engine applies its model's defaults.
+    if (r.video_guidance) j["video_guidance"] = *r.video_guidance;
+    if (r.audio_guidance) j["audio_guidance"] = *r.audio_guidance;
+    if (r.guidance_noise_floor) j["guidance_noise_floor"] = *r.guidance_noise_floor;
+    return j;
 }
 
 namespace {
@@ -39,6 +42,13 @@ template <typename T> void field(const json& j, const char* key, T& out) {
     } catch (const json::exception&) {
         throw std::invalid_argument(std::string("request field '") + key + "' has the wrong type");
     }
+}
+
+void field(const json& j, const char* key, std::optional<double>& out) {
+    if (!j.contains(key)) return;
+    double value = 0;
+    field(j, key, value);
+    out = value;
 }
 
 } // namespace
@@ -60,6 +70,7 @@ ShotRequest requestFromJson(const json& j) {
     r.solver = solver == "heun" ? Solver::Heun : Solver::Euler;
     field(j, "video_guidance", r.video_guidance);
     field(j, "audio_guidance", r.audio_guidance);
+    field(j, "guidance_noise_floor", r.guidance_noise_floor);
     field(j, "mask_first_frame", r.mask_first_frame);
     field(j, "mask_last_frame", r.mask_last_frame);
     field(j, "window_start", r.window_start);

@@ -401,15 +401,25 @@ void GenerationPanel::addSamplingRows(QFormLayout* form) {
     steps_->setValue(20);
     form->addRow(tr("Steps"), steps_);
 
-    const QString guidanceTip = tr("1 = off, faster; higher follows the prompt more closely");
     videoGuidance_ = doubleSpin(1, 15, 0.5, 1);
     videoGuidance_->setObjectName(QStringLiteral("genVideoGuidance"));
-    videoGuidance_->setToolTip(guidanceTip);
     form->addRow(tr("Picture guidance"), videoGuidance_);
     audioGuidance_ = doubleSpin(1, 15, 0.5, 1);
     audioGuidance_->setObjectName(QStringLiteral("genAudioGuidance"));
-    audioGuidance_->setToolTip(guidanceTip);
     form->addRow(tr("Sound guidance"), audioGuidance_);
+    suggestGuidance(1, 1);
+}
+
+// A model may ask for guidance (its config's "sampler"): loading it puts those values in the fields, and the
+// tips say what it suggests, so a creator who never touches them gets the model at its best.
+void GenerationPanel::suggestGuidance(double video, double audio) {
+    suggestedVideoGuidance_ = video;
+    suggestedAudioGuidance_ = audio;
+    videoGuidance_->setValue(video);
+    audioGuidance_->setValue(audio);
+    const QString tip = tr("1 = off, faster; higher follows the prompt more closely (this model suggests %1)");
+    videoGuidance_->setToolTip(tip.arg(video));
+    audioGuidance_->setToolTip(tip.arg(audio));
 }
 
 // --- task and source
@@ -556,9 +566,13 @@ void GenerationPanel::setModelDir(const QString& dir) {
         return;
     }
     try {
-        if (!dir.isEmpty())
-            tokenizer_ =
-                std::make_unique<model::Tokenizer>(model::readModelFolder(dir.toStdString()).tokenizer);
+        model::SamplerConfig sampler; // no model: no guidance
+        if (!dir.isEmpty()) {
+            const model::ModelFolder folder = model::readModelFolder(dir.toStdString());
+            tokenizer_ = std::make_unique<model::Tokenizer>(folder.tokenizer);
+            sampler = folder.config.sampler;
+        }
+        suggestGuidance(sampler.video_guidance, sampler.audio_guidance);
     } catch (const std::exception& e) {
         Q_EMIT statusMessage(tr("Prompt words cannot be checked: %1").arg(QString::fromUtf8(e.what())));
     }
@@ -676,8 +690,8 @@ void GenerationPanel::setSpec(const GenerationSpec& s) {
     seed_->setValue(int(std::clamp<qint64>(s.seed, 0, INT_MAX)));
     lockSeed_->setChecked(!s.randomSeed);
     steps_->setValue(s.steps);
-    videoGuidance_->setValue(s.videoGuidance);
-    audioGuidance_->setValue(s.audioGuidance);
+    videoGuidance_->setValue(s.videoGuidance.value_or(suggestedVideoGuidance_));
+    audioGuidance_->setValue(s.audioGuidance.value_or(suggestedAudioGuidance_));
     windowStart_->setValue(s.windowStart);
     windowEnd_->setValue(s.windowEnd);
     regenerateVideo_->setChecked(s.regenerateVideo);

@@ -73,6 +73,7 @@ private:
     void addOutputRows(QFormLayout* form);
     void addSamplingRows(QFormLayout* form);
     void alignLabelColumns();
+    void suggestGuidance(double video, double audio); // the loaded model's guidance, in the fields and tips
     void showRow(QWidget* field, bool on); // in whichever form holds it
     QLabel* rowLabel(QWidget* field) const;
 
@@ -114,6 +115,7 @@ private:
     QSpinBox* steps_ = nullptr;
     QDoubleSpinBox* videoGuidance_ = nullptr;
     QDoubleSpinBox* audioGuidance_ = nullptr;
+    double suggestedVideoGuidance_ = 1, suggestedAudioGuidance_ = 1; // the loaded model's (config "sampler")
     QDoubleSpinBox* windowStart_ = nullptr;
     QDoubleSpinBox* windowEnd_ = nullptr;
     QCheckBox* regenerateVideo_ = nullptr;

@@ -10,6 +10,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <optional>
+
 namespace tandem::ui {
 
 // The engine's tasks (docs/engine-protocol.md); every one of them is inpainting of known latents.
@@ -44,7 +46,7 @@ struct GenerationSpec {
     qint64 seed = 0;
     bool randomSeed = true; // a new seed for every submission (and retry); false = `seed` is locked
     int steps = 20;
-    double videoGuidance = 1, audioGuidance = 1;
+    std::optional<double> videoGuidance, audioGuidance; // unset: the model's suggested guidance
     double windowStart = 0, windowEnd = 0; // retake: seconds of the source clip
     bool regenerateVideo = true, regenerateAudio = true;
     bool backward = false;    // extend before the clip instead of after it

@@ -19,6 +19,20 @@ TEST_CASE("config round-trips through JSON") {
     CHECK(back.audio.hop == c.audio.hop);
 }
 
+TEST_CASE("a model's sampler defaults round-trip, and a config without them asks for no guidance") {
+    ModelConfig c;
+    c.sampler.video_guidance = 5.0;
+    c.sampler.guidance_noise_floor = 0.75;
+    const ModelConfig back = ModelConfig::fromJson(c.toJson());
+    CHECK(back.sampler.video_guidance == 5.0);
+    CHECK(back.sampler.audio_guidance == 1.0);
+    CHECK(back.sampler.guidance_noise_floor == 0.75);
+    const ModelConfig older = ModelConfig::fromJson(R"({"name": "before sampler defaults"})");
+    CHECK(older.sampler.video_guidance == 1.0);
+    CHECK(older.sampler.audio_guidance == 1.0);
+    CHECK(older.sampler.guidance_noise_floor == 0.0);
+}
+
 TEST_CASE("bad configs are refused with a message naming the field") {
     auto refuses = [](const std::string& json, const std::string& fragment) {
         try {
@@ -47,6 +61,10 @@ TEST_CASE("bad configs are refused with a message naming the field") {
     refuses(R"({"video": {"patch_size": 0}})", "video.patch_size must be positive");
     refuses(R"({"audio": {"vae_kind": "wavenet"}})", "audio.vae_kind");
     refuses(R"({"video": {"vae_temporal_stages": -1}})", "video.vae_temporal_stages");
+    refuses(R"({"sampler": {"video_guidance": -2}})", "sampler guidance");
+    refuses(R"({"sampler": {"audio_guidance": 80}})", "sampler guidance");
+    refuses(R"({"sampler": {"guidance_noise_floor": 1.5}})", "sampler.guidance_noise_floor");
+    refuses(R"({"sampler": {"video_guidance": "strong"}})", "sampler.video_guidance has the wrong type");
 }
 
 TEST_CASE("the first autoencoder layouts stay loadable: plain audio stages, 3-D kernels at every video stage") {

@@ -211,4 +211,12 @@ TEST_CASE("requests survive the trip through JSON") {
     CHECK_FALSE(back.regenerate_audio);
     CHECK(back.solver == Solver::Heun);
     CHECK(back.video_guidance == 3.5);
+    // Guidance left unset stays unset, so the engine applies its model's defaults.
+    CHECK_FALSE(back.audio_guidance.has_value());
+    CHECK_FALSE(back.guidance_noise_floor.has_value());
+    CHECK_FALSE(protocol::requestToJson(r).contains("audio_guidance"));
+    r.guidance_noise_floor = 0.5;
+    CHECK(protocol::requestFromJson(protocol::requestToJson(r)).guidance_noise_floor == 0.5);
+    CHECK_THROWS_WITH(protocol::requestFromJson(nlohmann::json{{"video_guidance", "high"}}),
+                      Catch::Contains("video_guidance"));
 }

@@ -66,6 +66,42 @@ TEST_CASE("guidance and negative prompt run, and bad requests are refused") {
     CHECK_THROWS_AS(engine->generate(r), std::invalid_argument);
 }
 
+TEST_CASE("a request that leaves guidance unset runs with the model's own, and the noise floor limits it") {
+    ModelConfig guidedConfig = smallConfig();
+    guidedConfig.sampler.video_guidance = 4.0;
+    guidedConfig.sampler.audio_guidance = 2.0;
+    auto plain = Engine::createUntrained(smallConfig(), EngineOptions{"cpu", 1}, 5);
+    auto guided = Engine::createUntrained(guidedConfig, EngineOptions{"cpu", 1}, 5); // the same weights
+    GenerateRequest explicitly = request(3);
+    explicitly.video_guidance = 4.0;
+    explicitly.audio_guidance = 2.0;
+    const Shot byDefault = guided->generate(request(3));
+    CHECK(byDefault.rgb == plain->generate(explicitly).rgb);
+    CHECK(byDefault.audio == plain->generate(explicitly).audio);
+    CHECK(byDefault.rgb != plain->generate(request(3)).rgb);
+    // Explicit values win over the model's.
+    GenerateRequest off = request(3);
+    off.video_guidance = 1.0;
+    off.audio_guidance = 1.0;
+    CHECK(guided->generate(off).rgb == plain->generate(request(3)).rgb);
+
+    // A floor above the last steps' noise levels guides the first steps only: neither fully guided nor plain.
+    GenerateRequest early = explicitly;
+    early.guidance_noise_floor = 0.9;
+    const Shot partly = plain->generate(early);
+    CHECK(partly.rgb != byDefault.rgb);
+    CHECK(partly.rgb != plain->generate(request(3)).rgb);
+    early.guidance_noise_floor = 0.0; // every step, as the default
+    CHECK(plain->generate(early).rgb == byDefault.rgb);
+
+    GenerateRequest bad = request(3);
+    bad.guidance_noise_floor = 2.0;
+    CHECK_THROWS_AS(plain->generate(bad), std::invalid_argument);
+    bad = request(3);
+    bad.video_guidance = -1.0;
+    CHECK_THROWS_AS(plain->generate(bad), std::invalid_argument);
+}
+
 TEST_CASE("a cancelled generation stops within one step") {
     auto engine = Engine::createUntrained(smallConfig(), EngineOptions{"cpu", 1});
     GenerateRequest r = request(1);

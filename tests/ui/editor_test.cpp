@@ -4,6 +4,7 @@
 #include "support/test_media.h"
 #include "support/tiny_model.h"
 #include "timeline/mask.h"
+#include "model/config.h"
 #include "model/engine_client.h"
 #include "model/remote.h"
 #include "render/probe.h"
@@ -22,6 +23,7 @@
 #include "ui/viewer.h"
 
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QDockWidget>
 #include <QLabel>
 #include <QLineEdit>
@@ -551,6 +553,40 @@ TEST_CASE("the generation panel names the prompt words the loaded model does not
     CHECK(panel.hintText().contains(QStringLiteral("dragon")));
     panel.setModelDir(QStringLiteral("/nonexistent/model"));
     CHECK(panel.hintText().contains(QStringLiteral("cannot be checked")));
+}
+
+TEST_CASE("loading a model puts the guidance it asks for in the generation panel, and a spec carries it") {
+    // A copy of the demo model's words with a config that asks for picture guidance.
+    const std::string dir = test::freshTempDir("guidedmodel");
+    std::filesystem::copy_file(std::string(TANDEM_DEMO_MODEL_DIR) + "/tokenizer.json", dir + "/tokenizer.json");
+    model::ModelConfig config = model::ModelConfig::fromJson(
+        test::readFile(std::string(TANDEM_DEMO_MODEL_DIR) + "/config.json"));
+    config.sampler.video_guidance = 4.5;
+    config.sampler.audio_guidance = 1.0;
+    std::ofstream(dir + "/config.json") << config.toJson();
+
+    ui::MainWindow w(options());
+    ui::GenerationPanel& panel = w.generationPanel();
+    auto* video = panel.findChild<QDoubleSpinBox*>(QStringLiteral("genVideoGuidance"));
+    REQUIRE(video);
+    panel.setModelDir(QString::fromStdString(dir));
+    CHECK(video->value() == 4.5);
+    CHECK(video->toolTip().contains(QStringLiteral("suggests 4.5")));
+    CHECK(panel.spec().videoGuidance == 4.5);
+    CHECK(panel.spec().audioGuidance == 1.0);
+    // A spec that leaves guidance unset (a queued dub, an old retry) shows the model's; a set one its own.
+    ui::GenerationSpec unset = panel.spec();
+    unset.videoGuidance.reset();
+    video->setValue(2.0);
+    panel.setSpec(unset);
+    CHECK(video->value() == 4.5);
+    unset.videoGuidance = 7.0;
+    panel.setSpec(unset);
+    CHECK(video->value() == 7.0);
+    // Loading another model puts its own suggestion in the fields.
+    panel.setModelDir(QStringLiteral(TANDEM_DEMO_MODEL_DIR));
+    CHECK(video->value() ==
+          model::ModelConfig::fromJson(test::readFile(std::string(TANDEM_DEMO_MODEL_DIR) + "/config.json")).sampler.video_guidance);
 }
 
 TEST_CASE("the window remembers its panel layout and recent projects — imports run with progress") {
