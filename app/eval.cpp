@@ -390,15 +390,23 @@ public:
     }
 
     json report() const;
-    // The guidance the shots ran with: the flags, or the model's defaults (none for the ground truth).
+    // The guidance the shots ran with: the flags, or the model's defaults (none for the ground truth) —
+    // generate's, and under "tasks" each engine task that runs with other values.
     json guidanceReport() const {
-        if (s_.groundTruth) return json{{"video", 1.0}, {"audio", 1.0}, {"noise_floor", 0.0}};
-        model::ShotRequest r;
-        r.video_guidance = s_.videoGuidance;
-        r.audio_guidance = s_.audioGuidance;
-        r.guidance_noise_floor = s_.guidanceFloor;
-        const model::SamplerConfig g = model::resolvedGuidance(r, cfg_.sampler);
-        return json{{"video", g.video_guidance}, {"audio", g.audio_guidance}, {"noise_floor", g.guidance_noise_floor}};
+        auto resolved = [&](model::Task task) {
+            if (s_.groundTruth) return model::GuidanceConfig{};
+            model::ShotRequest r = request(task, "");
+            return model::resolvedGuidance(r, cfg_.sampler);
+        };
+        auto entry = [](const model::GuidanceConfig& g) {
+            return json{{"video", g.video_guidance}, {"audio", g.audio_guidance}, {"noise_floor", g.guidance_noise_floor}};
+        };
+        const json shared = entry(resolved(model::Task::Generate));
+        json report = shared;
+        for (model::Task task : {model::Task::Inpaint, model::Task::Extend, model::Task::Restyle, model::Task::Foley,
+                                 model::Task::Dub})
+            if (json own = entry(resolved(task)); own != shared) report["tasks"][model::taskName(task)] = own;
+        return report;
     }
     std::string markdown(const json& j) const;
 

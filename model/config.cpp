@@ -1,4 +1,5 @@
 #include "model/config.h"
+#include "model/engine.h" // task names
 
 #include <limits>
 #include <type_traits>
@@ -40,7 +41,31 @@ template <typename T> void read(const json& section, const char* prefix, const c
     }
 }
 
+void readGuidance(const json& section, const std::string& where, GuidanceConfig& g) {
+    read(section, where.c_str(), "video_guidance", g.video_guidance);
+    read(section, where.c_str(), "audio_guidance", g.audio_guidance);
+    read(section, where.c_str(), "guidance_noise_floor", g.guidance_noise_floor);
+}
+
+json guidanceJson(const GuidanceConfig& g) {
+    return json{{"video_guidance", g.video_guidance},
+                {"audio_guidance", g.audio_guidance},
+                {"guidance_noise_floor", g.guidance_noise_floor}};
+}
+
 } // namespace
+
+std::string GuidanceConfig::rangeError() const {
+    if (!(video_guidance >= 0 && video_guidance <= 50 && audio_guidance >= 0 && audio_guidance <= 50))
+        return "guidance must be in [0, 50]";
+    if (!(guidance_noise_floor >= 0 && guidance_noise_floor <= 1)) return "guidance_noise_floor must be in [0, 1]";
+    return {};
+}
+
+GuidanceConfig SamplerConfig::forTask(const std::string& task) const {
+    auto it = tasks.find(task);
+    return it == tasks.end() ? static_cast<const GuidanceConfig&>(*this) : it->second;
+}
 
 TimeBase ModelConfig::timeBase() const {
     TimeBase tb;
@@ -84,11 +109,14 @@ void ModelConfig::validate() const {
     require(dit.layers > 0 && dit.mlp_ratio > 0, "dit.layers and dit.mlp_ratio must be positive");
     require(dit.rope_time_rate > 0 && dit.rope_theta > 1, "dit.rope_time_rate and dit.rope_theta out of range");
     require(dit.freq_dim > 0 && dit.freq_dim % 2 == 0, "dit.freq_dim must be even");
-    require(sampler.video_guidance >= 0 && sampler.video_guidance <= 50 && sampler.audio_guidance >= 0 &&
-                sampler.audio_guidance <= 50,
-            "sampler guidance must be in [0, 50]");
-    require(sampler.guidance_noise_floor >= 0 && sampler.guidance_noise_floor <= 1,
-            "sampler.guidance_noise_floor must be in [0, 1]");
+    const std::string shared = sampler.rangeError();
+    require(shared.empty(), "sampler." + shared);
+    for (const auto& [task, guidance] : sampler.tasks) {
+        Task known;
+        require(parseTask(task, known), "sampler.tasks: unknown task \"" + task + "\"");
+        const std::string own = guidance.rangeError();
+        require(own.empty(), "sampler.tasks." + task + "." + own);
+    }
 }
 
 ModelConfig ModelConfig::fromJson(const std::string& text) {
@@ -143,9 +171,18 @@ ModelConfig ModelConfig::fromJson(const std::string& text) {
     read(d, "dit", "freq_dim", c.dit.freq_dim);
     read(d, "dit", "qk_norm", c.dit.qk_norm);
     const json& sm = section("sampler");
-    read(sm, "sampler", "video_guidance", c.sampler.video_guidance);
-    read(sm, "sampler", "audio_guidance", c.sampler.audio_guidance);
-    read(sm, "sampler", "guidance_noise_floor", c.sampler.guidance_noise_floor);
+    readGuidance(sm, "sampler", c.sampler);
+    if (auto it = sm.find("tasks"); it != sm.end()) {
+        require(it->is_object(), "sampler.tasks must be an object");
+        for (const auto& item : it->items()) {
+            const std::string& task = item.key();
+            const json& fields = item.value();
+            require(fields.is_object(), "sampler.tasks." + task + " must be an object");
+            GuidanceConfig g = c.sampler; // the shared values, with the task's own over them
+            readGuidance(fields, "sampler.tasks." + task, g);
+            c.sampler.tasks[task] = g;
+        }
+    }
     c.validate();
     return c;
 }
@@ -187,11 +224,10 @@ std::string ModelConfig::toJson() const {
           {"rope_time_rate", dit.rope_time_rate},
           {"freq_dim", dit.freq_dim},
           {"qk_norm", dit.qk_norm}}},
-        {"sampler",
-         {{"video_guidance", sampler.video_guidance},
-          {"audio_guidance", sampler.audio_guidance},
-          {"guidance_noise_floor", sampler.guidance_noise_floor}}},
+        {"sampler", guidanceJson(sampler)},
     };
+    for (const auto& [task, guidance] : sampler.tasks)
+        j["sampler"]["tasks"][task] = guidanceJson(guidance);
     return j.dump(2);
 }
 

@@ -5,6 +5,7 @@
 
 #include "model/timebase.h"
 
+#include <map>
 #include <string>
 
 namespace tandem::model {
@@ -63,15 +64,26 @@ struct TransformerConfig {
     bool qk_norm = false;
 };
 
-// The sampler settings a model is meant to run with, used wherever a request leaves them unset (the editor,
-// the CLI and the evaluation alike), so a model that needs guidance gets it without every caller knowing.
-struct SamplerConfig {
-    // Classifier-free guidance per modality; 1 = off (no unconditional pass).
+// Classifier-free guidance as a model is meant to run it.
+struct GuidanceConfig {
+    // Per modality; 1 = off (no unconditional pass).
     double video_guidance = 1.0;
     double audio_guidance = 1.0;
     // Guidance runs only on steps whose noise level t (1 = pure noise) is at least this; 0 = every step.
     // Layout, colour and shape are settled at high noise, so the low-noise steps can skip the second pass.
     double guidance_noise_floor = 0.0;
+    // The ranges requests and configs must keep to; empty when they do, else what is wrong.
+    std::string rangeError() const;
+};
+
+// The sampler settings a model is meant to run with, used wherever a request leaves them unset (the editor,
+// the CLI and the evaluation alike), so a model that needs guidance gets it without every caller knowing.
+// config.json: "sampler": {"video_guidance": 5, …, "tasks": {"dub": {"video_guidance": 1}}} — a task's
+// entry overrides the shared fields it names (a model whose dubbed lips suffer under guidance turns it off
+// there).
+struct SamplerConfig : GuidanceConfig {
+    std::map<std::string, GuidanceConfig> tasks; // by task name (taskName()), each complete
+    GuidanceConfig forTask(const std::string& task) const;
 };
 
 struct ModelConfig {

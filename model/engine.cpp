@@ -188,11 +188,11 @@ LatentBlock toBlock(const torch::Tensor& t) {
 
 } // namespace
 
-SamplerConfig resolvedGuidance(const ShotRequest& request, const SamplerConfig& defaults) {
-    SamplerConfig g = defaults;
-    g.video_guidance = request.video_guidance.value_or(defaults.video_guidance);
-    g.audio_guidance = request.audio_guidance.value_or(defaults.audio_guidance);
-    g.guidance_noise_floor = request.guidance_noise_floor.value_or(defaults.guidance_noise_floor);
+GuidanceConfig resolvedGuidance(const ShotRequest& request, const SamplerConfig& defaults) {
+    GuidanceConfig g = defaults.forTask(taskName(request.task));
+    g.video_guidance = request.video_guidance.value_or(g.video_guidance);
+    g.audio_guidance = request.audio_guidance.value_or(g.audio_guidance);
+    g.guidance_noise_floor = request.guidance_noise_floor.value_or(g.guidance_noise_floor);
     return g;
 }
 
@@ -208,13 +208,12 @@ Shot Engine::generate(const ShotRequest& request, const ProgressFn& progress) {
     const int64_t T = plan.T, L = plan.L, h = cfg.latentHeight(), w = cfg.latentWidth();
     const auto floatOpts = torch::TensorOptions().dtype(torch::kFloat32).device(m.device);
 
-    const SamplerConfig guidance = resolvedGuidance(request, cfg.sampler);
-    if (!(guidance.video_guidance >= 0 && guidance.video_guidance <= 50 && guidance.audio_guidance >= 0 &&
-          guidance.audio_guidance <= 50))
-        throw std::invalid_argument("guidance must be in [0, 50]");
-    if (!(guidance.guidance_noise_floor >= 0 && guidance.guidance_noise_floor <= 1))
-        throw std::invalid_argument("guidance noise floor must be in [0, 1]");
-    const bool guided = guidance.video_guidance != 1.0 || guidance.audio_guidance != 1.0;
+    const GuidanceConfig guidance = resolvedGuidance(request, cfg.sampler);
+    if (const std::string wrong = guidance.rangeError(); !wrong.empty()) throw std::invalid_argument(wrong);
+    // Guidance of a modality the task keeps whole (foley's picture, dub's sound) changes nothing: no extra pass.
+    auto generates = [](const torch::Tensor& mask) { return mask.defined() && mask.max().item<float>() > 0; };
+    const bool guided = (guidance.video_guidance != 1.0 && generates(plan.videoMask)) ||
+                        (guidance.audio_guidance != 1.0 && generates(plan.audioMask));
     std::vector<std::string> prompts = {request.prompt};
     if (guided) prompts.push_back(request.negative_prompt);
     const TextBatch text = m.encodeText(prompts);

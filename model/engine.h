@@ -75,8 +75,8 @@ struct ShotRequest {
 };
 inline constexpr double kMaxReferenceSeconds = 4.0;
 
-// The request's guidance, each setting it leaves unset taken from the model's sampler defaults.
-SamplerConfig resolvedGuidance(const ShotRequest& request, const SamplerConfig& defaults);
+// The request's guidance, each setting it leaves unset taken from the model's defaults for its task.
+GuidanceConfig resolvedGuidance(const ShotRequest& request, const SamplerConfig& defaults);
 
 // Back-compat name for plain text-to-shot requests.
 using GenerateRequest = ShotRequest;

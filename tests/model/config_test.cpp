@@ -31,6 +31,21 @@ TEST_CASE("a model's sampler defaults round-trip, and a config without them asks
     CHECK(older.sampler.video_guidance == 1.0);
     CHECK(older.sampler.audio_guidance == 1.0);
     CHECK(older.sampler.guidance_noise_floor == 0.0);
+    CHECK(older.sampler.tasks.empty());
+}
+
+TEST_CASE("a task's own sampler entry overrides the shared fields it names and keeps the others") {
+    const ModelConfig c = ModelConfig::fromJson(R"({"sampler": {"video_guidance": 5, "guidance_noise_floor": 0.5,
+        "tasks": {"dub": {"video_guidance": 1}, "foley": {"audio_guidance": 3}}}})");
+    CHECK(c.sampler.forTask("generate").video_guidance == 5.0);
+    CHECK(c.sampler.forTask("dub").video_guidance == 1.0);
+    CHECK(c.sampler.forTask("dub").guidance_noise_floor == 0.5);
+    CHECK(c.sampler.forTask("foley").video_guidance == 5.0);
+    CHECK(c.sampler.forTask("foley").audio_guidance == 3.0);
+    const ModelConfig back = ModelConfig::fromJson(c.toJson());
+    CHECK(back.sampler.forTask("dub").video_guidance == 1.0);
+    CHECK(back.sampler.forTask("foley").audio_guidance == 3.0);
+    CHECK(back.sampler.forTask("inpaint").video_guidance == 5.0);
 }
 
 TEST_CASE("bad configs are refused with a message naming the field") {
@@ -61,10 +76,13 @@ TEST_CASE("bad configs are refused with a message naming the field") {
     refuses(R"({"video": {"patch_size": 0}})", "video.patch_size must be positive");
     refuses(R"({"audio": {"vae_kind": "wavenet"}})", "audio.vae_kind");
     refuses(R"({"video": {"vae_temporal_stages": -1}})", "video.vae_temporal_stages");
-    refuses(R"({"sampler": {"video_guidance": -2}})", "sampler guidance");
-    refuses(R"({"sampler": {"audio_guidance": 80}})", "sampler guidance");
+    refuses(R"({"sampler": {"video_guidance": -2}})", "sampler.guidance must be in [0, 50]");
+    refuses(R"({"sampler": {"audio_guidance": 80}})", "sampler.guidance must be in [0, 50]");
     refuses(R"({"sampler": {"guidance_noise_floor": 1.5}})", "sampler.guidance_noise_floor");
     refuses(R"({"sampler": {"video_guidance": "strong"}})", "sampler.video_guidance has the wrong type");
+    refuses(R"({"sampler": {"tasks": {"dance": {"video_guidance": 2}}}})", "unknown task \"dance\"");
+    refuses(R"({"sampler": {"tasks": {"dub": {"guidance_noise_floor": -1}}}})", "sampler.tasks.dub.guidance_noise_floor");
+    refuses(R"({"sampler": {"tasks": [1]}})", "sampler.tasks must be an object");
 }
 
 TEST_CASE("the first autoencoder layouts stay loadable: plain audio stages, 3-D kernels at every video stage") {

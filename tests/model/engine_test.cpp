@@ -94,6 +94,17 @@ TEST_CASE("a request that leaves guidance unset runs with the model's own, and t
     early.guidance_noise_floor = 0.0; // every step, as the default
     CHECK(plain->generate(early).rgb == byDefault.rgb);
 
+    // A task's own entry: dub without the picture guidance generate gets; a request's value still wins.
+    SamplerConfig sampler;
+    sampler.video_guidance = 4.0;
+    sampler.tasks["dub"] = GuidanceConfig{1.0, 1.0, 0.0};
+    GenerateRequest dub = request(3);
+    dub.task = Task::Dub;
+    CHECK(resolvedGuidance(dub, sampler).video_guidance == 1.0);
+    CHECK(resolvedGuidance(request(3), sampler).video_guidance == 4.0);
+    dub.video_guidance = 2.5;
+    CHECK(resolvedGuidance(dub, sampler).video_guidance == 2.5);
+
     GenerateRequest bad = request(3);
     bad.guidance_noise_floor = 2.0;
     CHECK_THROWS_AS(plain->generate(bad), std::invalid_argument);
