@@ -407,19 +407,20 @@ void GenerationPanel::addSamplingRows(QFormLayout* form) {
     audioGuidance_ = doubleSpin(1, 15, 0.5, 1);
     audioGuidance_->setObjectName(QStringLiteral("genAudioGuidance"));
     form->addRow(tr("Sound guidance"), audioGuidance_);
-    suggestGuidance(1, 1);
+    suggestGuidance(true);
 }
 
-// A model may ask for guidance (its config's "sampler"): loading it puts those values in the fields, and the
-// tips say what it suggests, so a creator who never touches them gets the model at its best.
-void GenerationPanel::suggestGuidance(double video, double audio) {
-    suggestedVideoGuidance_ = video;
-    suggestedAudioGuidance_ = audio;
-    videoGuidance_->setValue(video);
-    audioGuidance_->setValue(audio);
+// A model may ask for guidance (its config's "sampler", per task): loading it, or choosing another task, puts
+// those values in the fields, and the tips say what it suggests, so a creator who never touches them gets
+// the model at its best — on dub, say, where a model may want none.
+void GenerationPanel::suggestGuidance(bool always) {
+    const model::GuidanceConfig g = sampler_.forTask(currentTask().toStdString());
+    if (always || videoGuidance_->value() == suggested_.video_guidance) videoGuidance_->setValue(g.video_guidance);
+    if (always || audioGuidance_->value() == suggested_.audio_guidance) audioGuidance_->setValue(g.audio_guidance);
+    suggested_ = g;
     const QString tip = tr("1 = off, faster; higher follows the prompt more closely (this model suggests %1)");
-    videoGuidance_->setToolTip(tip.arg(video));
-    audioGuidance_->setToolTip(tip.arg(audio));
+    videoGuidance_->setToolTip(tip.arg(g.video_guidance));
+    audioGuidance_->setToolTip(tip.arg(g.audio_guidance));
 }
 
 // --- task and source
@@ -435,6 +436,7 @@ void GenerationPanel::setTask(const QString& task) {
 
 void GenerationPanel::taskChanged() {
     const QString task = currentTask();
+    suggestGuidance(false);
     const bool retake = task == QLatin1String("retake");
     showRow(source_, taskNeedsSource(task));
     showRow(image_, task == QLatin1String("image"));
@@ -566,13 +568,13 @@ void GenerationPanel::setModelDir(const QString& dir) {
         return;
     }
     try {
-        model::SamplerConfig sampler; // no model: no guidance
+        sampler_ = {}; // no model: no guidance
         if (!dir.isEmpty()) {
             const model::ModelFolder folder = model::readModelFolder(dir.toStdString());
             tokenizer_ = std::make_unique<model::Tokenizer>(folder.tokenizer);
-            sampler = folder.config.sampler;
+            sampler_ = folder.config.sampler;
         }
-        suggestGuidance(sampler.video_guidance, sampler.audio_guidance);
+        suggestGuidance(true);
     } catch (const std::exception& e) {
         Q_EMIT statusMessage(tr("Prompt words cannot be checked: %1").arg(QString::fromUtf8(e.what())));
     }
@@ -690,8 +692,9 @@ void GenerationPanel::setSpec(const GenerationSpec& s) {
     seed_->setValue(int(std::clamp<qint64>(s.seed, 0, INT_MAX)));
     lockSeed_->setChecked(!s.randomSeed);
     steps_->setValue(s.steps);
-    videoGuidance_->setValue(s.videoGuidance.value_or(suggestedVideoGuidance_));
-    audioGuidance_->setValue(s.audioGuidance.value_or(suggestedAudioGuidance_));
+    const model::GuidanceConfig suggested = sampler_.forTask(s.task.toStdString());
+    videoGuidance_->setValue(s.videoGuidance.value_or(suggested.video_guidance));
+    audioGuidance_->setValue(s.audioGuidance.value_or(suggested.audio_guidance));
     windowStart_->setValue(s.windowStart);
     windowEnd_->setValue(s.windowEnd);
     regenerateVideo_->setChecked(s.regenerateVideo);

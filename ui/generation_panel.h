@@ -6,6 +6,7 @@
 // back and forth loses nothing.
 #pragma once
 
+#include "model/config.h"
 #include "timeline/project.h"
 #include "ui/generation_spec.h"
 
@@ -73,7 +74,9 @@ private:
     void addOutputRows(QFormLayout* form);
     void addSamplingRows(QFormLayout* form);
     void alignLabelColumns();
-    void suggestGuidance(double video, double audio); // the loaded model's guidance, in the fields and tips
+    // The loaded model's guidance for the chosen task, in the fields and tips. `always`: even over values the
+    // creator set (a newly loaded model); otherwise only fields still at the previous suggestion follow.
+    void suggestGuidance(bool always);
     void showRow(QWidget* field, bool on); // in whichever form holds it
     QLabel* rowLabel(QWidget* field) const;
 
@@ -115,7 +118,8 @@ private:
     QSpinBox* steps_ = nullptr;
     QDoubleSpinBox* videoGuidance_ = nullptr;
     QDoubleSpinBox* audioGuidance_ = nullptr;
-    double suggestedVideoGuidance_ = 1, suggestedAudioGuidance_ = 1; // the loaded model's (config "sampler")
+    model::SamplerConfig sampler_;      // the loaded model's (config "sampler"); none loaded: no guidance
+    model::GuidanceConfig suggested_; // what the guidance fields were last set to from sampler_
     QDoubleSpinBox* windowStart_ = nullptr;
     QDoubleSpinBox* windowEnd_ = nullptr;
     QCheckBox* regenerateVideo_ = nullptr;

@@ -563,6 +563,8 @@ TEST_CASE("loading a model puts the guidance it asks for in the generation panel
         test::readFile(std::string(TANDEM_DEMO_MODEL_DIR) + "/config.json"));
     config.sampler.video_guidance = 4.5;
     config.sampler.audio_guidance = 1.0;
+    config.sampler.tasks.clear();
+    config.sampler.tasks["dub"] = model::GuidanceConfig{1.0, 1.0, 0.0};
     std::ofstream(dir + "/config.json") << config.toJson();
 
     ui::MainWindow w(options());
@@ -574,6 +576,17 @@ TEST_CASE("loading a model puts the guidance it asks for in the generation panel
     CHECK(video->toolTip().contains(QStringLiteral("suggests 4.5")));
     CHECK(panel.spec().videoGuidance == 4.5);
     CHECK(panel.spec().audioGuidance == 1.0);
+    // A task with its own entry shows (and sends) that; back on generate, the shared suggestion returns.
+    panel.setTask(QStringLiteral("dub"));
+    CHECK(video->value() == 1.0);
+    CHECK(panel.spec().videoGuidance == 1.0);
+    panel.setTask(QStringLiteral("generate"));
+    CHECK(video->value() == 4.5);
+    // A value the creator set stays when the task changes.
+    video->setValue(6.0);
+    panel.setTask(QStringLiteral("dub"));
+    CHECK(video->value() == 6.0);
+    panel.setTask(QStringLiteral("generate"));
     // A spec that leaves guidance unset (a queued dub, an old retry) shows the model's; a set one its own.
     ui::GenerationSpec unset = panel.spec();
     unset.videoGuidance.reset();
