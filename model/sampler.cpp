@@ -8,7 +8,7 @@ std::vector<double> flowSchedule(int steps, double shift, double start) {
     std::vector<double> ts;
     for (int i = 0; i <= steps; ++i) {
         const double s = 1.0 - static_cast<double>(i) / steps;
-        ts.push_back(start * shift * s / (1.0 + (shift - 1.0) * s));
+        ts.push_back(start * shiftTime(s, shift));
     }
     return ts;
 }

@@ -28,6 +28,13 @@ struct SamplerSettings {
     double startTime = 1.0; // < 1 starts from (1 − t)·init + t·noise instead of pure noise (restyle)
 };
 
+// The timestep shift: a uniform position s in [0, 1] → the noise level t = shift·s / (1 + (shift − 1)·s).
+// One formula for the sampler's schedule and for the noise levels training draws (double or tensor).
+template <class T>
+T shiftTime(const T& s, double shift) {
+    return shift * s / (1.0 + (shift - 1.0) * s);
+}
+
 // Noise levels t_0 = start > t_1 > … > t_steps = 0 after the timestep shift.
 std::vector<double> flowSchedule(int steps, double shift, double start = 1.0);
 

@@ -2,6 +2,7 @@
 
 #include "model/checkpoint.h"
 #include "model/latent_pool.h"
+#include "model/sampler.h"
 #include "model/tandem_model.h"
 #include "model/tokenizer.h"
 #include "model/world/world.h"
@@ -723,7 +724,7 @@ private:
         video = video * mv + kv * (1 - mv);
         const int64_t B = int64_t(batch.size()), h = video.size(3), w = video.size(4);
 
-        auto t = torch::sigmoid(torch::randn({B}, torch::TensorOptions().device(device_)));
+        auto t = shiftTime(torch::sigmoid(torch::randn({B}, torch::TensorOptions().device(device_))), s.timestep_shift);
         auto ev = torch::randn_like(video), ea = torch::randn_like(audio);
         auto tv = t.reshape({B, 1, 1, 1, 1}), ta = t.reshape({B, 1, 1});
         auto xv = (1 - tv) * video + tv * ev, xa = (1 - ta) * audio + ta * ea;
@@ -917,6 +918,8 @@ Recipe Recipe::fromJson(const std::string& text) {
             readTaskMix(s, st);
             st.long_clip_seconds = s.value("long_clip_seconds", st.long_clip_seconds);
             st.long_batch = s.value("long_batch", st.long_batch);
+            st.timestep_shift = s.value("timestep_shift", st.timestep_shift);
+            if (!(st.timestep_shift > 0)) throw std::invalid_argument("stage '" + st.name + "': timestep_shift must be > 0");
             if (st.hasLongSteps() && !(st.long_clip_seconds > 0 && st.long_batch >= 1))
                 throw std::invalid_argument("stage '" + st.name + "': with long_fraction, long_clip_seconds must be > 0 and long_batch ≥ 1");
             if (st.pool_initial < 0 || st.refresh_every < 1)

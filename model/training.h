@@ -62,6 +62,10 @@ struct StageRecipe {
     double long_clip_seconds = 0;
     int long_batch = 0;
     TaskMix tasks{}; // dit: how often each task mask is drawn
+    // dit: the noise levels drawn are logit-normal, then shifted as the sampler shifts its schedule
+    // (shiftTime). 1 = unshifted; the sampler's 3 gives the high noise levels, where a shot's layout
+    // and its objects are decided, the share of training that they have of the sampler's steps.
+    double timestep_shift = 1.0;
 
     double longFractionAt(int step) const;
     bool hasLongSteps() const;

@@ -117,6 +117,14 @@ TEST_CASE("flow schedule runs from 1 to 0 and the shift spends steps at high noi
     CHECK(plain.back() == Approx(0.0));
     CHECK(shifted[5] > plain[5]);
     for (size_t i = 1; i < shifted.size(); ++i) CHECK(shifted[i] < shifted[i - 1]);
+    // The same shift on a tensor of noise levels (what training draws) as on the schedule's numbers.
+    CHECK(shiftTime(0.5, 3.0) == Approx(0.75));
+    CHECK(shiftTime(0.3, 1.0) == Approx(0.3));
+    auto drawn = shiftTime(torch::tensor({0.0, 0.5, 0.7, 1.0}, torch::kFloat64), 3.0);
+    CHECK(drawn[0].item<double>() == Approx(0.0));
+    CHECK(drawn[1].item<double>() == Approx(shiftTime(0.5, 3.0)));
+    CHECK(drawn[2].item<double>() == Approx(shiftTime(0.7, 3.0)));
+    CHECK(drawn[3].item<double>() == Approx(1.0));
 }
 
 TEST_CASE("sampler keeps known latents exactly and stops when cancelled") {

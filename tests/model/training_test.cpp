@@ -180,9 +180,15 @@ TEST_CASE("a recipe with a mistake is refused with the field named") {
                       Catch::Contains("long_clip_seconds"));
     CHECK_THROWS_WITH(model::Recipe::fromJson(R"({"model":{},"stages":[{"name":"dit","steps":1,"long_fraction":1.5}]})"),
                       Catch::Contains("long_fraction"));
+    CHECK_THROWS_WITH(model::Recipe::fromJson(R"({"model":{},"stages":[{"name":"dit","steps":1,"timestep_shift":0}]})"),
+                      Catch::Contains("timestep_shift"));
     const model::Recipe r = model::Recipe::fromJson(R"({"model":{"name":"m"},"stages":[{"name":"dit","steps":7,"batch":3}]})");
     CHECK(r.stages.at(0).steps == 7);
     CHECK(r.stages.at(0).batch == 3);
+    CHECK(r.stages.at(0).timestep_shift == 1.0);
+    const model::Recipe shifted =
+        model::Recipe::fromJson(R"({"model":{"name":"m"},"stages":[{"name":"dit","steps":7,"timestep_shift":3}]})");
+    CHECK(shifted.stages.at(0).timestep_shift == 3.0);
 }
 
 TEST_CASE("a recipe's long_fraction may change during a stage") {
