@@ -45,6 +45,13 @@ constexpr double kGradientClip = 1.0;
 // channels, from the per-step median).
 constexpr double kObjectLatentWeight = 4.0;
 constexpr double kObjectLatentDistance = 0.5;
+// An audio step counts fully as an event (audioEventWeights) at this many times its clip's median distance
+// from the median step: an impact's or a syllable's onset is several times the rain's or the silence's
+// step-to-step variation, so a clip of steady sound has no events at all.
+constexpr double kAudioEventRatio = 3.0;
+// A clip whose median distance is below this (latent units, unit RMS per channel) is taken as this, so a
+// silent clip's tiny variations are not read as events.
+constexpr double kAudioEventFloor = 0.05;
 // A batch carries reference tokens with this probability; in such a batch each clip gets its object's
 // reference picture (caption without its colour) and, with a speaker, a reference of the voice, each with
 // kReferenceProbability.
@@ -771,7 +778,9 @@ private:
                                      audioRefPositions, torch::zeros({used, 3})});
         in.angles = ropeAngles(positions, cfg_.dit.width / cfg_.dit.heads, cfg_.dit.rope_theta).to(device_);
         auto [vPred, aPred] = net_->dit->forward(in);
-        return {{"video", weightedMaskedMse(vPred, ev - video, mv, objectWeights(video))}, {"audio", maskedMse(aPred, ea - audio, ma)}};
+        auto audioLoss = s.audio_event_weight > 0 ? weightedMaskedMse(aPred, ea - audio, ma, audioEventWeights(audio, s.audio_event_weight))
+                                                  : maskedMse(aPred, ea - audio, ma);
+        return {{"video", weightedMaskedMse(vPred, ev - video, mv, objectWeights(video))}, {"audio", audioLoss}};
     }
 
     Recipe recipe_;
@@ -920,6 +929,8 @@ Recipe Recipe::fromJson(const std::string& text) {
             st.long_batch = s.value("long_batch", st.long_batch);
             st.timestep_shift = s.value("timestep_shift", st.timestep_shift);
             if (!(st.timestep_shift > 0)) throw std::invalid_argument("stage '" + st.name + "': timestep_shift must be > 0");
+            st.audio_event_weight = s.value("audio_event_weight", st.audio_event_weight);
+            if (!(st.audio_event_weight >= 0)) throw std::invalid_argument("stage '" + st.name + "': audio_event_weight must be ≥ 0");
             if (st.hasLongSteps() && !(st.long_clip_seconds > 0 && st.long_batch >= 1))
                 throw std::invalid_argument("stage '" + st.name + "': with long_fraction, long_clip_seconds must be > 0 and long_batch ≥ 1");
             if (st.pool_initial < 0 || st.refresh_every < 1)
@@ -980,5 +991,13 @@ void blendModels(const std::string& modelA, const std::string& modelB, double we
 std::string trainingCheckpointDir(const std::string& trainingDir) { return (fs::path(trainingDir) / "checkpoint").string(); }
 std::string trainingAverageDir(const std::string& trainingDir) { return (fs::path(trainingDir) / "checkpoint-average").string(); }
 std::string trainingLossCsv(const std::string& trainingDir) { return (fs::path(trainingDir) / "loss.csv").string(); }
+
+torch::Tensor audioEventWeights(const torch::Tensor& audio, double extra) {
+    auto median = std::get<0>(audio.median(-1, true));    // [B, C, 1]: the clip's typical step
+    auto distance = (audio - median).abs().mean(1, true); // [B, 1, L]
+    auto typical = std::get<0>(distance.median(-1, true)).clamp_min(kAudioEventFloor);
+    // 1 up to the typical distance (the rain, the silence), 1 + extra from kAudioEventRatio times it.
+    return 1 + extra * ((distance - typical) / ((kAudioEventRatio - 1) * typical)).clamp(0.0, 1.0);
+}
 
 } // namespace tandem::model

@@ -17,6 +17,8 @@
 
 #include "model/config.h"
 
+#include <torch/types.h>
+
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -66,6 +68,11 @@ struct StageRecipe {
     // (shiftTime). 1 = unshifted; the sampler's 3 gives the high noise levels, where a shot's layout
     // and its objects are decided, the share of training that they have of the sampler's steps.
     double timestep_shift = 1.0;
+    // dit: audio latent steps that stand out from their clip's typical step (impacts, syllables) weigh up to
+    // 1 + audio_event_weight times the others in the diffusion loss (audioEventWeights), as the objects'
+    // cells do in the video's: a few steps of a clip, but the ones that have to land with the picture.
+    // 0 = every step the same (every shipped stage).
+    double audio_event_weight = 0.0;
 
     double longFractionAt(int step) const;
     bool hasLongSteps() const;
@@ -119,6 +126,12 @@ struct TrainResult {
     std::string stopped_in; // the stage a time limit or a stop request interrupted
     int stopped_at = 0;
 };
+
+// The weights of the diffusion loss's audio steps: clean latents [B, C, L] → [B, 1, L]. A step's distance
+// is its mean absolute difference (over channels) from the clip's median step; a step no further than the
+// clip's median distance weighs 1, one kAudioEventRatio times as far or further 1 + extra. Relative to the
+// clip, so it needs no scale of the latents: a quiet clip's impact stands out as much as a loud one's.
+torch::Tensor audioEventWeights(const torch::Tensor& audio, double extra);
 
 // Runs (or resumes) the recipe. `onLog` sees each logged row after it is appended to loss.csv.
 TrainResult train(const Recipe& recipe, const TrainOptions& options, const std::function<void(const LossRow&)>& onLog = {});

@@ -189,6 +189,34 @@ TEST_CASE("a recipe with a mistake is refused with the field named") {
     const model::Recipe shifted =
         model::Recipe::fromJson(R"({"model":{"name":"m"},"stages":[{"name":"dit","steps":7,"timestep_shift":3}]})");
     CHECK(shifted.stages.at(0).timestep_shift == 3.0);
+    CHECK(r.stages.at(0).audio_event_weight == 0.0);
+    CHECK_THROWS_WITH(model::Recipe::fromJson(R"({"model":{},"stages":[{"name":"dit","steps":1,"audio_event_weight":-1}]})"),
+                      Catch::Contains("audio_event_weight"));
+    const model::Recipe weighted =
+        model::Recipe::fromJson(R"({"model":{"name":"m"},"stages":[{"name":"dit","steps":7,"audio_event_weight":4}]})");
+    CHECK(weighted.stages.at(0).audio_event_weight == 4.0);
+}
+
+TEST_CASE("the audio loss weighs a clip's standout steps (an impact) above its steady ones") {
+    torch::manual_seed(3);
+    // Two clips of 16 channels × 40 steps: steady sound (small variation around a level), the second with an
+    // impact at step 25 that stands far out of it.
+    auto audio = 0.3 + 0.2 * torch::randn({2, 16, 40});
+    audio[1].select(1, 25) += 3.0;
+    const auto w = model::audioEventWeights(audio, 4.0);
+    REQUIRE(w.sizes() == torch::IntArrayRef({2, 1, 40}));
+    CHECK(w[1][0][25].item<double>() == Approx(5.0)); // the impact: 1 + extra
+    CHECK(w.min().item<double>() >= 1.0);
+    CHECK(w.max().item<double>() <= 5.0 + 1e-6);
+    // The steady steps weigh 1 or close to it: at least half of them exactly 1.
+    CHECK(w[0].median().item<double>() == Approx(1.0));
+    CHECK(w[1].median().item<double>() == Approx(1.0));
+    CHECK(w[0].mean().item<double>() < 1.5);
+    // Relative to the clip: the same clip ten times louder gets the same weights.
+    CHECK(torch::allclose(model::audioEventWeights(10 * audio, 4.0), w, 1e-4, 1e-4));
+    // A silent clip has no events, and no extra weight means every step the same.
+    CHECK(torch::allclose(model::audioEventWeights(torch::zeros({1, 16, 40}), 4.0), torch::ones({1, 1, 40})));
+    CHECK(torch::allclose(model::audioEventWeights(audio, 0.0), torch::ones({2, 1, 40})));
 }
 
 TEST_CASE("a recipe's long_fraction may change during a stage") {
@@ -235,8 +263,13 @@ TEST_CASE("a later sitting continues the diffusion stage from an exported model,
     next.init_from = shipped;
     next.only_stage = "dit";
     next.start_step = 5; // where "the first sitting" stopped its schedule
+    // The later sitting weighs the audio's standout steps, as a fine-tune aimed at impacts would.
+    recipe.stages[2].audio_event_weight = 4.0;
     std::vector<std::pair<std::string, int>> logged;
-    const auto result = model::train(recipe, next, [&](const model::LossRow& row) { logged.emplace_back(row.stage, row.step); });
+    const auto result = model::train(recipe, next, [&](const model::LossRow& row) {
+        logged.emplace_back(row.stage, row.step);
+        CHECK(std::isfinite(row.parts.at("audio")));
+    });
     CHECK_FALSE(result.finished); // the autoencoder stages were not run in this folder
     CHECK(logged == std::vector<std::pair<std::string, int>>{{"dit", 10}}); // steps 5–10 of the diffusion stage only
 
