@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <numeric>
 #include <string>
@@ -195,6 +196,22 @@ TEST_CASE("a recipe with a mistake is refused with the field named") {
     const model::Recipe weighted =
         model::Recipe::fromJson(R"({"model":{"name":"m"},"stages":[{"name":"dit","steps":7,"audio_event_weight":4}]})");
     CHECK(weighted.stages.at(0).audio_event_weight == 4.0);
+}
+
+TEST_CASE("every recipe in the repository reads") {
+    // The recipes the model card tells a reader to run: a field misspelt or a size the model refuses
+    // would otherwise surface only hours into a run that has to be started again.
+    int recipes = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(TANDEM_RECIPES_DIR)) {
+        if (entry.path().extension() != ".json") continue;
+        INFO(entry.path().filename().string());
+        std::ifstream in(entry.path());
+        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const model::Recipe recipe = model::Recipe::fromJson(text);
+        CHECK_FALSE(recipe.stages.empty());
+        ++recipes;
+    }
+    CHECK(recipes >= 1);
 }
 
 TEST_CASE("the audio loss weighs a clip's standout steps (an impact) above its steady ones") {
