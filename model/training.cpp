@@ -891,6 +891,46 @@ void readTaskMix(const json& stage, StageRecipe& st) {
     st.tasks = mix;
 }
 
+// A field the reader does not know would otherwise be ignored and its default used without a word, so a
+// misspelt "timestep_shfit" would cost a run of hours. Every object level of a recipe is checked against
+// the names its reader takes; the model block against the names ModelConfig writes.
+void refuseUnknownFields(const json& object, const std::vector<std::string>& known, const std::string& where) {
+    if (!object.is_object()) return; // the readers say what is wrong with a non-object
+    for (const auto& item : object.items())
+        if (std::find(known.begin(), known.end(), item.key()) == known.end()) {
+            std::string names;
+            for (const auto& k : known) names += (names.empty() ? "" : ", ") + k;
+            throw std::invalid_argument(where + ": unknown field '" + item.key() + "' (known: " + names + ")");
+        }
+}
+
+std::vector<std::string> keysOf(const json& object) {
+    std::vector<std::string> keys;
+    for (const auto& item : object.items()) keys.push_back(item.key());
+    return keys;
+}
+
+void refuseUnknownModelFields(const json& model) {
+    const json known = json::parse(ModelConfig{}.toJson());
+    refuseUnknownFields(model, keysOf(known), "recipe: model");
+    for (const auto& [section, fields] : model.items()) {
+        if (!known.at(section).is_object()) continue;
+        std::vector<std::string> names = keysOf(known.at(section));
+        if (section == "sampler") {
+            names.push_back("tasks"); // task names are checked by the config; their fields are sampler fields
+            if (fields.is_object() && fields.contains("tasks") && fields.at("tasks").is_object())
+                for (const auto& [task, own] : fields.at("tasks").items())
+                    refuseUnknownFields(own, keysOf(known.at(section)), "recipe: model.sampler.tasks." + task);
+        }
+        refuseUnknownFields(fields, names, "recipe: model." + section);
+    }
+}
+
+const std::vector<std::string> kRecipeFields = {"seed", "log_every", "checkpoint_every", "ema_decay", "eval_every", "model", "stages"};
+const std::vector<std::string> kStageFields = {"name", "steps", "learning_rate", "batch", "clip_seconds", "warmup_steps",
+                                               "pool_size", "pool_initial", "refresh_every", "long_fraction", "tasks",
+                                               "long_clip_seconds", "long_batch", "timestep_shift", "audio_event_weight"};
+
 } // namespace
 
 Recipe Recipe::fromJson(const std::string& text) {
@@ -902,6 +942,8 @@ Recipe Recipe::fromJson(const std::string& text) {
     }
     Recipe r;
     try {
+        refuseUnknownFields(j, kRecipeFields, "recipe");
+        refuseUnknownModelFields(j.at("model"));
         r.config = ModelConfig::fromJson(j.at("model").dump());
         r.seed = j.value("seed", r.seed);
         r.log_every = j.value("log_every", r.log_every);
@@ -915,6 +957,7 @@ Recipe Recipe::fromJson(const std::string& text) {
             st.name = s.at("name").get<std::string>();
             if (!isKnownStage(st.name))
                 throw std::invalid_argument("stage '" + st.name + "' is not one of video_vae, audio_vae, video_decoder, audio_decoder, dit (or dit_…)");
+            refuseUnknownFields(s, kStageFields, "stage '" + st.name + "'");
             st.steps = s.at("steps").get<int>();
             st.learning_rate = s.value("learning_rate", st.learning_rate);
             st.batch = s.value("batch", st.batch);

@@ -198,10 +198,32 @@ TEST_CASE("a recipe with a mistake is refused with the field named") {
     CHECK(weighted.stages.at(0).audio_event_weight == 4.0);
 }
 
+TEST_CASE("a recipe with a field the reader does not know is refused, not run on the default") {
+    // A misspelt field would otherwise leave its default in place silently for a run of hours.
+    CHECK_THROWS_WITH(model::Recipe::fromJson(R"({"model":{},"stages":[{"name":"dit","steps":1,"timestep_shfit":3}]})"),
+                      Catch::Contains("stage 'dit': unknown field 'timestep_shfit'") && Catch::Contains("timestep_shift"));
+    CHECK_THROWS_WITH(model::Recipe::fromJson(R"({"model":{},"eval_evry":500,"stages":[{"name":"dit","steps":1}]})"),
+                      Catch::Contains("recipe: unknown field 'eval_evry'"));
+    CHECK_THROWS_WITH(model::Recipe::fromJson(R"({"model":{"dit":{"layer":8}},"stages":[{"name":"dit","steps":1}]})"),
+                      Catch::Contains("model.dit: unknown field 'layer'"));
+    CHECK_THROWS_WITH(model::Recipe::fromJson(R"({"model":{"vdeo":{}},"stages":[{"name":"dit","steps":1}]})"),
+                      Catch::Contains("model: unknown field 'vdeo'"));
+    CHECK_THROWS_WITH(
+        model::Recipe::fromJson(R"({"model":{"sampler":{"tasks":{"dub":{"guidnace":3}}}},"stages":[{"name":"dit","steps":1}]})"),
+        Catch::Contains("model.sampler.tasks.dub: unknown field 'guidnace'"));
+    // Every field the readers take still reads.
+    const model::Recipe full = model::Recipe::fromJson(R"({"seed":3,"log_every":5,"checkpoint_every":50,"ema_decay":0.99,
+        "eval_every":100,"model":{"name":"m","video":{"latent_channels":8},"dit":{"layers":2},"sampler":{"tasks":{}}},
+        "stages":[{"name":"dit_4s","steps":7,"learning_rate":0.001,"batch":2,"clip_seconds":4,"warmup_steps":3,"pool_size":8,
+        "pool_initial":4,"refresh_every":2,"long_fraction":0.5,"long_clip_seconds":4,"long_batch":1,"tasks":{"generate":1},
+        "timestep_shift":3,"audio_event_weight":4}]})");
+    CHECK(full.stages.at(0).audio_event_weight == 4.0);
+    CHECK(full.config.dit.layers == 2);
+}
+
 TEST_CASE("every recipe in the repository reads") {
-    // The recipes the model card tells a reader to run: a value the recipe reader refuses or a size the
-    // model refuses would otherwise surface only when a run is started. (Unknown fields are ignored by the
-    // reader, so a misspelt name is not caught here.)
+    // The recipes the model card tells a reader to run: a misspelt field, a value the recipe reader refuses
+    // or a size the model refuses would otherwise surface only when a run is started.
     int recipes = 0;
     for (const auto& entry : std::filesystem::directory_iterator(TANDEM_RECIPES_DIR)) {
         if (entry.path().extension() != ".json") continue;
