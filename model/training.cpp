@@ -280,6 +280,15 @@ torch::Tensor maskedMse(const torch::Tensor& pred, const torch::Tensor& target, 
 
 // ---- The run ----------------------------------------------------------------------------------------
 
+// The sampler block is how the model is sampled, not what it is: a recipe may give a run its guidance
+// (so the checkpoints its evaluations measure are sampled as the editor will) without restarting it.
+bool sameSizes(const ModelConfig& a, const ModelConfig& b) {
+    json ja = json::parse(a.toJson()), jb = json::parse(b.toJson());
+    ja.erase("sampler");
+    jb.erase("sampler");
+    return ja == jb;
+}
+
 class Run {
 public:
     Run(const Recipe& recipe, const TrainOptions& options, const std::function<void(const LossRow&)>& onLog)
@@ -341,7 +350,7 @@ private:
         step_ = state.at("step").get<int>();
         const std::string dir = trainingCheckpointDir(opt_.out_dir);
         const ModelFolder folder = readModelFolder(dir);
-        if (folder.config.toJson() != cfg_.toJson())
+        if (!sameSizes(folder.config, cfg_))
             throw std::runtime_error(opt_.out_dir + ": its checkpoint has other sizes than the recipe; use a new output folder");
         loadWeights(*net_, SafetensorsFile((fs::path(dir) / kWeightsFile).string()));
         const std::string average = trainingAverageDir(opt_.out_dir);

@@ -134,10 +134,14 @@ TEST_CASE("a stopped run resumes at its checkpoint instead of starting over") {
     CHECK(fs::exists(fs::path(out) / "state.json"));
     CHECK(fs::exists(fs::path(out) / "optimizer.pt"));
 
+    // A recipe that gives the run its guidance (how it is sampled, not its sizes) resumes it, and the
+    // checkpoints written from then on carry that guidance to the evaluations that read them.
     stop = false;
+    recipe.config.sampler.video_guidance = 4.0;
     result = model::train(recipe, o, onLog);
     CHECK(result.finished);
     CHECK(steps == std::vector<int>{5, 10, 15, 20});
+    CHECK(model::readModelFolder(model::trainingCheckpointDir(out)).config.sampler.video_guidance == 4.0);
 
     // Another recipe's sizes do not resume this folder.
     model::Recipe other = recipe;
