@@ -140,6 +140,7 @@ struct Tally {
     // lip sync
     int lipClips = 0, lipNoFace = 0, lipNoEstimate = 0;
     std::vector<double> lipLags, lipCorrelations;
+    json lipPerClip = json::array(); // the same, clip by clip with its seed: reports of several runs pool by it
     // adherence
     int objects = 0, colourOk = 0, shapeOk = 0, motionOk = 0, allOk = 0, ambiguous = 0;
     std::vector<double> colourFrames;                 // per object: the share of frames its colour is seen on
@@ -203,14 +204,18 @@ void measureSync(Tally& t, const Media& m, const std::vector<world::ObjectSpec>&
 
 // `voice`: the voice's own envelope when the evaluation knows it (a given voice line); otherwise the voice
 // is measured in the mixed soundtrack by its harmonics (render/audio_metrics.h).
-void measureLips(Tally& t, const Media& m, const std::vector<float>& voice = {}) {
+void measureLips(Tally& t, uint64_t seed, const Media& m, const std::vector<float>& voice = {}) {
     ++t.lipClips;
+    const auto add = [&](double lag, double correlation, const char* outcome) {
+        t.lipLags.push_back(lag);
+        t.lipCorrelations.push_back(correlation);
+        t.lipPerClip.push_back({{"seed", seed}, {"abs_lag_frames", lag}, {"correlation", correlation}, {"outcome", outcome}});
+    };
     const auto mouth = render::mouthOpennessPerFrame(m.rgb.data(), m.frames, m.width, m.height);
     const int maxLag = std::clamp(int(m.frames / 8), 1, kMaxLagFrames);
     if (mouth.empty()) { // the caption's face is not there: a miss, as below
         ++t.lipNoFace;
-        t.lipLags.push_back(maxLag + 1);
-        t.lipCorrelations.push_back(0);
+        add(maxLag + 1, 0, "no face");
         return;
     }
     // A given voice is compressed as the mixed soundtrack's is (render/audio_metrics.h): loudness, not power.
@@ -220,12 +225,10 @@ void measureLips(Tally& t, const Media& m, const std::vector<float>& voice = {})
     const auto est = render::bestLag(mouth, envelope, maxLag);
     if (!est) { // no voice heard (or no mouth moving): a miss, counted at the worst lag and no correlation
         ++t.lipNoEstimate;
-        t.lipLags.push_back(maxLag + 1);
-        t.lipCorrelations.push_back(0);
+        add(maxLag + 1, 0, "no estimate");
         return;
     }
-    t.lipLags.push_back(std::abs(est->lag));
-    t.lipCorrelations.push_back(est->correlation);
+    add(std::abs(est->lag), est->correlation, "measured");
 }
 
 // Objects that share their colour with another object of the scene are left out: the caption cannot tell
@@ -463,7 +466,7 @@ private:
             sheet(task, out, caption);
             if (task == "image") t.keep("first frame", sameFrames(out, truth_, 0, 1));
             measureSync(t, out, scene_.objects, scene_);
-            if (scene_.speaker) measureLips(t, out);
+            if (scene_.speaker) measureLips(t, seed_, out);
             measureAdherence(t, out, scene_.objects, scene_, seed_);
             measureScene(t, out, scene_, seed_);
         } else if (task == "inpaint") {
@@ -531,7 +534,7 @@ private:
             t.figures["stft_distance"].push_back(render::multiResolutionStftDistance(truth_.audio, out.audio));
             t.figures["backdrop_error"].push_back(colourDistance(backdrop(out, out.frames / 2), backdrop(truth_, truth_.frames / 2)));
             measureSync(t, out, scene_.objects, scene_);
-            if (scene_.speaker) measureLips(t, out, truthVoice_);
+            if (scene_.speaker) measureLips(t, seed_, out, truthVoice_);
             measureAdherence(t, out, scene_.objects, scene_, seed_);
         } else if (task == "references") {
             runReferences(t);
@@ -542,7 +545,7 @@ private:
             sheet(task, out, caption);
             t.keep("picture", out.rgb == truth_.rgb);
             measureSync(t, out, scene_.objects, scene_);
-            if (scene_.speaker) measureLips(t, out);
+            if (scene_.speaker) measureLips(t, seed_, out);
         } else if (task == "dub") {
             if (!scene_.speaker) { // nothing to dub: not counted
                 --t.clips;
@@ -553,7 +556,7 @@ private:
             const Media out = gt ? truth_ : fromShot(generate(r));
             sheet(task, out, caption);
             t.keep("audio", sameSamples(out, truth_, 0, int64_t(truth_.audio.size())));
-            measureLips(t, out, truthVoice_); // the voice line given is known on its own
+            measureLips(t, seed_, out, truthVoice_); // the voice line given is known on its own
             measureSync(t, out, scene_.objects, scene_);
         } else {
             throw std::invalid_argument("unknown task " + task);
@@ -682,7 +685,7 @@ json Evaluation::report() const {
             for (double l : t.lipLags) within += l <= kLipLagTargetFrames;
             j["lip_sync"] = {{"clips", t.lipClips}, {"no_face", t.lipNoFace}, {"no_estimate", t.lipNoEstimate},
                              {"median_abs_lag_frames", number(median(t.lipLags))}, {"median_correlation", number(median(t.lipCorrelations))},
-                             {"within_1_frame", double(within) / t.lipClips}};
+                             {"within_1_frame", double(within) / t.lipClips}, {"per_clip", t.lipPerClip}};
         }
         if (t.objects > 0)
             j["adherence"] = {{"objects", t.objects}, {"ambiguous_left_out", t.ambiguous}, {"colour", double(t.colourOk) / t.objects}, {"shape", double(t.shapeOk) / t.objects},

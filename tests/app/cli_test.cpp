@@ -22,6 +22,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -323,6 +324,24 @@ TEST_CASE("eval measures the ground truth at the ceiling and writes JSON and Mar
     CHECK(gen["lip_sync"]["median_correlation"].get<double>() >= 0.7);
     CHECK(j["tasks"]["dub"]["lip_sync"]["median_abs_lag_frames"].get<double>() == 0.0);
     CHECK(j["tasks"]["dub"]["lip_sync"]["median_correlation"].get<double>() >= 0.7);
+    // Clip by clip too, each with its seed, so the reports of several runs can be pooled into one median.
+    const auto& perClip = gen["lip_sync"]["per_clip"];
+    REQUIRE(perClip.size() == gen["lip_sync"]["clips"].get<size_t>());
+    std::vector<double> correlations;
+    std::map<std::string, int> outcomes;
+    for (const auto& c : perClip) {
+        CHECK(c["seed"].get<int>() >= 1000);
+        CHECK(c["seed"].get<int>() <= 1039);
+        outcomes[c["outcome"].get<std::string>()]++;
+        correlations.push_back(c["correlation"].get<double>());
+    }
+    CHECK(outcomes["no face"] == gen["lip_sync"]["no_face"].get<int>());
+    CHECK(outcomes["no estimate"] == gen["lip_sync"]["no_estimate"].get<int>());
+    CHECK(outcomes["measured"] + outcomes["no face"] + outcomes["no estimate"] == int(perClip.size()));
+    std::sort(correlations.begin(), correlations.end());
+    const size_t n = correlations.size();
+    CHECK(gen["lip_sync"]["median_correlation"].get<double>() ==
+          Approx(n % 2 ? correlations[n / 2] : (correlations[n / 2 - 1] + correlations[n / 2]) / 2).margin(1e-3));
     CHECK(j["tasks"]["inpaint"]["keeps"]["pixels outside the mask"]["passed"] == 40);
     CHECK(j["tasks"]["extend"]["figures"]["backdrop_drift"]["max"].get<double>() <= 2.0);
     const auto& refs = j["tasks"]["references"]["keeps"];
