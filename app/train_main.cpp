@@ -62,7 +62,6 @@ std::string readFile(const std::string& path) {
     return ss.str();
 }
 
-#ifdef TANDEM_HAVE_RENDER
 std::vector<std::string> splitCsv(const std::string& line) {
     std::vector<std::string> cells;
     std::stringstream row(line);
@@ -70,6 +69,8 @@ std::vector<std::string> splitCsv(const std::string& line) {
     while (std::getline(row, cell, ',')) cells.push_back(cell);
     return cells;
 }
+
+#ifdef TANDEM_HAVE_RENDER
 
 // metrics.csv (stage, step, seconds, then one figure a column): one linear panel per figure, over the
 // diffusion steps of all stages in the order they ran (a later stage's steps continue the earlier's).
@@ -131,7 +132,7 @@ struct EvalSettings {
     std::string cli, seeds, tasks, seconds, threads;
 };
 
-std::string figure(const nlohmann::json& report, std::initializer_list<const char*> path) {
+std::string figure(const nlohmann::json& report, const std::vector<const char*>& path) {
     const nlohmann::json* at = &report;
     for (const char* key : path) {
         if (!at->is_object() || !at->contains(key)) return "";
@@ -139,6 +140,33 @@ std::string figure(const nlohmann::json& report, std::initializer_list<const cha
     }
     return at->is_number() ? std::to_string(at->get<double>()) : "";
 }
+
+// metrics.csv's columns after stage, step and seconds: one figure of the evaluation report each (the
+// first twelve as they have always been, the later ones added after them).
+struct MetricColumn {
+    const char* name;
+    std::vector<const char*> path; // under the report's "tasks"
+};
+const std::vector<MetricColumn> kMetricColumns = {
+    {"adherence_all", {"generate", "adherence", "all"}},
+    {"adherence_colour", {"generate", "adherence", "colour"}},
+    {"adherence_shape", {"generate", "adherence", "shape"}},
+    {"adherence_motion", {"generate", "adherence", "motion"}},
+    {"scene_all", {"generate", "scene", "all"}},
+    {"impact_median", {"generate", "impact_sync", "median_abs_frames"}},
+    {"impact_p90", {"generate", "impact_sync", "p90_abs_frames"}},
+    {"impact_matched", {"generate", "impact_sync", "matched_fraction"}},
+    {"lip_lag", {"generate", "lip_sync", "median_abs_lag_frames"}},
+    {"lip_correlation", {"generate", "lip_sync", "median_correlation"}},
+    {"foley_impact_median", {"foley", "impact_sync", "median_abs_frames"}},
+    {"dub_lip_correlation", {"dub", "lip_sync", "median_correlation"}},
+    // The share of frames an object's colour is seen on: whether objects hold from frame to frame.
+    {"colour_frames", {"generate", "adherence", "colour_frames_median"}},
+    {"impacts_drawn", {"generate", "impact_sync", "video_events"}},
+    {"foley_matched", {"foley", "impact_sync", "matched_fraction"}},
+    {"dub_lip_lag", {"dub", "lip_sync", "median_abs_lag_frames"}},
+    {"dub_within_1_frame", {"dub", "lip_sync", "within_1_frame"}},
+};
 
 void evaluateCheckpoint(const EvalSettings& e, const std::string& outDir, const std::string& modelDir, const std::string& stage, int step,
                         double seconds) {
@@ -164,21 +192,33 @@ void evaluateCheckpoint(const EvalSettings& e, const std::string& outDir, const 
     const auto r = nlohmann::json::parse(in, nullptr, false);
     if (r.is_discarded()) return;
     const std::string csv = outDir + "/metrics.csv";
-    const bool fresh = !std::filesystem::exists(csv);
-    std::ofstream out(csv, std::ios::app);
-    if (fresh)
-        out << "stage,step,seconds,adherence_all,adherence_colour,adherence_shape,adherence_motion,scene_all,impact_median,impact_p90,"
-               "impact_matched,lip_lag,lip_correlation,foley_impact_median,dub_lip_correlation\n";
     const auto& t = r["tasks"];
-    out << stage << ',' << step << ',' << seconds << ',' << figure(t, {"generate", "adherence", "all"}) << ','
-        << figure(t, {"generate", "adherence", "colour"}) << ',' << figure(t, {"generate", "adherence", "shape"}) << ','
-        << figure(t, {"generate", "adherence", "motion"}) << ',' << figure(t, {"generate", "scene", "all"}) << ','
-        << figure(t, {"generate", "impact_sync", "median_abs_frames"}) << ',' << figure(t, {"generate", "impact_sync", "p90_abs_frames"}) << ','
-        << figure(t, {"generate", "impact_sync", "matched_fraction"}) << ',' << figure(t, {"generate", "lip_sync", "median_abs_lag_frames"}) << ','
-        << figure(t, {"generate", "lip_sync", "median_correlation"}) << ',' << figure(t, {"foley", "impact_sync", "median_abs_frames"}) << ','
-        << figure(t, {"dub", "lip_sync", "median_correlation"}) << '\n';
-    std::printf("eval %s step %d: adherence %s (colour %s), impact %s, lip %s, foley %s, dub lip %s\n", stage.c_str(), step,
+    // A run resumed from before a column was added keeps its file's columns, so its rows stay aligned.
+    std::vector<std::string> header;
+    if (std::ifstream existing(csv); existing) {
+        std::string line;
+        std::getline(existing, line);
+        header = splitCsv(line);
+    }
+    const bool fresh = header.empty();
+    if (fresh) {
+        header = {"stage", "step", "seconds"};
+        for (const MetricColumn& c : kMetricColumns) header.push_back(c.name);
+    }
+    std::ofstream out(csv, std::ios::app);
+    if (fresh) {
+        for (size_t i = 0; i < header.size(); ++i) out << (i ? "," : "") << header[i];
+        out << '\n';
+    }
+    out << stage << ',' << step << ',' << seconds;
+    for (size_t i = 3; i < header.size(); ++i) {
+        const auto c = std::find_if(kMetricColumns.begin(), kMetricColumns.end(), [&](const MetricColumn& m) { return header[i] == m.name; });
+        out << ',' << (c == kMetricColumns.end() ? "" : figure(t, c->path));
+    }
+    out << '\n';
+    std::printf("eval %s step %d: adherence %s (colour %s, on %s of frames), impact %s, lip %s, foley %s, dub lip %s\n", stage.c_str(), step,
                 figure(t, {"generate", "adherence", "all"}).c_str(), figure(t, {"generate", "adherence", "colour"}).c_str(),
+                figure(t, {"generate", "adherence", "colour_frames_median"}).c_str(),
                 figure(t, {"generate", "impact_sync", "median_abs_frames"}).c_str(), figure(t, {"generate", "lip_sync", "median_correlation"}).c_str(),
                 figure(t, {"foley", "impact_sync", "median_abs_frames"}).c_str(), figure(t, {"dub", "lip_sync", "median_correlation"}).c_str());
     std::fflush(stdout);

@@ -761,3 +761,57 @@ TEST_CASE("every task runs an LTX-2.3 checkpoint in the engine process, as the e
     CHECK(bad.output.find("multiples of 8") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(none));
 }
+
+TEST_CASE("tandem-train measures a diffusion stage's weights into metrics.csv, keeping an older file's columns") {
+    // The smallest run that ends a diffusion stage (which always evaluates): the tiny model's sizes, two
+    // steps, one evaluation seed of one second.
+    const std::string recipe = tempPath("tiny-recipe.json");
+    std::ofstream(recipe) << R"({"log_every":1,"checkpoint_every":10,"model":{"name":"tiny","video":{"width":32,"height":32,
+        "vae_channels":8},"audio":{"vae_channels":8},"text":{"width":32,"layers":1},"dit":{"width":32,"heads":2,"layers":1}},
+        "stages":[{"name":"dit","steps":2,"batch":1,"clip_seconds":0.5,"warmup_steps":1,"pool_size":2}]})";
+    const auto train = [&](const std::string& out) {
+        const std::string cmd = std::string(TANDEM_TRAIN) + " run --recipe " + recipe + " --out " + out +
+                                " --threads 1 --eval-seeds 1003 --eval-tasks generate,dub --eval-seconds 1 2>&1";
+        FILE* pipe = popen(cmd.c_str(), "r");
+        REQUIRE(pipe);
+        std::string output;
+        char buf[4096];
+        while (size_t n = fread(buf, 1, sizeof buf, pipe)) output.append(buf, n);
+        const int status = pclose(pipe);
+        INFO(output);
+        REQUIRE(WIFEXITED(status));
+        REQUIRE(WEXITSTATUS(status) == 0);
+        CHECK(output.find("eval dit step 2") != std::string::npos);
+    };
+    const auto lines = [](const std::string& path) {
+        std::vector<std::string> out;
+        std::ifstream in(path);
+        for (std::string line; std::getline(in, line);) out.push_back(line);
+        return out;
+    };
+    const auto cells = [](const std::string& line) { return size_t(std::count(line.begin(), line.end(), ',')) + 1; };
+
+    const std::string fresh = tempPath("train-fresh");
+    std::filesystem::remove_all(fresh);
+    train(fresh);
+    const auto rows = lines(fresh + "/metrics.csv");
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0].rfind("stage,step,seconds,adherence_all,", 0) == 0);
+    CHECK(rows[0].find(",colour_frames,") != std::string::npos);
+    CHECK(rows[0].find(",dub_within_1_frame") != std::string::npos);
+    CHECK(rows[1].rfind("dit,2,", 0) == 0);
+    CHECK(cells(rows[1]) == cells(rows[0]));
+
+    // A folder whose metrics.csv has the columns of an earlier version gets rows in those columns.
+    const std::string older = tempPath("train-older");
+    std::filesystem::remove_all(older);
+    std::filesystem::create_directories(older);
+    const std::string oldHeader = "stage,step,seconds,adherence_all,adherence_colour,dub_lip_correlation";
+    std::ofstream(older + "/metrics.csv") << oldHeader << "\n";
+    train(older);
+    const auto oldRows = lines(older + "/metrics.csv");
+    REQUIRE(oldRows.size() == 2);
+    CHECK(oldRows[0] == oldHeader);
+    CHECK(oldRows[1].rfind("dit,2,", 0) == 0);
+    CHECK(cells(oldRows[1]) == cells(oldHeader));
+}
