@@ -1,5 +1,6 @@
 #include "model/config.h"
 #include "model/engine.h" // task names
+#include "model/json_number.h"
 
 #include <limits>
 #include <type_traits>
@@ -29,10 +30,7 @@ template <typename T> void read(const json& section, const char* prefix, const c
     const std::string name = std::string("config.json: ") + prefix + "." + key;
     if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
         if (!it->is_number_integer()) throw std::invalid_argument(name + " must be a whole number");
-        const auto wide = it->is_number_unsigned() ? static_cast<long double>(it->get<uint64_t>())
-                                                   : static_cast<long double>(it->get<int64_t>());
-        if (wide < std::numeric_limits<T>::min() || wide > std::numeric_limits<T>::max())
-            throw std::invalid_argument(name + " is out of range");
+        if (!holdsWholeNumber<T>(*it)) throw std::invalid_argument(name + " is out of range");
     }
     try {
         out = it->get<T>();

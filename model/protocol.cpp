@@ -1,7 +1,10 @@
 #include "model/protocol.h"
 
+#include "model/json_number.h"
+
 #include <algorithm>
 #include <stdexcept>
+#include <type_traits>
 
 namespace tandem::model::protocol {
 
@@ -37,6 +40,10 @@ namespace {
 template <typename T> void field(const json& j, const char* key, T& out) {
     auto it = j.find(key);
     if (it == j.end()) return;
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        if (!it->is_number_integer()) throw std::invalid_argument(std::string("request field '") + key + "' must be a whole number");
+        if (!holdsWholeNumber<T>(*it)) throw std::invalid_argument(std::string("request field '") + key + "' is out of range");
+    }
     try {
         out = it->get<T>();
     } catch (const json::exception&) {

@@ -184,7 +184,7 @@ TEST_CASE("malformed messages get an error and the engine keeps serving") {
     CHECK(got.find("must be a JSON object") != std::string::npos);
     CHECK(got.find("unknown message type 'frobnicate'") != std::string::npos);
     CHECK(got.find("unknown task 'fly'") != std::string::npos);
-    CHECK(got.find("'steps' has the wrong type") != std::string::npos);
+    CHECK(got.find("'steps' must be a whole number") != std::string::npos);
     c->requestStatus();
     CHECK(waitFor(*c, "status", "")["queued"] == 0);
 }
@@ -219,4 +219,12 @@ TEST_CASE("requests survive the trip through JSON") {
     CHECK(protocol::requestFromJson(protocol::requestToJson(r)).guidance_noise_floor == 0.5);
     CHECK_THROWS_WITH(protocol::requestFromJson(nlohmann::json{{"video_guidance", "high"}}),
                       Catch::Contains("video_guidance"));
+    // A whole-number field is refused, not converted, when it holds a fraction or more than its type holds
+    // (a float beyond an int's range converted to one is undefined behaviour: found by fuzzing).
+    CHECK_THROWS_WITH(protocol::requestFromJson(nlohmann::json::parse(R"({"steps": 8111111111111111111111111111})")),
+                      Catch::Contains("'steps' must be a whole number"));
+    CHECK_THROWS_WITH(protocol::requestFromJson(nlohmann::json{{"steps", 2.5}}), Catch::Contains("'steps' must be a whole number"));
+    CHECK_THROWS_WITH(protocol::requestFromJson(nlohmann::json{{"steps", int64_t(1) << 40}}), Catch::Contains("'steps' is out of range"));
+    CHECK_THROWS_WITH(protocol::requestFromJson(nlohmann::json{{"seed", -1}}), Catch::Contains("'seed' is out of range"));
+    CHECK(protocol::requestFromJson(nlohmann::json{{"seed", UINT64_MAX}}).seed == UINT64_MAX);
 }
