@@ -1,10 +1,13 @@
 #include "model/tokenizer.h"
 
+#include "model/json_number.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
 
@@ -156,12 +159,18 @@ Tokenizer Tokenizer::fromJson(const std::string& text) {
     if (!j.is_object() || j.value("format", "") != "tandem-tokenizer") fail("not a Tandem tokenizer (format)");
     const std::string kind = j.value("kind", std::string());
     if (kind != "bytes" && kind != "words") fail("unsupported tokenizer kind '" + kind + "'");
+    // A whole number an int holds, or none (absent, a fraction, 1e30: never converted, json_number.h).
+    const auto integer = [](const nlohmann::json& object, const char* key) -> std::optional<int> {
+        const auto it = object.find(key);
+        if (it == object.end() || !holdsWholeNumber<int>(*it)) return std::nullopt;
+        return it->get<int>();
+    };
     const auto specials = j.value("specials", nlohmann::json::object());
-    if (specials.value("<pad>", -1) != kPad || specials.value("<S>", -1) != kSpeechOpen || specials.value("<E>", -1) != kSpeechClose)
+    if (integer(specials, "<pad>") != kPad || integer(specials, "<S>") != kSpeechOpen || integer(specials, "<E>") != kSpeechClose)
         fail("special token ids differ from this engine's (<pad> 0, <S> 1, <E> 2)");
-    if (kind == "bytes" && j.value("byte_offset", -1) != kFirstByte) fail("special token ids differ from this engine's (bytes from 3)");
-    if (kind == "words" && specials.value("<unk>", -1) != kUnknown) fail("special token ids differ from this engine's (<unk> 3)");
-    const int maxTokens = j.value("max_tokens", 0);
+    if (kind == "bytes" && integer(j, "byte_offset") != kFirstByte) fail("special token ids differ from this engine's (bytes from 3)");
+    if (kind == "words" && integer(specials, "<unk>") != kUnknown) fail("special token ids differ from this engine's (<unk> 3)");
+    const int maxTokens = integer(j, "max_tokens").value_or(0);
     if (maxTokens <= 0 || maxTokens > 4096) fail("max_tokens must be in 1..4096");
     auto strings = [&](const char* key) {
         std::vector<std::string> out;

@@ -126,4 +126,15 @@ TEST_CASE("tokenizer.json round-trips and names the words a model does not know"
                                             "specials":{"<pad>":0,"<S>":2,"<E>":1}})"),
                       Catch::Contains("special token ids"));
     CHECK_THROWS_WITH(Tokenizer::fromJson("nope"), Catch::Contains("not valid JSON"));
+    // Numbers an int cannot hold are refused, not converted (1e28 into an int: found by fuzzing).
+    const std::string specials = R"("byte_offset":3,"specials":{"<pad>":0,"<S>":1,"<E>":2})";
+    CHECK(Tokenizer::fromJson(R"({"format":"tandem-tokenizer","kind":"bytes","max_tokens":8,)" + specials + "}").maxTokens() == 8);
+    CHECK_THROWS_WITH(Tokenizer::fromJson(R"({"format":"tandem-tokenizer","kind":"bytes","max_tokens":9777777777777777777777777776,)" +
+                                          specials + "}"),
+                      Catch::Contains("max_tokens must be in 1..4096"));
+    CHECK_THROWS_WITH(Tokenizer::fromJson(R"({"format":"tandem-tokenizer","kind":"bytes","max_tokens":8.5,)" + specials + "}"),
+                      Catch::Contains("max_tokens must be in 1..4096"));
+    CHECK_THROWS_WITH(Tokenizer::fromJson(R"({"format":"tandem-tokenizer","kind":"bytes","max_tokens":8,"byte_offset":3,
+                                            "specials":{"<pad>":0,"<S>":4294967297,"<E>":2}})"),
+                      Catch::Contains("special token ids"));
 }
