@@ -2,7 +2,6 @@
 #include "model/engine.h" // task names
 #include "model/json_number.h"
 
-#include <limits>
 #include <type_traits>
 
 #include <nlohmann/json.hpp>

@@ -35,18 +35,9 @@ struct Result {
     std::string output; // stdout and stderr together
 };
 
-// Task commands run with random weights unless a test names a model: these tests check the pipeline, and
-// the demo model has tests of its own.
-Result run(const std::string& args) {
+// Runs a shell command line; its exit status (-1 when it did not exit) and what it printed.
+Result runCommand(const std::string& cmd) {
     Result r;
-    static const char* kTasks[] = {"generate ", "image ", "inpaint ", "retake ", "extend ", "restyle ", "foley ", "dub "};
-    bool task = false;
-    for (const char* t : kTasks) task = task || args.rfind(t, 0) == 0;
-    const bool untrained = task && args.find("--model") == std::string::npos && args.find("--help") == std::string::npos &&
-                           args.find("--token-file") == std::string::npos; // a remote engine has its own model
-    std::string withFlag = args;
-    if (untrained) withFlag.insert(args.find(' '), " --untrained"); // right after the command word
-    const std::string cmd = std::string(TANDEM_CLI) + " " + withFlag + " 2>&1";
     FILE* pipe = popen(cmd.c_str(), "r");
     REQUIRE(pipe);
     char buf[4096];
@@ -54,6 +45,19 @@ Result run(const std::string& args) {
     const int raw = pclose(pipe);
     r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
     return r;
+}
+
+// Task commands run with random weights unless a test names a model: these tests check the pipeline, and
+// the demo model has tests of its own.
+Result run(const std::string& args) {
+    static const char* kTasks[] = {"generate ", "image ", "inpaint ", "retake ", "extend ", "restyle ", "foley ", "dub "};
+    bool task = false;
+    for (const char* t : kTasks) task = task || args.rfind(t, 0) == 0;
+    const bool untrained = task && args.find("--model") == std::string::npos && args.find("--help") == std::string::npos &&
+                           args.find("--token-file") == std::string::npos; // a remote engine has its own model
+    std::string withFlag = args;
+    if (untrained) withFlag.insert(args.find(' '), " --untrained"); // right after the command word
+    return runCommand(std::string(TANDEM_CLI) + " " + withFlag + " 2>&1");
 }
 
 std::string tempPath(const std::string& name) {
@@ -770,18 +774,11 @@ TEST_CASE("tandem-train measures a diffusion stage's weights into metrics.csv, k
         "vae_channels":8},"audio":{"vae_channels":8},"text":{"width":32,"layers":1},"dit":{"width":32,"heads":2,"layers":1}},
         "stages":[{"name":"dit","steps":2,"batch":1,"clip_seconds":0.5,"warmup_steps":1,"pool_size":2}]})";
     const auto train = [&](const std::string& out) {
-        const std::string cmd = std::string(TANDEM_TRAIN) + " run --recipe " + recipe + " --out " + out +
-                                " --threads 1 --eval-seeds 1003 --eval-tasks generate,dub --eval-seconds 1 2>&1";
-        FILE* pipe = popen(cmd.c_str(), "r");
-        REQUIRE(pipe);
-        std::string output;
-        char buf[4096];
-        while (size_t n = fread(buf, 1, sizeof buf, pipe)) output.append(buf, n);
-        const int status = pclose(pipe);
-        INFO(output);
-        REQUIRE(WIFEXITED(status));
-        REQUIRE(WEXITSTATUS(status) == 0);
-        CHECK(output.find("eval dit step 2") != std::string::npos);
+        const Result r = runCommand(std::string(TANDEM_TRAIN) + " run --recipe " + recipe + " --out " + out +
+                                    " --threads 1 --eval-seeds 1003 --eval-tasks generate,dub --eval-seconds 1 2>&1");
+        INFO(r.output);
+        REQUIRE(r.status == 0);
+        CHECK(r.output.find("eval dit step 2") != std::string::npos);
     };
     const auto lines = [](const std::string& path) {
         std::vector<std::string> out;
