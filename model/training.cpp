@@ -1,6 +1,7 @@
 #include "model/training.h"
 
 #include "model/checkpoint.h"
+#include "model/json_number.h"
 #include "model/latent_pool.h"
 #include "model/sampler.h"
 #include "model/tandem_model.h"
@@ -347,6 +348,8 @@ private:
         const json state = json::parse(readText(statePath()));
         done_ = state.at("done").get<std::vector<std::string>>();
         stage_ = state.at("stage").get<std::string>();
+        if (!holdsWholeNumber<int>(state.at("step")) || state.at("step").get<int>() < 0)
+            throw std::runtime_error(statePath().string() + ": 'step' must be a whole number ≥ 0");
         step_ = state.at("step").get<int>();
         const std::string dir = trainingCheckpointDir(opt_.out_dir);
         const ModelFolder folder = readModelFolder(dir);
@@ -844,6 +847,16 @@ bool StageRecipe::hasLongSteps() const {
 
 namespace {
 
+// A whole-number field, or `fallback` when absent. nlohmann's value()/get<int>() cast a float or an
+// out-of-range integer with undefined behaviour (1e30 into an int), so the reader checks first.
+template <typename T> T wholeField(const json& object, const char* name, T fallback, const std::string& where) {
+    if (!object.contains(name)) return fallback;
+    const json& v = object.at(name);
+    if (!holdsWholeNumber<T>(v))
+        throw std::invalid_argument(where + ": '" + name + "' must be a whole number" + (v.is_number_integer() ? " in range" : ""));
+    return v.get<T>();
+}
+
 // `long_fraction`: a number, or [[first step, fraction], …] with the first piece from step 0.
 void readLongFraction(const json& stage, StageRecipe& st) {
     const auto bad = [&](const std::string& why) {
@@ -862,7 +875,7 @@ void readLongFraction(const json& stage, StageRecipe& st) {
     if (!v.is_array() || v.empty()) throw bad("must be a number or a list of [first step, fraction] pairs");
     int previous = -1;
     for (const json& piece : v) {
-        if (!piece.is_array() || piece.size() != 2 || !piece[0].is_number_integer() || !piece[1].is_number())
+        if (!piece.is_array() || piece.size() != 2 || !holdsWholeNumber<int>(piece[0]) || !piece[1].is_number())
             throw bad("pieces must be [first step, fraction] pairs");
         const int from = piece[0].get<int>();
         if (previous < 0 ? from != 0 : from <= previous) throw bad("pieces must start at step 0 and ascend");
@@ -954,11 +967,11 @@ Recipe Recipe::fromJson(const std::string& text) {
         refuseUnknownFields(j, kRecipeFields, "recipe");
         refuseUnknownModelFields(j.at("model"));
         r.config = ModelConfig::fromJson(j.at("model").dump());
-        r.seed = j.value("seed", r.seed);
-        r.log_every = j.value("log_every", r.log_every);
-        r.checkpoint_every = j.value("checkpoint_every", r.checkpoint_every);
+        r.seed = wholeField<uint64_t>(j, "seed", r.seed, "recipe");
+        r.log_every = wholeField<int>(j, "log_every", r.log_every, "recipe");
+        r.checkpoint_every = wholeField<int>(j, "checkpoint_every", r.checkpoint_every, "recipe");
         r.ema_decay = j.value("ema_decay", r.ema_decay);
-        r.eval_every = j.value("eval_every", r.eval_every);
+        r.eval_every = wholeField<int>(j, "eval_every", r.eval_every, "recipe");
         if (!(r.ema_decay >= 0 && r.ema_decay < 1) || r.eval_every < 0)
             throw std::invalid_argument("recipe: ema_decay must be in [0, 1) and eval_every ≥ 0");
         for (const json& s : j.at("stages")) {
@@ -967,18 +980,20 @@ Recipe Recipe::fromJson(const std::string& text) {
             if (!isKnownStage(st.name))
                 throw std::invalid_argument("stage '" + st.name + "' is not one of video_vae, audio_vae, video_decoder, audio_decoder, dit (or dit_…)");
             refuseUnknownFields(s, kStageFields, "stage '" + st.name + "'");
-            st.steps = s.at("steps").get<int>();
+            const std::string where = "stage '" + st.name + "'";
+            if (!s.contains("steps")) throw std::invalid_argument(where + ": 'steps' is missing");
+            st.steps = wholeField<int>(s, "steps", 0, where);
             st.learning_rate = s.value("learning_rate", st.learning_rate);
-            st.batch = s.value("batch", st.batch);
+            st.batch = wholeField<int>(s, "batch", st.batch, where);
             st.clip_seconds = s.value("clip_seconds", st.clip_seconds);
-            st.warmup_steps = s.value("warmup_steps", st.warmup_steps);
-            st.pool_size = s.value("pool_size", st.pool_size);
-            st.pool_initial = s.value("pool_initial", st.pool_initial);
-            st.refresh_every = s.value("refresh_every", st.refresh_every);
+            st.warmup_steps = wholeField<int>(s, "warmup_steps", st.warmup_steps, where);
+            st.pool_size = wholeField<int>(s, "pool_size", st.pool_size, where);
+            st.pool_initial = wholeField<int>(s, "pool_initial", st.pool_initial, where);
+            st.refresh_every = wholeField<int>(s, "refresh_every", st.refresh_every, where);
             readLongFraction(s, st);
             readTaskMix(s, st);
             st.long_clip_seconds = s.value("long_clip_seconds", st.long_clip_seconds);
-            st.long_batch = s.value("long_batch", st.long_batch);
+            st.long_batch = wholeField<int>(s, "long_batch", st.long_batch, where);
             st.timestep_shift = s.value("timestep_shift", st.timestep_shift);
             if (!(st.timestep_shift > 0)) throw std::invalid_argument("stage '" + st.name + "': timestep_shift must be > 0");
             st.audio_event_weight = s.value("audio_event_weight", st.audio_event_weight);

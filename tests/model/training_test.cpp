@@ -147,6 +147,10 @@ TEST_CASE("a stopped run resumes at its checkpoint instead of starting over") {
     model::Recipe other = recipe;
     other.config.video.vae_channels = 16;
     CHECK_THROWS_WITH(model::train(other, o), Catch::Contains("other sizes than the recipe"));
+
+    // A damaged state file is refused by name, not read with undefined behaviour.
+    std::ofstream(fs::path(out) / "state.json") << R"({"done":[],"stage":"video_vae","step":1e30})";
+    CHECK_THROWS_WITH(model::train(recipe, o), Catch::Contains("state.json") && Catch::Contains("'step' must be a whole number"));
 }
 
 TEST_CASE("after its stage a VAE's latents have unit scale per channel") {
@@ -200,6 +204,26 @@ TEST_CASE("a recipe with a mistake is refused with the field named") {
     const model::Recipe weighted =
         model::Recipe::fromJson(R"({"model":{"name":"m"},"stages":[{"name":"dit","steps":7,"audio_event_weight":4}]})");
     CHECK(weighted.stages.at(0).audio_event_weight == 4.0);
+}
+
+TEST_CASE("a recipe's whole-number fields must hold whole numbers an int holds") {
+    // nlohmann would cast 1e30 into an int with undefined behaviour, and 2.5 steps to 2 without a word.
+    CHECK_THROWS_WITH(model::Recipe::fromJson(R"({"model":{},"stages":[{"name":"dit","steps":1e30}]})"),
+                      Catch::Contains("stage 'dit': 'steps' must be a whole number"));
+    CHECK_THROWS_WITH(model::Recipe::fromJson(R"({"model":{},"stages":[{"name":"dit","steps":1,"batch":2.5}]})"),
+                      Catch::Contains("'batch' must be a whole number"));
+    CHECK_THROWS_WITH(model::Recipe::fromJson(R"({"model":{},"stages":[{"name":"dit","steps":1,"pool_size":99999999999}]})"),
+                      Catch::Contains("'pool_size' must be a whole number in range"));
+    CHECK_THROWS_WITH(model::Recipe::fromJson(R"({"model":{},"eval_every":"500","stages":[{"name":"dit","steps":1}]})"),
+                      Catch::Contains("recipe: 'eval_every' must be a whole number"));
+    CHECK_THROWS_WITH(model::Recipe::fromJson(R"({"model":{},"seed":-1,"stages":[{"name":"dit","steps":1}]})"),
+                      Catch::Contains("'seed' must be a whole number in range"));
+    CHECK_THROWS_WITH(
+        model::Recipe::fromJson(R"({"model":{},"stages":[{"name":"dit","steps":9,"long_clip_seconds":4,"long_batch":1,"long_fraction":[[0,0.5],[1e20,1]]}]})"),
+        Catch::Contains("long_fraction pieces"));
+    const model::Recipe r = model::Recipe::fromJson(R"({"model":{},"seed":18446744073709551615,"stages":[{"name":"dit","steps":2147483647}]})");
+    CHECK(r.seed == 18446744073709551615ull);
+    CHECK(r.stages.at(0).steps == 2147483647);
 }
 
 TEST_CASE("a recipe with a field the reader does not know is refused, not run on the default") {
