@@ -3,6 +3,7 @@
 #include "model/checkpoint.h"
 #include "model/json_number.h"
 #include "model/latent_pool.h"
+#include "model/precision.h"
 #include "model/sampler.h"
 #include "model/tandem_model.h"
 #include "model/tokenizer.h"
@@ -748,6 +749,9 @@ private:
         auto tv = t.reshape({B, 1, 1, 1, 1}), ta = t.reshape({B, 1, 1});
         auto xv = (1 - tv) * video + tv * ev, xa = (1 - ta) * audio + ta * ea;
 
+        // From here the network runs in bf16 mixed precision if the stage asks (the pool's encoding above does not).
+        BFloat16Autocast autocast(device_, s.bf16);
+
         // Text.
         std::vector<int64_t> ids, segments, valid;
         for (const auto& p : prompts) {
@@ -790,6 +794,7 @@ private:
                                      audioRefPositions, torch::zeros({used, 3})});
         in.angles = ropeAngles(positions, cfg_.dit.width / cfg_.dit.heads, cfg_.dit.rope_theta).to(device_);
         auto [vPred, aPred] = net_->dit->forward(in);
+        vPred = vPred.to(torch::kFloat32), aPred = aPred.to(torch::kFloat32); // bf16 under mixed precision
         auto audioLoss = s.audio_event_weight > 0 ? weightedMaskedMse(aPred, ea - audio, ma, audioEventWeights(audio, s.audio_event_weight))
                                                   : maskedMse(aPred, ea - audio, ma);
         return {{"video", weightedMaskedMse(vPred, ev - video, mv, objectWeights(video))}, {"audio", audioLoss}};
@@ -951,7 +956,7 @@ void refuseUnknownModelFields(const json& model) {
 const std::vector<std::string> kRecipeFields = {"seed", "log_every", "checkpoint_every", "ema_decay", "eval_every", "model", "stages"};
 const std::vector<std::string> kStageFields = {"name", "steps", "learning_rate", "batch", "clip_seconds", "warmup_steps",
                                                "pool_size", "pool_initial", "refresh_every", "long_fraction", "tasks",
-                                               "long_clip_seconds", "long_batch", "timestep_shift", "audio_event_weight"};
+                                               "long_clip_seconds", "long_batch", "timestep_shift", "audio_event_weight", "precision"};
 
 } // namespace
 
@@ -998,6 +1003,14 @@ Recipe Recipe::fromJson(const std::string& text) {
             if (!(st.timestep_shift > 0)) throw std::invalid_argument("stage '" + st.name + "': timestep_shift must be > 0");
             st.audio_event_weight = s.value("audio_event_weight", st.audio_event_weight);
             if (!(st.audio_event_weight >= 0)) throw std::invalid_argument("stage '" + st.name + "': audio_event_weight must be ≥ 0");
+            if (s.contains("precision")) {
+                const json& precision = s.at("precision");
+                if (precision != "fp32" && precision != "bf16")
+                    throw std::invalid_argument(where + ": precision must be \"fp32\" or \"bf16\" (mixed precision)");
+                if (precision == "bf16" && !isDitStage(st.name))
+                    throw std::invalid_argument(where + ": bf16 mixed precision is for diffusion stages; the autoencoders train in fp32");
+                st.bf16 = precision == "bf16";
+            }
             if (st.hasLongSteps() && !(st.long_clip_seconds > 0 && st.long_batch >= 1))
                 throw std::invalid_argument("stage '" + st.name + "': with long_fraction, long_clip_seconds must be > 0 and long_batch ≥ 1");
             if (st.pool_initial < 0 || st.refresh_every < 1)

@@ -73,6 +73,10 @@ struct StageRecipe {
     // cells do in the video's: a few steps of a clip, but the ones that have to land with the picture.
     // 0 = every step the same (every shipped stage).
     double audio_event_weight = 0.0;
+    // dit: the transformer's forward pass in bf16 mixed precision (model/precision.h: products in bf16,
+    // weights, gradients and loss in fp32) — about 1.6× a 4-second batch's step on a CPU with bf16 units,
+    // nothing on single-frame batches (docs/benchmarks.md). false = fp32 throughout (every shipped stage).
+    bool bf16 = false;
 
     double longFractionAt(int step) const;
     bool hasLongSteps() const;

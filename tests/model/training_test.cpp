@@ -5,6 +5,7 @@
 #include "model/tandem_model.h"
 #include "model/world/world.h"
 #include "model/model_folder.h"
+#include "model/precision.h"
 #include "model/training.h"
 #include "support/gpu.h"
 #include "support/tiny_model.h"
@@ -244,9 +245,54 @@ TEST_CASE("a recipe with a field the reader does not know is refused, not run on
         "eval_every":100,"model":{"name":"m","video":{"latent_channels":8},"dit":{"layers":2},"sampler":{"tasks":{}}},
         "stages":[{"name":"dit_4s","steps":7,"learning_rate":0.001,"batch":2,"clip_seconds":4,"warmup_steps":3,"pool_size":8,
         "pool_initial":4,"refresh_every":2,"long_fraction":0.5,"long_clip_seconds":4,"long_batch":1,"tasks":{"generate":1},
-        "timestep_shift":3,"audio_event_weight":4}]})");
+        "timestep_shift":3,"audio_event_weight":4,"precision":"bf16"}]})");
     CHECK(full.stages.at(0).audio_event_weight == 4.0);
+    CHECK(full.stages.at(0).bf16);
     CHECK(full.config.dit.layers == 2);
+}
+
+TEST_CASE("a recipe's precision is fp32 or bf16, and bf16 only for diffusion stages") {
+    CHECK_FALSE(model::Recipe::fromJson(R"({"model":{},"stages":[{"name":"dit","steps":1}]})").stages.at(0).bf16);
+    CHECK_FALSE(model::Recipe::fromJson(R"({"model":{},"stages":[{"name":"dit","steps":1,"precision":"fp32"}]})").stages.at(0).bf16);
+    CHECK_THROWS_WITH(model::Recipe::fromJson(R"({"model":{},"stages":[{"name":"dit","steps":1,"precision":"fp16"}]})"),
+                      Catch::Contains("precision must be \"fp32\" or \"bf16\""));
+    CHECK_THROWS_WITH(model::Recipe::fromJson(R"({"model":{},"stages":[{"name":"video_vae","steps":1,"precision":"bf16"}]})"),
+                      Catch::Contains("stage 'video_vae': bf16 mixed precision is for diffusion stages"));
+}
+
+TEST_CASE("bf16 mixed precision runs products in bf16 inside its scope and leaves fp32 weights outside it") {
+    torch::nn::Linear layer(8, 4);
+    const auto x = torch::randn({2, 8});
+    {
+        model::BFloat16Autocast autocast(torch::kCPU, true);
+        CHECK(layer(x).scalar_type() == torch::kBFloat16);
+        {
+            model::BFloat16Autocast off(torch::kCPU, false); // a disabled scope changes nothing
+            CHECK(layer(x).scalar_type() == torch::kBFloat16);
+        }
+        CHECK(layer(x).scalar_type() == torch::kBFloat16);
+    }
+    CHECK(layer(x).scalar_type() == torch::kFloat32);
+    CHECK(layer->weight.scalar_type() == torch::kFloat32);
+}
+
+TEST_CASE("a diffusion stage in bf16 mixed precision learns, and its weights stay fp32") {
+    model::Recipe recipe = tinyRecipe(60);
+    recipe.stages[2].bf16 = true;
+    std::vector<double> losses;
+    model::TrainOptions o = cpuOptions(freshDir("bf16"));
+    REQUIRE(model::train(recipe, o, [&](const model::LossRow& row) {
+                if (row.stage == "dit") losses.push_back(row.loss);
+            }).finished);
+    REQUIRE(losses.size() == 12);
+    INFO("first " << losses[0] + losses[1] << " last " << losses[10] + losses[11]);
+    CHECK(losses[10] + losses[11] < 0.85 * (losses[0] + losses[1]));
+    // The checkpoint's weights are fp32 as written (the loader would widen bf16 silently, so read the file).
+    const model::SafetensorsFile weights((fs::path(model::trainingCheckpointDir(o.out_dir)) / model::kWeightsFile).string());
+    for (const auto& [name, tensor] : weights.tensors()) {
+        INFO(name);
+        CHECK(tensor.dtype == model::DType::F32);
+    }
 }
 
 TEST_CASE("every recipe in the repository reads") {
