@@ -6,35 +6,45 @@
 
 #include <ATen/autocast_mode.h>
 #include <torch/torch.h>
+#include <torch/version.h>
 
 namespace tandem::model {
+
+namespace detail {
+// LibTorch 2.4 names autocast's state by device type and deprecates the CUDA-only calls 1.13 has.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+inline bool autocastOn(bool cuda) { return at::autocast::is_autocast_enabled(cuda ? at::kCUDA : at::kCPU); }
+inline void setAutocast(bool cuda, bool on) { at::autocast::set_autocast_enabled(cuda ? at::kCUDA : at::kCPU, on); }
+inline at::ScalarType autocastType(bool cuda) { return at::autocast::get_autocast_dtype(cuda ? at::kCUDA : at::kCPU); }
+inline void setAutocastType(bool cuda, at::ScalarType t) { at::autocast::set_autocast_dtype(cuda ? at::kCUDA : at::kCPU, t); }
+#else
+inline bool autocastOn(bool cuda) { return cuda ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled(); }
+inline void setAutocast(bool cuda, bool on) { cuda ? at::autocast::set_enabled(on) : at::autocast::set_cpu_enabled(on); }
+inline at::ScalarType autocastType(bool cuda) {
+    return cuda ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
+}
+inline void setAutocastType(bool cuda, at::ScalarType t) {
+    cuda ? at::autocast::set_autocast_gpu_dtype(t) : at::autocast::set_autocast_cpu_dtype(t);
+}
+#endif
+} // namespace detail
 
 class BFloat16Autocast {
 public:
     BFloat16Autocast(const torch::Device& device, bool enabled) : cuda_(device.is_cuda()), enabled_(enabled) {
         if (!enabled_) return;
-        wasOn_ = cuda_ ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
-        previousType_ = cuda_ ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
-        if (cuda_) {
-            at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-            at::autocast::set_enabled(true);
-        } else {
-            at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-            at::autocast::set_cpu_enabled(true);
-        }
+        wasOn_ = detail::autocastOn(cuda_);
+        previousType_ = detail::autocastType(cuda_);
+        detail::setAutocastType(cuda_, at::kBFloat16);
+        detail::setAutocast(cuda_, true);
         at::autocast::increment_nesting();
     }
     ~BFloat16Autocast() {
         if (!enabled_) return;
         // The cast weights are cached for the scope's length; the outermost scope frees them.
         if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-        if (cuda_) {
-            at::autocast::set_enabled(wasOn_);
-            at::autocast::set_autocast_gpu_dtype(previousType_);
-        } else {
-            at::autocast::set_cpu_enabled(wasOn_);
-            at::autocast::set_autocast_cpu_dtype(previousType_);
-        }
+        detail::setAutocast(cuda_, wasOn_);
+        detail::setAutocastType(cuda_, previousType_);
     }
     BFloat16Autocast(const BFloat16Autocast&) = delete;
     BFloat16Autocast& operator=(const BFloat16Autocast&) = delete;
