@@ -984,8 +984,8 @@ Recipe Recipe::fromJson(const std::string& text) {
             st.name = s.at("name").get<std::string>();
             if (!isKnownStage(st.name))
                 throw std::invalid_argument("stage '" + st.name + "' is not one of video_vae, audio_vae, video_decoder, audio_decoder, dit (or dit_…)");
-            refuseUnknownFields(s, kStageFields, "stage '" + st.name + "'");
             const std::string where = "stage '" + st.name + "'";
+            refuseUnknownFields(s, kStageFields, where);
             if (!s.contains("steps")) throw std::invalid_argument(where + ": 'steps' is missing");
             st.steps = wholeField<int>(s, "steps", 0, where);
             st.learning_rate = s.value("learning_rate", st.learning_rate);
