@@ -3,6 +3,7 @@
 #include "render/probe.h"
 #include "render/video_decoder.h"
 #include "support/talking_face.h"
+#include "support/run_command.h"
 #include "support/test_media.h"
 #include "timeline/bundle.h"
 #include "timeline/project.h"
@@ -30,22 +31,8 @@
 
 namespace {
 
-struct Result {
-    int status = -1;
-    std::string output; // stdout and stderr together
-};
-
-// Runs a shell command line; its exit status (-1 when it did not exit) and what it printed.
-Result runCommand(const std::string& cmd) {
-    Result r;
-    FILE* pipe = popen(cmd.c_str(), "r");
-    REQUIRE(pipe);
-    char buf[4096];
-    while (size_t n = fread(buf, 1, sizeof buf, pipe)) r.output.append(buf, n);
-    const int raw = pclose(pipe);
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    return r;
-}
+using Result = tandem::test::CommandResult;
+using tandem::test::runCommand;
 
 // Task commands run with random weights unless a test names a model: these tests check the pipeline, and
 // the demo model has tests of its own.

@@ -2,6 +2,7 @@
 // Tandem exports, and what melt writes Tandem imports; both renders are compared frame by frame (PSNR) and
 // by their sound (cross-correlation lag and level). Skipped with a message where melt is not installed.
 #include "render/video_decoder.h"
+#include "support/run_command.h"
 #include "support/test_media.h"
 #include "timeline/bundle.h"
 #include "timeline/mlt.h"
@@ -17,7 +18,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <sys/wait.h>
 #include <vector>
 
 using namespace tandem;
@@ -27,21 +27,9 @@ namespace {
 
 bool haveMelt() { return std::system("command -v melt > /dev/null 2>&1") == 0; }
 
-struct Result {
-    int status = -1;
-    std::string output;
-};
+using Result = tandem::test::CommandResult;
 
-Result shell(const std::string& cmd) {
-    Result r;
-    FILE* pipe = popen((cmd + " 2>&1").c_str(), "r");
-    REQUIRE(pipe);
-    char buf[4096];
-    while (size_t n = fread(buf, 1, sizeof buf, pipe)) r.output.append(buf, n);
-    const int raw = pclose(pipe);
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    return r;
-}
+Result shell(const std::string& cmd) { return tandem::test::runCommand(cmd + " 2>&1"); }
 
 Result cli(const std::string& args) { return shell(std::string(TANDEM_CLI) + " " + args); }
 
