@@ -372,7 +372,8 @@ private:
         std::string dir = from;
         if (fs::exists(fs::path(from) / "checkpoint" / kWeightsFile)) dir = trainingCheckpointDir(from);
         const SafetensorsFile file((fs::path(dir) / kWeightsFile).string());
-        TandemModel source(readModelFolder(dir).config);
+        const ModelConfig sourceConfig = readModelFolder(dir).config;
+        TandemModel source(sourceConfig);
         loadWeights(*source, file);
         auto theirs = source->named_parameters(true);
         auto theirBuffers = source->named_buffers(true);
@@ -385,6 +386,24 @@ private:
         for (auto& p : net_->named_parameters(true)) copy(p.value(), theirs.find(p.key()));
         for (auto& b : net_->named_buffers(true)) copy(b.value(), theirBuffers.find(b.key()));
         std::fprintf(stderr, "started from %s: %d tensors copied, %d fresh\n", dir.c_str(), copied, kept);
+        if (sourceConfig.dit.width != cfg_.dit.width) return;
+        if (const int grown = silenceNewBlocks(sourceConfig.dit.layers); grown > 0)
+            std::fprintf(stderr, "the transformer grows from %d to %d blocks: the %d new ones start as identity\n",
+                         sourceConfig.dit.layers, cfg_.dit.layers, grown);
+    }
+
+    // A deeper transformer started from a shallower one: the blocks the source lacks come after its own, and
+    // their modulations start at zero, so their gates are zero and each block passes its input through
+    // (adaLN-Zero). The grown model then predicts exactly what the source did, and training adds from there
+    // instead of first repairing what random blocks would scramble. Returns how many blocks were silenced.
+    int silenceNewBlocks(int sourceLayers) {
+        if (sourceLayers >= cfg_.dit.layers) return 0;
+        torch::NoGradGuard noGrad;
+        auto& blocks = *net_->dit->blocks;
+        for (int i = sourceLayers; i < cfg_.dit.layers; ++i)
+            for (auto& p : blocks[i]->named_parameters(true))
+                if (p.key().find("modulation.") != std::string::npos) p.value().zero_();
+        return cfg_.dit.layers - sourceLayers;
     }
 
     static bool isAveraged(const std::string& name) { return name.rfind("dit.", 0) == 0 || name.rfind("text_encoder.", 0) == 0; }

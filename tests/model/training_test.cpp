@@ -422,6 +422,56 @@ TEST_CASE("a later sitting continues the diffusion stage from an exported model,
     CHECK(moved);
 }
 
+TEST_CASE("a deeper transformer started from a shallower model predicts what it did, its new blocks passing through") {
+    const std::string first = freshDir("grow-source");
+    model::Recipe recipe = tinyRecipe(5);
+    REQUIRE(model::train(recipe, cpuOptions(first)).finished);
+    const std::string shallow = freshDir("grow-source-exported");
+    model::exportModel(first, shallow);
+
+    // Two blocks more; a sitting at learning rate 0 keeps the starting point so it can be compared.
+    model::Recipe deeper = recipe;
+    deeper.config.dit.layers = recipe.config.dit.layers + 2;
+    deeper.stages[2].learning_rate = 0;
+    deeper.stages[2].steps = 1;
+    model::TrainOptions grow = cpuOptions(freshDir("grow-deeper"));
+    grow.init_from = shallow;
+    grow.only_stage = "dit";
+    model::train(deeper, grow);
+
+    auto source = loadModel(shallow), grown = loadModel(model::trainingCheckpointDir(grow.out_dir));
+    REQUIRE(grown->dit->blocks->size() == source->dit->blocks->size() + 2);
+    int silenced = 0;
+    for (const auto& p : grown->dit->named_parameters(true)) {
+        if (p.key().rfind("blocks.", 0) != 0 || p.key().rfind("blocks.0.", 0) == 0) continue;
+        if (p.key().find("modulation.") == std::string::npos) continue;
+        INFO(p.key());
+        CHECK(p.value().abs().max().item<float>() == 0.0f);
+        ++silenced;
+    }
+    CHECK(silenced == 2 * 3 * 2); // two blocks × three streams × weight and bias
+
+    torch::NoGradGuard noGrad;
+    torch::manual_seed(3);
+    const auto& c = recipe.config;
+    const int64_t T = 2, h = 2, w = 2, L = 12, Nt = c.text.max_tokens;
+    auto ids = torch::randint(3, 40, {1, Nt});
+    auto valid = torch::ones({1, Nt}, torch::kBool);
+    const auto segments = torch::zeros({1, Nt}, torch::kLong);
+    auto inputs = [&](model::TandemModel& net) {
+        return model::DitInputs{torch::randn({1, 2 * c.video.latent_channels + 1, T, h, w}),
+                                torch::randn({1, 2 * c.audio.latent_channels + 1, L}),
+                                net->textEncoder(ids, segments, valid), valid, torch::tensor({0.6f}),
+                                net->dit->tokenAngles(T, h, w, L, Nt), {}, {}, {}, {}};
+    };
+    torch::manual_seed(4);
+    auto [sourceVideo, sourceAudio] = source->dit(inputs(source));
+    torch::manual_seed(4);
+    auto [grownVideo, grownAudio] = grown->dit(inputs(grown));
+    CHECK(torch::allclose(grownVideo, sourceVideo, 1e-5, 1e-5));
+    CHECK(torch::allclose(grownAudio, sourceAudio, 1e-5, 1e-5));
+}
+
 TEST_CASE("a blend of two models is their weighted mean, weight by weight — models that do not match are refused") {
     const model::ModelConfig config = test::tinyModelConfig();
     auto randomModel = [&](int seed, const std::string& name) {
