@@ -106,6 +106,8 @@ void ModelConfig::validate() const {
     require(dit.layers > 0 && dit.mlp_ratio > 0, "dit.layers and dit.mlp_ratio must be positive");
     require(dit.rope_time_rate > 0 && dit.rope_theta > 1, "dit.rope_time_rate and dit.rope_theta out of range");
     require(dit.freq_dim > 0 && dit.freq_dim % 2 == 0, "dit.freq_dim must be even");
+    require(sampler.cpu_precision == "fp32" || sampler.cpu_precision == "bf16",
+            "sampler.cpu_precision must be \"fp32\" or \"bf16\"");
     const std::string shared = sampler.rangeError();
     require(shared.empty(), "sampler." + shared);
     for (const auto& [task, guidance] : sampler.tasks) {
@@ -169,6 +171,7 @@ ModelConfig ModelConfig::fromJson(const std::string& text) {
     read(d, "dit", "qk_norm", c.dit.qk_norm);
     const json& sm = section("sampler");
     readGuidance(sm, "sampler", c.sampler);
+    read(sm, "sampler", "cpu_precision", c.sampler.cpu_precision);
     if (auto it = sm.find("tasks"); it != sm.end()) {
         require(it->is_object(), "sampler.tasks must be an object");
         for (const auto& item : it->items()) {
@@ -225,6 +228,7 @@ std::string ModelConfig::toJson() const {
     };
     for (const auto& [task, guidance] : sampler.tasks)
         j["sampler"]["tasks"][task] = guidanceJson(guidance);
+    j["sampler"]["cpu_precision"] = sampler.cpu_precision;
     return j.dump(2);
 }
 

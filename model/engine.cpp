@@ -1,6 +1,7 @@
 #include "model/engine.h"
 
 #include "model/checkpoint.h"
+#include "model/precision.h"
 #include "model/sampler.h"
 #include "model/tasks.h"
 #include "model/tandem_model.h"
@@ -41,6 +42,7 @@ struct Engine::Impl {
     torch::Dtype dtype = torch::kFloat32;
     bool offload = false;
     bool trained = false;
+    bool cpuBf16 = false; // sampling's transformer and video decoder under bf16 autocast (EngineOptions)
 
     void place() {
         net->to(device, dtype);
@@ -131,6 +133,11 @@ std::unique_ptr<Engine::Impl> makeImpl(const ModelConfig& config, const EngineOp
     impl->device = resolveDevice(options.device);
     impl->dtype = impl->device.is_cuda() ? torch::kBFloat16 : torch::kFloat32;
     impl->offload = options.offload;
+    if (options.cpu_precision != "auto" && options.cpu_precision != "fp32" && options.cpu_precision != "bf16")
+        throw std::invalid_argument("cpu precision must be auto, fp32 or bf16");
+    impl->cpuBf16 = impl->device.is_cpu() &&
+                    (options.cpu_precision == "bf16" ||
+                     (options.cpu_precision == "auto" && config.sampler.cpu_precision == "bf16" && cpuHasBf16Units()));
     impl->tokenizer = plainTokenizer(config);
     torch::manual_seed(weightSeed);
     impl->net = TandemModel(config);
@@ -242,6 +249,9 @@ Shot Engine::generate(const ShotRequest& request, const ProgressFn& progress) {
     Latents noise{torch::randn({1, cfg.video.latent_channels, T, h, w}, gen).to(m.device),
                   torch::randn({1, cfg.audio.latent_channels, L}, gen).to(m.device)};
 
+    // bf16 where the model asks for it (its evaluation decides whether its shots hold up) and the CPU has
+    // the units. The transformer and the video decoder are where the time goes; the audio decoder stays fp32.
+    const bool cpuBf16 = m.cpuBf16;
     auto velocity = [&](const Latents& x, double t) {
         // Below the noise floor the unconditional pass is skipped: the conditional prediction alone.
         const bool guidedStep = guided && t >= guidance.guidance_noise_floor;
@@ -250,7 +260,11 @@ Shot Engine::generate(const ShotRequest& request, const ProgressFn& progress) {
         auto audioIn = torch::cat({x.audio, known.audio * (1 - mask.audio), mask.audio}, 1).expand({b, -1, -1});
         DitInputs in{videoIn.to(m.dtype), audioIn.to(m.dtype), text.features.narrow(0, 0, b), text.valid.narrow(0, 0, b),
                      torch::full({b}, t, floatOpts), angles, refs.video, refs.audio, {}, {}};
-        auto [vOut, aOut] = m.net->dit->forward(in);
+        torch::Tensor vOut, aOut;
+        {
+            BFloat16Autocast autocast(m.device, cpuBf16);
+            std::tie(vOut, aOut) = m.net->dit->forward(in);
+        }
         auto v = vOut.to(torch::kFloat32), a = aOut.to(torch::kFloat32); // the sampler integrates in fp32
         if (!guidedStep) return Latents{v, a};
         auto vc = v.narrow(0, 0, 1), vu = v.narrow(0, 1, 1), ac = a.narrow(0, 0, 1), au = a.narrow(0, 1, 1);
@@ -272,7 +286,11 @@ Shot Engine::generate(const ShotRequest& request, const ProgressFn& progress) {
     shot.fps = cfg.video.fps;
     shot.frames = plan.frames;
     shot.sample_rate = cfg.audio.sample_rate;
-    auto pixels = m.net->videoVae->decoder->forward(x.video.to(m.dtype))[0].to(torch::kFloat32); // [3, T·tc, H, W]
+    torch::Tensor pixels;
+    {
+        BFloat16Autocast autocast(m.device, cpuBf16);
+        pixels = m.net->videoVae->decoder->forward(x.video.to(m.dtype))[0].to(torch::kFloat32); // [3, T·tc, H, W]
+    }
     auto bytes = ((pixels.permute({1, 2, 3, 0}) + 1) * 127.5).round().clamp(0, 255).to(torch::kUInt8).contiguous().cpu();
     auto wave = m.net->audioVae->decoder->forward(x.audio.to(m.dtype)).reshape({-1}).to(torch::kFloat32).contiguous().cpu();
     plan.overlayMade(bytes.data_ptr<uint8_t>(), plan.windowFirstFrame, T * tc, wave.data_ptr<float>(), plan.windowFirstSample,

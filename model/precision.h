@@ -1,7 +1,8 @@
-// Mixed precision for training: inside a BFloat16Autocast the matrix products (linear, matmul, convolution)
+// Mixed precision: inside a BFloat16Autocast the matrix products (linear, matmul, convolution)
 // run in bf16 — on a CPU with bf16 units (AVX-512 BF16, AMX) and on CUDA several times the fp32 rate — while
 // the weights, their gradients, the optimiser and the loss stay fp32. bf16 keeps fp32's range, so unlike
-// fp16 no loss scaling is needed. The engine's sampling is not affected: it sets no autocast.
+// fp16 no loss scaling is needed. The engine's sampling on the CPU uses the same scope for the transformer
+// and the video decoder when the model's config asks for it (sampler.cpu_precision = "bf16").
 #pragma once
 
 #include <ATen/autocast_mode.h>
@@ -28,6 +29,17 @@ inline void setAutocastType(bool cuda, at::ScalarType t) {
 }
 #endif
 } // namespace detail
+
+// Whether this CPU computes bf16 products in hardware (AVX-512 BF16 or AMX). Without them LibTorch emulates
+// bf16 through fp32 and the conversions make it slower than fp32, not faster.
+inline bool cpuHasBf16Units() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512bf16") || __builtin_cpu_supports("amx-bf16");
+#else
+    return false;
+#endif
+}
 
 class BFloat16Autocast {
 public:

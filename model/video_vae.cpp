@@ -92,7 +92,9 @@ FrameGroupNormImpl::FrameGroupNormImpl(int channels) {
 torch::Tensor FrameGroupNormImpl::forward(const torch::Tensor& x) {
     const auto B = x.size(0), C = x.size(1), T = x.size(2), H = x.size(3), W = x.size(4);
     auto frames = x.permute({0, 2, 1, 3, 4}).reshape({B * T, C, H, W});
-    return norm(frames).reshape({B, T, C, H, W}).permute({0, 2, 1, 3, 4});
+    // In the weights' type: under the CPU's bf16 autocast the convolutions hand over bf16, which LibTorch's
+    // group norm refuses beside fp32 weights (and statistics are better taken in fp32 anyway).
+    return norm(frames.to(norm->weight.scalar_type())).reshape({B, T, C, H, W}).permute({0, 2, 1, 3, 4});
 }
 
 ResBlock3dImpl::ResBlock3dImpl(int channels, int timeKernel) {

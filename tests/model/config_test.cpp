@@ -32,6 +32,9 @@ TEST_CASE("a model's sampler defaults round-trip, and a config without them asks
     CHECK(older.sampler.audio_guidance == 1.0);
     CHECK(older.sampler.guidance_noise_floor == 0.0);
     CHECK(older.sampler.tasks.empty());
+    CHECK(older.sampler.cpu_precision == "fp32");
+    c.sampler.cpu_precision = "bf16";
+    CHECK(ModelConfig::fromJson(c.toJson()).sampler.cpu_precision == "bf16");
 }
 
 TEST_CASE("a task's own sampler entry overrides the shared fields it names and keeps the others") {
@@ -83,6 +86,8 @@ TEST_CASE("bad configs are refused with a message naming the field") {
     refuses(R"({"sampler": {"tasks": {"dance": {"video_guidance": 2}}}})", "unknown task \"dance\"");
     refuses(R"({"sampler": {"tasks": {"dub": {"guidance_noise_floor": -1}}}})", "sampler.tasks.dub.guidance_noise_floor");
     refuses(R"({"sampler": {"tasks": [1]}})", "sampler.tasks must be an object");
+    refuses(R"({"sampler": {"cpu_precision": "fp16"}})", "sampler.cpu_precision must be");
+    refuses(R"({"sampler": {"cpu_precision": 16}})", "sampler.cpu_precision has the wrong type");
 }
 
 TEST_CASE("the first autoencoder layouts stay loadable: plain audio stages, 3-D kernels at every video stage") {

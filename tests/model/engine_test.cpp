@@ -1,10 +1,13 @@
 #include "model/engine.h"
+#include "model/precision.h"
 #include "model/sampler.h"
 
 #include "support/gpu.h"
 #include "support/tiny_model.h"
 
 #include <catch2/catch.hpp>
+
+#include <cmath>
 
 using namespace tandem::model;
 
@@ -111,6 +114,38 @@ TEST_CASE("a request that leaves guidance unset runs with the model's own, and t
     bad = request(3);
     bad.video_guidance = -1.0;
     CHECK_THROWS_AS(plain->generate(bad), std::invalid_argument);
+}
+
+TEST_CASE("bf16 sampling on the CPU makes nearly the fp32 shot; a model asks for it, the CPU's units decide") {
+    ModelConfig bf16Config = smallConfig();
+    bf16Config.sampler.cpu_precision = "bf16";
+    auto engine = [&](const ModelConfig& config, const std::string& precision) {
+        return Engine::createUntrained(config, EngineOptions{"cpu", 1, false, precision}, 5); // the same weights
+    };
+    const Shot exact = engine(smallConfig(), "auto")->generate(request(3));
+    const Shot rounded = engine(smallConfig(), "bf16")->generate(request(3));
+    REQUIRE(exact.rgb.size() == rounded.rgb.size());
+    CHECK(exact.rgb != rounded.rgb); // the products did run in bf16
+    double pixelError = 0;
+    for (size_t i = 0; i < exact.rgb.size(); ++i) pixelError += std::abs(int(exact.rgb[i]) - int(rounded.rgb[i]));
+    pixelError /= double(exact.rgb.size());
+    INFO("mean pixel difference " << pixelError);
+    CHECK(pixelError < 2.0); // of 255: bf16's 8-bit mantissa, not another picture
+    double soundError = 0, soundScale = 0;
+    for (size_t i = 0; i < exact.audio.size(); ++i) {
+        soundError += std::abs(exact.audio[i] - rounded.audio[i]);
+        soundScale += std::abs(exact.audio[i]);
+    }
+    INFO("sound difference " << soundError / soundScale << " of its level");
+    CHECK(soundError < 0.05 * soundScale);
+    CHECK(engine(smallConfig(), "bf16")->generate(request(3)).rgb == rounded.rgb); // reproducible too
+
+    // A model that asks for bf16 gets it where the CPU has bf16 units, fp32 elsewhere; fp32 can be forced.
+    const Shot asked = engine(bf16Config, "auto")->generate(request(3));
+    INFO("bf16 units on this CPU: " << cpuHasBf16Units());
+    CHECK(asked.rgb == (cpuHasBf16Units() ? rounded.rgb : exact.rgb));
+    CHECK(engine(bf16Config, "fp32")->generate(request(3)).rgb == exact.rgb);
+    CHECK_THROWS_WITH(engine(smallConfig(), "fp16"), Catch::Contains("cpu precision"));
 }
 
 TEST_CASE("a cancelled generation stops within one step") {
