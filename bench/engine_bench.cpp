@@ -1,21 +1,26 @@
 // Engine speed on this machine: the matmul peak (the yardstick for the network's large matmuls), the MMDiT's
 // time per sampler step at the default shot size, and a whole 4-second generation — of an untrained model at
-// the default sizes, or of a model folder (--model, e.g. the demo model). On CUDA the network runs in bf16 as
-// the engine runs it there, and the GPU memory the generation needed is reported.
+// the default sizes, or of a model folder (--model, e.g. the demo model). On the CPU the generation runs with
+// fp32 and with bf16 decoding side by side (EngineOptions::cpu_precision), the ratio and the shots' PSNR
+// printed. On CUDA the network runs in bf16 as the engine runs it there, and the GPU memory the generation
+// needed is reported.
 // Usage: tandem-bench-engine [--threads N] [--device cpu|cuda] [--model DIR] [--steps N]
 #include "bench/torch_bench.h"
 #include "model/engine.h"
 #include "model/layers.h"
 #include "model/mmdit.h"
+#include "model/precision.h"
 #include "model/text_encoder.h"
 
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <thread>
+#include <vector>
 
 using namespace tandem::model;
 
@@ -69,20 +74,38 @@ int main(int argc, char** argv) {
     matmulPeak(device, dtype);
     ditStep(ModelConfig{}, device, dtype);
 
-    const EngineOptions options{deviceName, threads, false};
-    auto engine = modelDir.empty() ? Engine::createUntrained(ModelConfig{}, options) : Engine::load(modelDir, options);
-    const auto& cfg = engine->config();
+    // On the CPU the whole generation runs twice, fp32 and bf16 decoding side by side (the shots compared
+    // by PSNR); on CUDA once, as the engine runs it there.
+    const std::vector<std::string> precisions = device.is_cuda() ? std::vector<std::string>{"auto"}
+                                                                  : std::vector<std::string>{"fp32", "bf16"};
     GenerateRequest req;
     req.prompt = "a large red rubber circle bounces in front of a blue wall; a face says <S>bama tilo<E>";
     req.seconds = 4;
     req.steps = steps;
     req.seed = 1;
-    engine->generate(req); // warm-up: the first run on a GPU also pays for kernel selection
-    resetPeakGpuMemory();
-    const double gen = bestSeconds(3, device.is_cuda(), [&] { engine->generate(req); });
-    std::printf("generate 4 s with %s (%dx%d, %g fps), %d steps, decode included: %.3f s\n",
-                modelDir.empty() ? "an untrained default-size model" : cfg.name.c_str(), cfg.video.width,
-                cfg.video.height, cfg.video.fps, steps, gen);
-    if (const double mib = peakGpuMemoryMiB(); mib >= 0) std::printf("GPU memory for the generation: %.1f MiB at most\n", mib);
+    std::vector<double> seconds;
+    std::vector<Shot> shots;
+    for (const std::string& precision : precisions) {
+        const EngineOptions options{deviceName, threads, false, precision};
+        auto engine = modelDir.empty() ? Engine::createUntrained(ModelConfig{}, options) : Engine::load(modelDir, options);
+        const auto& cfg = engine->config();
+        shots.push_back(engine->generate(req)); // warm-up: the first run on a GPU also pays for kernel selection
+        resetPeakGpuMemory();
+        seconds.push_back(bestSeconds(3, device.is_cuda(), [&] { engine->generate(req); }));
+        std::printf("generate 4 s with %s (%dx%d, %g fps), %d steps, decode included%s: %.3f s\n",
+                    modelDir.empty() ? "an untrained default-size model" : cfg.name.c_str(), cfg.video.width,
+                    cfg.video.height, cfg.video.fps, steps, device.is_cuda() ? "" : (", " + precision).c_str(), seconds.back());
+        if (const double mib = peakGpuMemoryMiB(); mib >= 0) std::printf("GPU memory for the generation: %.1f MiB at most\n", mib);
+    }
+    if (shots.size() == 2) {
+        double squared = 0;
+        for (size_t i = 0; i < shots[0].rgb.size(); ++i) {
+            const double d = double(shots[0].rgb[i]) - double(shots[1].rgb[i]);
+            squared += d * d;
+        }
+        const double mse = squared / double(shots[0].rgb.size());
+        std::printf("bf16 decoding: %.2fx the speed of fp32 (bf16 units on this CPU: %s); its shot %.1f dB PSNR from fp32's\n",
+                    seconds[0] / seconds[1], cpuHasBf16Units() ? "yes" : "no", mse > 0 ? 10 * std::log10(255.0 * 255.0 / mse) : 999.0);
+    }
     return 0;
 }

@@ -42,7 +42,7 @@ struct Engine::Impl {
     torch::Dtype dtype = torch::kFloat32;
     bool offload = false;
     bool trained = false;
-    bool cpuBf16 = false; // sampling's transformer and video decoder under bf16 autocast (EngineOptions)
+    bool cpuBf16 = false; // the video decoder under bf16 autocast (EngineOptions::cpu_precision)
 
     void place() {
         net->to(device, dtype);
@@ -249,9 +249,6 @@ Shot Engine::generate(const ShotRequest& request, const ProgressFn& progress) {
     Latents noise{torch::randn({1, cfg.video.latent_channels, T, h, w}, gen).to(m.device),
                   torch::randn({1, cfg.audio.latent_channels, L}, gen).to(m.device)};
 
-    // bf16 where the model asks for it (its evaluation decides whether its shots hold up) and the CPU has
-    // the units. The transformer and the video decoder are where the time goes; the audio decoder stays fp32.
-    const bool cpuBf16 = m.cpuBf16;
     auto velocity = [&](const Latents& x, double t) {
         // Below the noise floor the unconditional pass is skipped: the conditional prediction alone.
         const bool guidedStep = guided && t >= guidance.guidance_noise_floor;
@@ -260,11 +257,7 @@ Shot Engine::generate(const ShotRequest& request, const ProgressFn& progress) {
         auto audioIn = torch::cat({x.audio, known.audio * (1 - mask.audio), mask.audio}, 1).expand({b, -1, -1});
         DitInputs in{videoIn.to(m.dtype), audioIn.to(m.dtype), text.features.narrow(0, 0, b), text.valid.narrow(0, 0, b),
                      torch::full({b}, t, floatOpts), angles, refs.video, refs.audio, {}, {}};
-        torch::Tensor vOut, aOut;
-        {
-            BFloat16Autocast autocast(m.device, cpuBf16);
-            std::tie(vOut, aOut) = m.net->dit->forward(in);
-        }
+        auto [vOut, aOut] = m.net->dit->forward(in);
         auto v = vOut.to(torch::kFloat32), a = aOut.to(torch::kFloat32); // the sampler integrates in fp32
         if (!guidedStep) return Latents{v, a};
         auto vc = v.narrow(0, 0, 1), vu = v.narrow(0, 1, 1), ac = a.narrow(0, 0, 1), au = a.narrow(0, 1, 1);
@@ -288,7 +281,9 @@ Shot Engine::generate(const ShotRequest& request, const ProgressFn& progress) {
     shot.sample_rate = cfg.audio.sample_rate;
     torch::Tensor pixels;
     {
-        BFloat16Autocast autocast(m.device, cpuBf16);
+        // bf16 where the model asks for it and the CPU has the units: the video decoder is most of a CPU
+        // shot's time after sampling, and rounding here cannot steer the sampler (the latents are final).
+        BFloat16Autocast autocast(m.device, m.cpuBf16);
         pixels = m.net->videoVae->decoder->forward(x.video.to(m.dtype))[0].to(torch::kFloat32); // [3, T·tc, H, W]
     }
     auto bytes = ((pixels.permute({1, 2, 3, 0}) + 1) * 127.5).round().clamp(0, 255).to(torch::kUInt8).contiguous().cpu();

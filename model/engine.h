@@ -96,7 +96,7 @@ struct EngineOptions {
     // CUDA only: keep the transformer blocks in CPU memory and move each to the GPU just for its turn, so a
     // model larger than a small GPU's memory still runs (slower).
     bool offload = false;
-    // CPU sampling precision: "auto" follows the model's sampler.cpu_precision on a CPU with bf16 units
+    // CPU decoding precision: "auto" follows the model's sampler.cpu_precision on a CPU with bf16 units
     // (AVX-512 BF16 or AMX; elsewhere LibTorch emulates bf16 more slowly than fp32, so fp32 it is); "fp32"
     // and "bf16" force one (benchmarks and tests compare the two side by side).
     std::string cpu_precision = "auto";

@@ -1,8 +1,8 @@
 // Mixed precision: inside a BFloat16Autocast the matrix products (linear, matmul, convolution)
 // run in bf16 — on a CPU with bf16 units (AVX-512 BF16, AMX) and on CUDA several times the fp32 rate — while
 // the weights, their gradients, the optimiser and the loss stay fp32. bf16 keeps fp32's range, so unlike
-// fp16 no loss scaling is needed. The engine's sampling on the CPU uses the same scope for the transformer
-// and the video decoder when the model's config asks for it (sampler.cpu_precision = "bf16").
+// fp16 no loss scaling is needed. The engine on the CPU uses the same scope for the video decoder when the
+// model's config asks for it (sampler.cpu_precision = "bf16").
 #pragma once
 
 #include <ATen/autocast_mode.h>
