@@ -83,12 +83,12 @@ struct GuidanceConfig {
 // there).
 struct SamplerConfig : GuidanceConfig {
     std::map<std::string, GuidanceConfig> tasks; // by task name (taskName()), each complete
-    // On the CPU, "bf16" runs the video decoder's convolutions in bf16 (LibTorch autocast; its weights stay
-    // fp32): the sampled latents are fp32's bit for bit, the decoded pictures within rounding of them (47–59
-    // dB PSNR), and a warm engine's 4-second demo shot 1.16× as fast (docs/benchmarks.md). The transformer stays fp32:
-    // bf16 there moved the sampling's path and measured fewer objects right. "fp32" (the default) decodes
-    // in fp32. A CPU without bf16 units decodes in fp32 either way, and on CUDA the engine runs bf16
-    // weights either way (EngineOptions::cpu_precision).
+    // On the CPU, "bf16" runs the video decoder's convolutions in bf16 (LibTorch autocast; its weights
+    // stay fp32): the sampled latents are fp32's bit for bit, the decoded pictures within rounding of them
+    // (47–59 dB PSNR), and a warm engine's 4-second demo shot 1.16× as fast (docs/benchmarks.md). The
+    // transformer stays fp32: bf16 there moved the sampling's path and measured fewer objects right.
+    // "fp32" (the default) decodes in fp32. A CPU without bf16 units decodes in fp32 either way, and on
+    // CUDA the engine runs bf16 weights either way (EngineOptions::cpu_precision).
     std::string cpu_precision = "fp32";
     GuidanceConfig forTask(const std::string& task) const;
 };

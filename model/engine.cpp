@@ -281,8 +281,8 @@ Shot Engine::generate(const ShotRequest& request, const ProgressFn& progress) {
     shot.sample_rate = cfg.audio.sample_rate;
     torch::Tensor pixels;
     {
-        // bf16 where the model asks for it and the CPU has the units: the video decoder is most of a CPU
-        // shot's time after sampling, and rounding here cannot steer the sampler (the latents are final).
+        // bf16 where the model asks for it and the CPU has the units; rounding here cannot steer the
+        // sampler (the latents are final), unlike bf16 in the transformer.
         BFloat16Autocast autocast(m.device, m.cpuBf16);
         pixels = m.net->videoVae->decoder->forward(x.video.to(m.dtype))[0].to(torch::kFloat32); // [3, T·tc, H, W]
     }
