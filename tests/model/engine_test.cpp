@@ -116,7 +116,7 @@ TEST_CASE("a request that leaves guidance unset runs with the model's own, and t
     CHECK_THROWS_AS(plain->generate(bad), std::invalid_argument);
 }
 
-TEST_CASE("bf16 decoding on the CPU: the same sampled shot within rounding; a model asks for it, the CPU's units decide") {
+TEST_CASE("bf16 decoding on the CPU: the same sampled shot within rounding, where the model asks and the CPU has the units") {
     ModelConfig bf16Config = smallConfig();
     bf16Config.sampler.cpu_precision = "bf16";
     auto engine = [&](const ModelConfig& config, const std::string& precision) {
