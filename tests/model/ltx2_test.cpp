@@ -38,6 +38,26 @@ double relativeError(const torch::Tensor& got, const torch::Tensor& want) {
     return (got.to(torch::kFloat32) - want).abs().max().item<double>() / std::max(scale, 1e-12);
 }
 
+// Decoded pictures and sound against upstream's. Both decoders magnify fp32 rounding at their worst sample:
+// the vocoder's bandwidth extension takes the log of a short-time spectrum's near-silent bins, and the video
+// decoder turns latents 6e-7 apart into frames 1e-4 apart at one pixel. How far depends on the CPU's
+// convolution kernels: on the end-to-end fixture this port run in float64 lands 1.4e-4 of the peak from
+// upstream's fp32 sound at its worst sample; fp32 on an AMD EPYC lands 2.5e-4–2.9e-4 from either (MKL-DNN on
+// or off alone moves it 2.7e-4), within 1e-4 on the Intel CPU the fixtures were first checked on. The mean
+// error stays ~1e-6 on both. So the worst sample is held to 1e-3 (a quarter of an 8-bit level), above that
+// rounding floor, and the mean to 1e-5, where any real difference in the port (a filter, a gain, a shift)
+// shows.
+void checkDecoded(const torch::Tensor& got, const torch::Tensor& want, const std::string& what) {
+    REQUIRE(got.sizes() == want.sizes());
+    const double scale = std::max(want.abs().max().item<double>(), 1e-12);
+    const auto difference = (got.to(torch::kFloat32) - want).abs();
+    const double worst = difference.max().item<double>() / scale,
+                 mean = difference.mean().item<double>() / scale;
+    INFO(what << ": worst sample " << worst << ", mean " << mean << " of the peak");
+    CHECK(worst <= 1e-3);
+    CHECK(mean <= 1e-5);
+}
+
 // The engine's LTX-2 model on the tiny checkpoint and Gemma, delivering 16 × 16 at 16 fps on the CPU (its
 // tokenizer helper found through the environment, as the engine process finds it).
 LtxEngineOptions tinyEngineOptions() {
@@ -1172,15 +1192,12 @@ TEST_CASE("A whole tiny text → video + audio shot matches upstream's one-stage
     CHECK(relativeError(latents.audio, readTensor(f, "final.audio")) <= 1e-4);
     const auto decoded = decodeLatents(
         model, {finalVideo.view(latents.video.sizes()), readTensor(f, "final.audio")}, r);
-    CHECK(relativeError(decoded.frames, readTensor(f, "output.frames")) <= 1e-4);
-    CHECK(relativeError(decoded.audio, readTensor(f, "output.audio")) <= 1e-4);
+    checkDecoded(decoded.frames, readTensor(f, "output.frames"), "pictures decoded from upstream's latents");
+    checkDecoded(decoded.audio, readTensor(f, "output.audio"), "sound decoded from upstream's latents");
     auto out = generateShot(model, text, r);
 
-    const double frameError = relativeError(out.frames, readTensor(f, "output.frames"));
-    const double audioError = relativeError(out.audio, readTensor(f, "output.audio"));
-    INFO("frames " << frameError << ", audio " << audioError);
-    CHECK(frameError <= 1e-4);
-    CHECK(audioError <= 1e-4);
+    checkDecoded(out.frames, readTensor(f, "output.frames"), "the whole shot's pictures");
+    checkDecoded(out.audio, readTensor(f, "output.audio"), "the whole shot's sound");
     CHECK(out.sample_rate == shot["sample_rate"].get<int>());
     // Image → shot: the first frame encoded and kept as latent frame 0, the same loop (and seed) after it.
     const auto image = readTensor(f, "image.input");
@@ -1198,8 +1215,8 @@ TEST_CASE("A whole tiny text → video + audio shot matches upstream's one-stage
     CHECK(relativeError(imageLatents.video.reshape(imageVideo.sizes()), imageVideo) <= 1e-4);
     CHECK(relativeError(imageLatents.audio, readTensor(f, "image.final.audio")) <= 1e-4);
     const auto imageShot = decodeLatents(model, imageLatents, r);
-    CHECK(relativeError(imageShot.frames, readTensor(f, "image.output.frames")) <= 1e-4);
-    CHECK(relativeError(imageShot.audio, readTensor(f, "image.output.audio")) <= 1e-4);
+    checkDecoded(imageShot.frames, readTensor(f, "image.output.frames"), "image → shot pictures");
+    checkDecoded(imageShot.audio, readTensor(f, "image.output.audio"), "image → shot sound");
     CHECK(relativeError(imageShot.frames, out.frames) > 1e-3); // the picture changed the shot
     r.first_frame = torch::zeros({4, 4, 3});
     CHECK_THROWS_WITH(sampleLatents(model, contexts, r), Catch::Contains("the first frame must be"));
@@ -1248,12 +1265,17 @@ TEST_CASE("Editing with LTX-2 (known pictures and sound, a mask per stream) matc
         const auto latents = sampleLatents(model, contexts, r);
         expectLatents(latents, "retake");
         const auto out = decodeLatents(model, latents, r);
-        CHECK(relativeError(out.frames, readTensor(f, "retake.output.frames")) <= 1e-4);
-        CHECK(relativeError(out.audio, readTensor(f, "retake.output.audio")) <= 1e-4);
-        // The kept tokens are the encoded media, exactly.
+        checkDecoded(out.frames, readTensor(f, "retake.output.frames"), "retake pictures");
+        checkDecoded(out.audio, readTensor(f, "retake.output.audio"), "retake sound");
+        // The kept tokens are the encoded sound, exactly: the sampler never touches them. (This port's
+        // encoding is upstream's within rounding, and rounding differs between CPUs.)
+        const auto encoded = model.audioEncoder->encode(base.audio_source.unsqueeze(0), 48000);
+        const auto tokens =
+            encoded.permute({0, 2, 1, 3}).reshape({encoded.size(2), -1}).narrow(0, 0, latents.audio.size(1));
+        const auto upstreamTokens = readTensor(f, "edit.audio_latent")[0][0];
+        CHECK(relativeError(tokens, upstreamTokens) <= 1e-5);
         auto kept = r.audio_generate == 0;
-        CHECK(torch::equal(latents.audio[0].index({kept}), readTensor(f, "edit.audio_latent")[0][0]
-                                                                .index({kept})));
+        CHECK(torch::equal(latents.audio[0].index({kept}), tokens.index({kept})));
     }
     SECTION("inpainting with the sound kept throughout") {
         LtxShotRequest r = base;
@@ -1261,8 +1283,8 @@ TEST_CASE("Editing with LTX-2 (known pictures and sound, a mask per stream) matc
         r.audio_frozen = true;
         const auto latents = sampleLatents(model, contexts, r);
         expectLatents(latents, "inpaint");
-        CHECK(relativeError(decodeLatents(model, latents, r).frames, readTensor(f, "inpaint.output.frames")) <=
-              1e-4);
+        checkDecoded(decodeLatents(model, latents, r).frames, readTensor(f, "inpaint.output.frames"),
+                     "inpaint pictures");
     }
     SECTION("restyle: from the pictures noised to σ 0.6") {
         LtxShotRequest r = base;
@@ -1271,8 +1293,8 @@ TEST_CASE("Editing with LTX-2 (known pictures and sound, a mask per stream) matc
         CHECK(relativeError(samplingSigmas(r), readTensor(f, "restyle.sigmas")) <= 1e-7);
         const auto latents = sampleLatents(model, contexts, r);
         expectLatents(latents, "restyle");
-        CHECK(relativeError(decodeLatents(model, latents, r).frames, readTensor(f, "restyle.output.frames")) <=
-              1e-4);
+        checkDecoded(decodeLatents(model, latents, r).frames, readTensor(f, "restyle.output.frames"),
+                     "restyle pictures");
     }
     SECTION("foley: the pictures kept throughout, the sound made") {
         LtxShotRequest r = base;
@@ -1280,7 +1302,8 @@ TEST_CASE("Editing with LTX-2 (known pictures and sound, a mask per stream) matc
         r.video_frozen = true;
         const auto latents = sampleLatents(model, contexts, r);
         expectLatents(latents, "foley");
-        CHECK(relativeError(decodeLatents(model, latents, r).audio, readTensor(f, "foley.output.audio")) <= 1e-4);
+        checkDecoded(decodeLatents(model, latents, r).audio, readTensor(f, "foley.output.audio"),
+                     "foley sound");
     }
     SECTION("keyframes after the shot: extra tokens that guide it and are not part of it") {
         LtxShotRequest r = base;
@@ -1296,8 +1319,8 @@ TEST_CASE("Editing with LTX-2 (known pictures and sound, a mask per stream) matc
         INFO("keyframes: video " << v << ", audio " << a);
         CHECK(v <= 1e-4);
         CHECK(a <= 1e-4);
-        CHECK(relativeError(decodeLatents(model, latents, r).frames, readTensor(f, "keyframes.output.frames")) <=
-              1e-4);
+        checkDecoded(decodeLatents(model, latents, r).frames, readTensor(f, "keyframes.output.frames"),
+                     "keyframes pictures");
         r.keyframes_index = 0;
         CHECK_THROWS_WITH(sampleLatents(model, contexts, r), Catch::Contains("index ≥ 1"));
         r.keyframes_index = 9;
