@@ -2,8 +2,9 @@
 // other machines, or both (docs/engine-protocol.md). The editor starts a local one; a GPU machine runs one
 // for several editors (docs/deploy.md).
 #include "model/engine_server.h"
-#include "model/ltx2/ltx_engine.h"
+#include "model/host_memory.h"
 #include "model/installed_models.h"
+#include "model/ltx2/ltx_engine.h"
 #include "model/model_folder.h"
 
 #include <algorithm>
@@ -66,6 +67,7 @@ int serveLtx(const tandem::model::ServerOptions& o, tandem::model::ltx2::LtxEngi
 } // namespace
 
 int main(int argc, char** argv) {
+    tandem::model::keepFreedTensorMemory();
     if (argc < 2 || std::strcmp(argv[1], "serve") != 0) {
         if (argc >= 2 && (!std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h"))) {
             std::cout << kUsage;

@@ -1,6 +1,7 @@
 // tandem-train: trains a Tandem model on the procedural world (model/training.h) from a recipe file,
 // resumable, with the loss curve kept as CSV (and drawn as PNG where render/ is built).
 #include "app/cli_args.h"
+#include "model/host_memory.h"
 #include "model/training.h"
 
 #ifdef TANDEM_HAVE_RENDER
@@ -275,6 +276,7 @@ int run(const tandem::app::Args& a, const std::string& programDir) {
 
 int main(int argc, char** argv) {
     using tandem::app::Args;
+    tandem::model::keepFreedTensorMemory();
     std::vector<std::string> words(argv + 1, argv + argc);
     if (words.empty() || words[0] == "help" || words[0] == "-h") {
         std::cout << kUsage;

@@ -7,6 +7,7 @@
 // Usage: tandem-bench-engine [--threads N] [--device cpu|cuda] [--model DIR] [--steps N]
 #include "bench/torch_bench.h"
 #include "model/engine.h"
+#include "model/host_memory.h"
 #include "model/layers.h"
 #include "model/mmdit.h"
 #include "model/precision.h"
@@ -57,6 +58,7 @@ void ditStep(const ModelConfig& cfg, const torch::Device& device, torch::Dtype d
 } // namespace
 
 int main(int argc, char** argv) {
+    const std::string memory = keepFreedTensorMemory();
     int threads = static_cast<int>(std::thread::hardware_concurrency()), steps = 20;
     std::string deviceName = "cpu", modelDir;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -69,7 +71,8 @@ int main(int argc, char** argv) {
     torch::NoGradGuard noGrad;
     const torch::Device device = resolveDevice(deviceName);
     const torch::Dtype dtype = device.is_cuda() ? torch::kBFloat16 : torch::kFloat32;
-    std::printf("threads: %d  device: %s  libtorch: %s\n", threads, device.str().c_str(), TORCH_VERSION);
+    std::printf("threads: %d  device: %s  libtorch: %s  host memory: %s\n", threads, device.str().c_str(),
+                TORCH_VERSION, memory.c_str());
 
     matmulPeak(device, dtype);
     ditStep(ModelConfig{}, device, dtype);
