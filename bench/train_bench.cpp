@@ -5,6 +5,7 @@
 // the bf16 pass's loss and gradients land from fp32's, so the speed is read with its cost.
 // Usage: tandem-bench-train [--threads N] [--device cpu|cuda] [--model DIR] [--reps N]
 #include "bench/torch_bench.h"
+#include "model/host_memory.h"
 #include "model/layers.h"
 #include "model/model_folder.h"
 #include "model/precision.h"
@@ -77,6 +78,7 @@ void compare(TandemModel& net, const ModelConfig& cfg, const Batch& b, const tor
 } // namespace
 
 int main(int argc, char** argv) {
+    const std::string memory = keepFreedTensorMemory(); // as tandem-train does
     int threads = static_cast<int>(std::thread::hardware_concurrency()), reps = 3;
     std::string deviceName = "cpu", modelDir;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -88,8 +90,9 @@ int main(int argc, char** argv) {
     at::set_num_threads(threads);
     const torch::Device device = resolveDevice(deviceName);
     const ModelConfig cfg = modelDir.empty() ? ModelConfig{} : readModelFolder(modelDir).config;
-    std::printf("threads: %d  device: %s  libtorch: %s  model: %s (transformer width %d, %d blocks)\n", threads, device.str().c_str(),
-                TORCH_VERSION, modelDir.empty() ? "default sizes" : cfg.name.c_str(), cfg.dit.width, cfg.dit.layers);
+    std::printf("threads: %d  device: %s  libtorch: %s  model: %s (transformer width %d, %d blocks)  host memory: %s\n",
+                threads, device.str().c_str(), TORCH_VERSION, modelDir.empty() ? "default sizes" : cfg.name.c_str(),
+                cfg.dit.width, cfg.dit.layers, memory.c_str());
     TandemModel net(cfg);
     net->to(device);
     net->train();
