@@ -7,23 +7,13 @@
 #include <malloc.h>
 #endif
 
-// AddressSanitizer brings its own allocator (glibc's mallopt is answered with a refusal there).
-#if defined(__SANITIZE_ADDRESS__)
-#define TANDEM_SANITIZER_ALLOCATOR 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TANDEM_SANITIZER_ALLOCATOR 1
-#endif
-#endif
-
 namespace tandem::model {
 
 std::string keepFreedTensorMemory() {
     const char* setting = std::getenv("TANDEM_MALLOC_TUNING");
     if (setting && std::strcmp(setting, "0") == 0) return "glibc's defaults (TANDEM_MALLOC_TUNING=0)";
-#if defined(TANDEM_SANITIZER_ALLOCATOR)
-    return "a sanitizer's allocator, left as it is";
-#elif defined(__GLIBC__)
+    if (kSanitizerAllocator) return "a sanitizer's allocator, left as it is";
+#if defined(__GLIBC__)
     const bool mmapSet = mallopt(M_MMAP_THRESHOLD, static_cast<int>(kReusedBlockLimit)) == 1;
     const bool trimSet = mallopt(M_TRIM_THRESHOLD, static_cast<int>(kReusedBlockLimit)) == 1;
     if (mmapSet && trimSet) return "freed blocks under 1 GiB kept for reuse";

@@ -15,7 +15,22 @@
 
 #include <string>
 
+// AddressSanitizer brings its own allocator (glibc's mallopt is answered with a refusal there).
+#if defined(__SANITIZE_ADDRESS__)
+#define TANDEM_SANITIZER_ALLOCATOR 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TANDEM_SANITIZER_ALLOCATOR 1
+#endif
+#endif
+
 namespace tandem::model {
+
+#if defined(TANDEM_SANITIZER_ALLOCATOR)
+constexpr bool kSanitizerAllocator = true;
+#else
+constexpr bool kSanitizerAllocator = false;
+#endif
 
 // Blocks smaller than this come from the reused heap; a freed heap top larger than this goes back to the
 // system. Above the demo model's largest buffer (the video decoder's ~270 MB activations at 128 × 128 × 64

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <sys/resource.h>
+#include <unistd.h>
 
 using namespace tandem::model;
 
@@ -31,21 +32,16 @@ long faultsOfOneRound(size_t bytes) {
 
 } // namespace
 
-#if defined(__SANITIZE_ADDRESS__)
-#define TANDEM_SANITIZER_ALLOCATOR 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TANDEM_SANITIZER_ALLOCATOR 1
-#endif
-#endif
-
 TEST_CASE("Freed tensor-sized blocks are kept for reuse: the second round faults in no fresh pages") {
-#if defined(TANDEM_SANITIZER_ALLOCATOR)
-    WARN("AddressSanitizer's allocator replaces glibc's in this build: nothing to tune, nothing measured");
-    CHECK_THAT(keepFreedTensorMemory(), Catch::Contains("sanitizer"));
-#elif defined(__GLIBC__)
+    if (kSanitizerAllocator) {
+        WARN(
+            "AddressSanitizer's allocator replaces glibc's in this build: nothing to tune, nothing measured");
+        CHECK_THAT(keepFreedTensorMemory(), Catch::Contains("sanitizer"));
+        return;
+    }
+#if defined(__GLIBC__)
     constexpr size_t bytes = 256u << 20; // the size of the demo video decoder's largest activations
-    const long pages = static_cast<long>(bytes / 4096);
+    const long pages = static_cast<long>(bytes) / sysconf(_SC_PAGESIZE);
     SECTION("glibc's defaults: every round faults the whole block in again") {
         setenv("TANDEM_MALLOC_TUNING", "0", 1);
         CHECK_THAT(keepFreedTensorMemory(), Catch::Contains("defaults"));
