@@ -9,25 +9,19 @@
 // memory's first touch) and costs ~80 MB more peak memory there.
 //
 // The processes that run the engine or the trainer call this once at start (tandem-engine, tandem-cli,
-// tandem-train, the engine bench); the editor never runs torch and does not. TANDEM_MALLOC_TUNING=0 in the
-// environment leaves glibc's defaults, so the two can be compared side by side.
+// tandem-train, the engine and training benches); the editor never runs torch and does not.
+// TANDEM_MALLOC_TUNING=0 in the environment leaves glibc's defaults, so the two can be compared side by side.
 #pragma once
 
 #include <string>
 
-// AddressSanitizer brings its own allocator (glibc's mallopt is answered with a refusal there).
-#if defined(__SANITIZE_ADDRESS__)
-#define TANDEM_SANITIZER_ALLOCATOR 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TANDEM_SANITIZER_ALLOCATOR 1
-#endif
-#endif
-
 namespace tandem::model {
 
-#if defined(TANDEM_SANITIZER_ALLOCATOR)
+// AddressSanitizer brings its own allocator (glibc's mallopt is answered with a refusal there).
+#if defined(__SANITIZE_ADDRESS__)
 constexpr bool kSanitizerAllocator = true;
+#elif defined(__has_feature)
+constexpr bool kSanitizerAllocator = __has_feature(address_sanitizer);
 #else
 constexpr bool kSanitizerAllocator = false;
 #endif
