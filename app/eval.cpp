@@ -584,9 +584,9 @@ private:
             sheet(task, out, caption);
             t.keep("audio", sameSamples(out, truth_, 0, int64_t(truth_.audio.size())));
             // The voice line given is known on its own: the lips are measured against its loudness, and
-            // against the mouth it calls for — a vowel's openness is not its loudness (an "i" is loud and
-            // nearly closed), so a face that speaks the line exactly can correlate below the target with
-            // the loudness alone.
+            // against the mouth it calls for — a vowel's openness is not its loudness (the world's "i"
+            // opens the mouth a third as far as its "a"), so a face that speaks the line exactly can
+            // correlate below the target with the loudness alone.
             measureLips(t.lips, seed_, out, loudness(truthVoice_));
             measureLips(t.lipsToMouth, seed_, out, truthMouth_);
             measureSync(t, out, scene_.objects, scene_);
