@@ -401,9 +401,7 @@ public:
         const int64_t frames = tb_.framesForVideoLatentSteps(tb_.videoLatentStepsForSeconds(s_.seconds));
         scene_ = world::randomScene(seed, cfg_.video.width, cfg_.video.height, cfg_.video.fps, cfg_.audio.sample_rate,
                                     double(frames) / cfg_.video.fps);
-        truth_ = renderScene(scene_, seed, frames);
-        truthVoice_ = voice_;
-        truthMouth_ = mouth_;
+        truth_ = renderScene(scene_, seed, frames, &truthVoice_, &truthMouth_);
         seed_ = seed;
         for (const auto& task : s_.tasks) {
             Tally& t = tallies_[task];
@@ -440,10 +438,12 @@ public:
     std::string markdown(const json& j) const;
 
 private:
-    Media renderScene(const world::SceneSpec& scene, uint64_t seed, int64_t frames) {
+    // `voice` and `mouth`, when given, receive the clip's per-frame voice envelope and mouth openness.
+    Media renderScene(const world::SceneSpec& scene, uint64_t seed, int64_t frames, std::vector<float>* voice = nullptr,
+                      std::vector<float>* mouth = nullptr) {
         world::Clip clip = world::render(scene, seed);
-        voice_ = clip.speechEnvelope;
-        mouth_ = clip.mouthOpenness;
+        if (voice) *voice = std::move(clip.speechEnvelope);
+        if (mouth) *mouth = std::move(clip.mouthOpenness);
         Media m{clip.scene.width, clip.scene.height, clip.scene.fps, frames, std::move(clip.rgb), clip.scene.sampleRate, std::move(clip.audio)};
         const size_t frameBytes = size_t(m.width) * m.height * 3;
         const int64_t have = int64_t(m.rgb.size() / frameBytes);
@@ -691,10 +691,8 @@ private:
     model::TimeBase tb_;
     world::SceneSpec scene_;
     Media truth_;
-    std::vector<float> voice_;      // the last rendered clip's voice envelope (per frame)
-    std::vector<float> truthVoice_; // the true clip's
-    std::vector<float> mouth_;      // the last rendered clip's mouth openness (per frame): what its voice calls for
-    std::vector<float> truthMouth_; // the true clip's
+    std::vector<float> truthVoice_; // the true clip's voice envelope (per frame)
+    std::vector<float> truthMouth_; // the true clip's mouth openness (per frame): what its voice calls for
     uint64_t seed_ = 0;
 
 public:
