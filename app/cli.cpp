@@ -235,13 +235,6 @@ std::vector<uint8_t> loadMask(const std::string& path, const model::ModelConfig&
 
 
 
-// The directory this program lives in: tandem-engine is installed beside it.
-std::string programDir() {
-    std::error_code ec;
-    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    return ec ? std::string(".") : self.parent_path().string();
-}
-
 // A private folder for the files a job sends and receives, removed when the job is done.
 struct JobFolder {
     std::filesystem::path dir;

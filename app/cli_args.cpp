@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <filesystem>
 #include <sstream>
 
 namespace tandem::app {
@@ -89,6 +90,12 @@ long long Args::integer(const std::string& name, long long fallback, long long m
         throw UsageError("--" + name + " must be between " + std::to_string(min) + " and " + std::to_string(max) +
                          ", got " + it->second);
     return v;
+}
+
+std::string programDir() {
+    std::error_code ec;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? std::string(".") : self.parent_path().string();
 }
 
 } // namespace tandem::app

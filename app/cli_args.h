@@ -37,4 +37,8 @@ private:
     std::vector<std::string> positional_;
 };
 
+// The directory this program's executable lives in (read from /proc/self/exe, so it holds when the
+// program was started through PATH or a relative path): the sibling programs are installed beside it.
+std::string programDir();
+
 } // namespace tandem::app

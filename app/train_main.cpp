@@ -186,7 +186,10 @@ void evaluateCheckpoint(const EvalSettings& e, const std::string& outDir, const 
     }
     int status = 0;
     if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        std::fprintf(stderr, "evaluation at %s step %d failed (%s)\n", stage.c_str(), step, e.cli.c_str());
+        // 127: execv failed (the child exits so); anything else is the evaluation's own failure, said above.
+        const char* why = pid < 0 ? "could not start it" : WIFEXITED(status) && WEXITSTATUS(status) == 127 ? "could not run it"
+                                                                                                                : "it failed";
+        std::fprintf(stderr, "evaluation at %s step %d skipped: %s (%s)\n", stage.c_str(), step, why, e.cli.c_str());
         return;
     }
     std::ifstream in(json);
@@ -286,9 +289,8 @@ int main(int argc, char** argv) {
     words.erase(words.begin());
     try {
         if (command == "run") {
-            const std::string programDir = std::filesystem::path(argv[0]).parent_path().string();
             return run(Args(words, command, {"recipe", "out", "device", "threads", "max-minutes", "stage", "init-from", "from-step", "eval-seeds", "eval-tasks", "eval-seconds"}, {}),
-                       programDir.empty() ? "." : programDir);
+                       tandem::app::programDir());
         }
         if (command == "export") {
             Args a(words, command, {"from", "to"}, {});

@@ -766,8 +766,9 @@ TEST_CASE("tandem-train measures a diffusion stage's weights into metrics.csv, k
     std::ofstream(recipe) << R"({"log_every":1,"checkpoint_every":10,"model":{"name":"tiny","video":{"width":32,"height":32,
         "vae_channels":8},"audio":{"vae_channels":8},"text":{"width":32,"layers":1},"dit":{"width":32,"heads":2,"layers":1}},
         "stages":[{"name":"dit","steps":2,"batch":1,"clip_seconds":0.5,"warmup_steps":1,"pool_size":2}]})";
-    const auto train = [&](const std::string& out) {
-        const Result r = runCommand(std::string(TANDEM_TRAIN) + " run --recipe " + recipe + " --out " + out +
+    // started: how the trainer is started; the evaluation runs the tandem-cli installed beside it.
+    const auto train = [&](const std::string& out, const std::string& started = TANDEM_TRAIN) {
+        const Result r = runCommand(started + " run --recipe " + recipe + " --out " + out +
                                     " --threads 1 --eval-seeds 1003 --eval-tasks generate,dub --eval-seconds 1 2>&1");
         INFO(r.output);
         REQUIRE(r.status == 0);
@@ -804,4 +805,12 @@ TEST_CASE("tandem-train measures a diffusion stage's weights into metrics.csv, k
     CHECK(oldRows[0] == oldHeader);
     CHECK(oldRows[1].rfind("dit,2,", 0) == 0);
     CHECK(cells(oldRows[1]) == cells(oldHeader));
+
+    // Started by name through PATH from another folder (as an installed trainer is), it still finds the
+    // tandem-cli beside it rather than looking in the working folder.
+    const std::string viaPath = tempPath("train-via-path");
+    std::filesystem::remove_all(viaPath);
+    const std::string programs = std::filesystem::path(TANDEM_TRAIN).parent_path().string();
+    train(viaPath, "cd " + std::filesystem::temp_directory_path().string() + " && PATH=" + programs + ":$PATH tandem-train");
+    CHECK(lines(viaPath + "/metrics.csv").size() == 2);
 }
