@@ -164,6 +164,8 @@ struct Tally {
     // adherence
     int objects = 0, colourOk = 0, shapeOk = 0, motionOk = 0, allOk = 0, ambiguous = 0;
     std::vector<double> colourFrames;                 // per object: the share of frames its colour is seen on
+    int copies = 0;                                   // objects drawn more than once (render::Adherence::copies)
+    std::vector<std::string> copiesList;
     std::vector<std::string> ambiguousList, failures; // which objects were left out, which checks failed
     // scene presence (backdrop, rain, wind, face all as the caption says)
     int sceneClips = 0, sceneAllOk = 0;
@@ -282,6 +284,10 @@ void measureAdherence(Tally& t, const Media& m, const std::vector<world::ObjectS
         t.shapeOk += a.shape;
         t.motionOk += a.motion;
         t.allOk += a.all();
+        if (a.copies) {
+            ++t.copies;
+            t.copiesList.push_back(which + ": a copy on " + std::to_string(int(std::lround(100 * a.copyFrames))) + " % of its frames");
+        }
         if (!a.all())
             t.failures.push_back(which + ":" + (a.colour ? "" : " colour not seen;") + (a.shape ? "" : " shape seen " + a.seenShape + ";") +
                                  (a.motion ? "" : " motion seen " + a.seenMotion + ";"));
@@ -718,6 +724,7 @@ json Evaluation::report() const {
             j["adherence"] = {{"objects", t.objects}, {"ambiguous_left_out", t.ambiguous}, {"colour", double(t.colourOk) / t.objects}, {"shape", double(t.shapeOk) / t.objects},
                               {"motion", double(t.motionOk) / t.objects}, {"all", double(t.allOk) / t.objects},
                               {"colour_frames_median", number(median(t.colourFrames))},
+                              {"drawn_more_than_once", double(t.copies) / t.objects}, {"drawn_more_than_once_list", t.copiesList},
                               {"ambiguous", t.ambiguousList}};
         if (t.sceneClips > 0) j["scene"] = {{"clips", t.sceneClips}, {"all", double(t.sceneAllOk) / t.sceneClips}};
         if (!t.failures.empty()) j["failures"] = t.failures;

@@ -59,6 +59,24 @@ const char* outlineOf(const Blob& b) {
     return b.fill >= kSquareFill ? "square" : b.fill >= kTriangleFill ? "circle" : "triangle";
 }
 
+// The share of the frames with the colour where more than one blob of it is sizeable (kCopyArea of the
+// largest, and kMinBlobPixels).
+double copyShare(const uint8_t* frames, int64_t count, int width, int height, const uint8_t rgb[3], int tolerance) {
+    int seen = 0, withCopy = 0;
+    for (int64_t f = 0; f < count; ++f) {
+        cv::Mat labels, stats, centroids;
+        const int n = cv::connectedComponentsWithStats(objectColourMask(frameMat(frames, f, width, height), rgb, tolerance), labels,
+                                                       stats, centroids, 8);
+        std::vector<int> areas;
+        for (int i = 1; i < n; ++i) areas.push_back(stats.at<int>(i, cv::CC_STAT_AREA));
+        std::sort(areas.rbegin(), areas.rend());
+        if (areas.empty() || areas[0] < kMinBlobPixels) continue;
+        ++seen;
+        withCopy += areas.size() > 1 && areas[1] >= kMinBlobPixels && areas[1] >= kCopyArea * areas[0];
+    }
+    return seen ? double(withCopy) / seen : 0;
+}
+
 // Occlusion (by another object, the face) and the frame's edges cut outlines: only frames where the blob is
 // whole — at least kWholeFraction of the largest area seen, off the edges — vote.
 constexpr double kWholeFraction = 0.85;
@@ -120,6 +138,8 @@ Adherence checkObject(const uint8_t* frames, int64_t count, int width, int heigh
     r.seenShape = classifyShape(frames, count, width, height, o.rgb, others, tolerance);
     r.hidden = r.seenShape == "hidden";
     r.shape = r.seenShape == shapeWord(o.shape);
+    r.copyFrames = copyShare(frames, count, width, height, o.rgb, tolerance);
+    r.copies = r.copyFrames >= kCopyFrames;
     r.seenMotion = classifyMotion(track, width, height);
     r.motion = r.seenMotion == motionWord(o.motion);
     return r;

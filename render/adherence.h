@@ -25,12 +25,19 @@ struct Adherence {
     std::string seenShape;  // what the outline looked like
     std::string seenMotion; // what the track did
     double colourFrames = 0; // the share of frames its colour is seen on (colour needs kColourFrames of them)
+    double copyFrames = 0;   // of the frames its colour is seen on, the share showing it more than once
+    bool copies = false;     // drawn more than once on at least kCopyFrames of them: the shot has a copy
     bool all() const { return colour && shape && motion; }
 };
 
 inline constexpr double kColourFrames = 0.6;
+// A second blob of the object's colour counts as a copy when it is at least kCopyArea of the largest one's
+// area (smaller specks are noise, a split edge, a reflection); a copy seen on a minority of frames is a
+// passing split (a blob cut by an occluder), so it takes kCopyFrames of them.
+inline constexpr double kCopyArea = 0.4, kCopyFrames = 0.5;
 
-// Colour: present (≥ minPixels) in at least kColourFrames of the frames. Shape: how much of its bounding
+// Colour: present (≥ minPixels) in at least kColourFrames of the frames. Copies: more than one sizeable
+// blob of that colour on at least kCopyFrames of the frames it is seen on. Shape: how much of its bounding
 // box the largest blob of that colour fills, voted over the frames where it is whole. Motion: its track over
 // the whole clip (travel across at one height, a descent, a climb after it). `others`: the colours of the
 // scene's other objects; a frame where the blob touches one of them (or the face) does not vote on the shape.

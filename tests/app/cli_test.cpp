@@ -308,6 +308,9 @@ TEST_CASE("eval measures the ground truth at the ceiling and writes JSON and Mar
     CHECK(gen["impact_sync"]["matched_fraction"].get<double>() >= 0.95);
     CHECK(gen["adherence"]["colour"].get<double>() == 1.0);
     CHECK(gen["adherence"]["all"].get<double>() >= 0.97);
+    // No true object is drawn twice: a copy the check reports on a generated shot is the model's.
+    CHECK(gen["adherence"]["drawn_more_than_once"].get<double>() == 0.0);
+    CHECK(gen["adherence"]["drawn_more_than_once_list"].empty());
     // Objects the checker cannot judge are counted and named, not silently dropped.
     CHECK(gen["adherence"]["ambiguous"].size() == gen["adherence"]["ambiguous_left_out"].get<size_t>());
     CHECK(gen["scene"]["all"].get<double>() >= 0.95);

@@ -62,6 +62,36 @@ TEST_CASE("an object that shows on only some frames is counted by the share of f
     CHECK_FALSE(flicker.colour);
 }
 
+TEST_CASE("an object drawn twice is caught on most frames, and a copy on a few frames is not") {
+    world::SceneSpec s;
+    s.background = 2;
+    s.objects = {world::ObjectSpec{world::Shape::Circle, 0, true, world::Motion::Fall, world::Material::Rubber}};
+    uint64_t seed = 50; // the first seed whose object falls well left of the middle, so a mirrored copy stands apart
+    while (world::render(s, seed).tracks[0][0].first >= 40) ++seed;
+    const world::Clip clip = world::render(s, seed);
+    const render::ObjectDescription d = describe(s.objects[0]);
+    const render::Adherence once = render::checkObject(clip.rgb.data(), clip.frames, 128, 128, d);
+    CHECK(once.copyFrames == 0);
+    CHECK_FALSE(once.copies);
+    // A copy: each frame's left half pasted, mirrored, onto its right half on the frames from `from` on.
+    const auto copiedFrom = [&](int64_t from) {
+        world::Clip c = clip;
+        for (int64_t f = from; f < c.frames; ++f)
+            for (int y = 0; y < 128; ++y)
+                for (int x = 0; x < 64; ++x) {
+                    const uint8_t* src = clip.rgb.data() + (size_t(f) * 128 * 128 + size_t(y) * 128 + size_t(x)) * 3;
+                    std::copy_n(src, 3, c.rgb.data() + (size_t(f) * 128 * 128 + size_t(y) * 128 + size_t(127 - x)) * 3);
+                }
+        return render::checkObject(c.rgb.data(), c.frames, 128, 128, d);
+    };
+    const render::Adherence twice = copiedFrom(0);
+    CHECK(twice.copyFrames > 0.9);
+    CHECK(twice.copies);
+    const render::Adherence passing = copiedFrom(clip.frames * 3 / 4);
+    CHECK(passing.copyFrames < render::kCopyFrames);
+    CHECK_FALSE(passing.copies);
+}
+
 TEST_CASE("small shapes, rain over a white object and grass by a green one do not change what is seen") {
     for (int shape = 0; shape < 3; ++shape) {
         world::SceneSpec s;
