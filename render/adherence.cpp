@@ -24,6 +24,7 @@ constexpr int kMinBlobPixels = 12;
 
 struct Blob {
     int area = 0;
+    int secondArea = 0; // the next largest blob of the colour: a copy when it is large too
     double fill = 0;
     bool touchesEdge = false;
 };
@@ -36,7 +37,11 @@ Blob largestBlob(const cv::Mat& mask, const cv::Mat& near, bool& touches) {
     int label = 0;
     for (int i = 1; i < n; ++i) {
         const int area = stats.at<int>(i, cv::CC_STAT_AREA);
-        if (area <= best.area) continue;
+        if (area <= best.area) {
+            best.secondArea = std::max(best.secondArea, area);
+            continue;
+        }
+        best.secondArea = best.area;
         const int x = stats.at<int>(i, cv::CC_STAT_LEFT), y = stats.at<int>(i, cv::CC_STAT_TOP);
         const int w = stats.at<int>(i, cv::CC_STAT_WIDTH), h = stats.at<int>(i, cv::CC_STAT_HEIGHT);
         best.area = area;
@@ -59,30 +64,14 @@ const char* outlineOf(const Blob& b) {
     return b.fill >= kSquareFill ? "square" : b.fill >= kTriangleFill ? "circle" : "triangle";
 }
 
-// The share of the frames with the colour where more than one blob of it is sizeable (kCopyArea of the
-// largest, and kMinBlobPixels).
-double copyShare(const uint8_t* frames, int64_t count, int width, int height, const uint8_t rgb[3], int tolerance) {
-    int seen = 0, withCopy = 0;
-    for (int64_t f = 0; f < count; ++f) {
-        cv::Mat labels, stats, centroids;
-        const int n = cv::connectedComponentsWithStats(objectColourMask(frameMat(frames, f, width, height), rgb, tolerance), labels,
-                                                       stats, centroids, 8);
-        std::vector<int> areas;
-        for (int i = 1; i < n; ++i) areas.push_back(stats.at<int>(i, cv::CC_STAT_AREA));
-        std::sort(areas.rbegin(), areas.rend());
-        if (areas.empty() || areas[0] < kMinBlobPixels) continue;
-        ++seen;
-        withCopy += areas.size() > 1 && areas[1] >= kMinBlobPixels && areas[1] >= kCopyArea * areas[0];
-    }
-    return seen ? double(withCopy) / seen : 0;
-}
-
 // Occlusion (by another object, the face) and the frame's edges cut outlines: only frames where the blob is
 // whole — at least kWholeFraction of the largest area seen, off the edges — vote.
 constexpr double kWholeFraction = 0.85;
 
+// Also gives `copyFrames`: of the frames the colour shows on, the share where a second blob is sizeable
+// (kCopyArea of the largest, and kMinBlobPixels).
 std::string classifyShape(const uint8_t* frames, int64_t count, int width, int height, const uint8_t rgb[3],
-                          const std::vector<std::array<uint8_t, 3>>& others, int tolerance) {
+                          const std::vector<std::array<uint8_t, 3>>& others, int tolerance, double& copyFrames) {
     std::vector<Blob> blobs;
     std::vector<bool> touching;
     int largest = 0;
@@ -95,6 +84,13 @@ std::string classifyShape(const uint8_t* frames, int64_t count, int width, int h
         touching.push_back(touches);
         if (!blobs.back().touchesEdge && !touches) largest = std::max(largest, blobs.back().area);
     }
+    int seen = 0, withCopy = 0;
+    for (const Blob& b : blobs) {
+        if (b.area < kMinBlobPixels) continue;
+        ++seen;
+        withCopy += b.secondArea >= kMinBlobPixels && b.secondArea >= kCopyArea * b.area;
+    }
+    copyFrames = seen ? double(withCopy) / seen : 0;
     std::map<std::string, int> votes;
     for (size_t f = 0; f < blobs.size(); ++f) {
         const Blob& b = blobs[f];
@@ -135,10 +131,9 @@ Adherence checkObject(const uint8_t* frames, int64_t count, int width, int heigh
     for (const auto& p : track) present += p.has_value();
     r.colour = count > 0 && present >= int64_t(std::ceil(kColourFrames * double(count)));
     r.colourFrames = count > 0 ? double(present) / double(count) : 0;
-    r.seenShape = classifyShape(frames, count, width, height, o.rgb, others, tolerance);
+    r.seenShape = classifyShape(frames, count, width, height, o.rgb, others, tolerance, r.copyFrames);
     r.hidden = r.seenShape == "hidden";
     r.shape = r.seenShape == shapeWord(o.shape);
-    r.copyFrames = copyShare(frames, count, width, height, o.rgb, tolerance);
     r.copies = r.copyFrames >= kCopyFrames;
     r.seenMotion = classifyMotion(track, width, height);
     r.motion = r.seenMotion == motionWord(o.motion);
